@@ -1,0 +1,95 @@
+import os from "node:os";
+import { z } from "zod";
+
+/**
+ * Secrets used when none are configured, so `npm run demo` works on a fresh
+ * clone. They are public (they are in this file): never run production on them.
+ */
+const INSECURE_DEV_SECRET = "sentinel-insecure-dev-secret-change-me-0000";
+
+/** An empty variable counts as unset, as in most `.env` and compose files. */
+const unsetIfEmpty = (value: unknown) => (value === "" ? undefined : value);
+
+const port = (fallback: number) =>
+  z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(65535).default(fallback));
+
+const secret = z.preprocess(
+  unsetIfEmpty,
+  z.string().min(32, "must be at least 32 characters (use `openssl rand -base64 48`)").default(INSECURE_DEV_SECRET),
+);
+
+const url = (fallback: string) => z.preprocess(unsetIfEmpty, z.url().default(fallback));
+
+/** Every environment variable Sentinel reads, with its default. */
+export const envSchema = z.object({
+  NODE_ENV: z.preprocess(unsetIfEmpty, z.enum(["development", "production", "test"]).default("development")),
+  /** PostgreSQL connection string. Default: local trust-auth database `sentinel`. */
+  DATABASE_URL: url("postgresql://postgres@127.0.0.1:5432/sentinel"),
+  /** Redis connection string. Default: local Redis on 6379. */
+  REDIS_URL: url("redis://127.0.0.1:6379"),
+  /** Prefix for every Redis key and channel, so deployments can share a Redis. Default: none. */
+  REDIS_PREFIX: z.preprocess(
+    (v) => (v === undefined ? "" : v),
+    z.string().regex(/^[A-Za-z0-9:_.-]*$/, "may contain only letters, digits and : _ . -"),
+  ),
+  /** Signs next-auth session cookies. */
+  NEXTAUTH_SECRET: secret,
+  /** Public base URL of the web app. Default: http://localhost:3000. */
+  NEXTAUTH_URL: url("http://localhost:3000"),
+  /** Signs vehicle device tokens. */
+  VEHICLE_TOKEN_SECRET: secret,
+  /** Signs realtime tickets (web signs, sidecar verifies). */
+  REALTIME_TICKET_SECRET: secret,
+  /** Web server port. Default: 3000. */
+  PORT: port(3000),
+  /** Realtime sidecar port. Default: 3001. */
+  REALTIME_PORT: port(3001),
+  /** Realtime worker processes. Default: number of CPUs. */
+  REALTIME_WORKERS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(256).default(os.cpus().length)),
+  /** URL browsers use to reach the sidecar. Default: ws://localhost:{REALTIME_PORT}/live. */
+  REALTIME_PUBLIC_URL: z.preprocess(unsetIfEmpty, z.url().optional()),
+  /** Map tile URL template. Default: OpenStreetMap. */
+  NEXT_PUBLIC_TILE_URL: z.preprocess(
+    unsetIfEmpty,
+    z.string().min(1).default("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+  ),
+  /** Vehicle device token lifetime in seconds. Default: 12 hours (one shift). */
+  VEHICLE_TOKEN_TTL_SECONDS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(60).default(12 * 3600)),
+  /** Telemetry points accepted per vehicle per second. Default: 10. */
+  TELEMETRY_RATE_PER_SECOND: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).default(10)),
+  /** Failed logins allowed per account (and 4× that per IP) per 15 minutes before slowing down. Default: 5. */
+  LOGIN_FAILURES_BEFORE_LOCKOUT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).default(5)),
+  /** pino log level. Default: info. */
+  LOG_LEVEL: z.preprocess(
+    unsetIfEmpty,
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Error thrown when the environment is invalid; its message names each bad variable. */
+export class EnvError extends Error {
+  readonly code = "ENV_INVALID";
+}
+
+/** Validates `source` (default: `process.env`) and returns the typed environment. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join("\n")}\nFix these variables (see .env.example).`);
+  }
+  return parsed.data;
+}
+
+/** True when a secret was left at its public development default. */
+export function usesInsecureDefaults(e: Env): boolean {
+  return [e.NEXTAUTH_SECRET, e.VEHICLE_TOKEN_SECRET, e.REALTIME_TICKET_SECRET].includes(INSECURE_DEV_SECRET);
+}
+
+/** The environment of this process, validated once at first import. */
+export const env: Env = loadEnv();
+
+/** URL browsers use to reach the realtime sidecar. */
+export const realtimePublicUrl = env.REALTIME_PUBLIC_URL ?? `ws://localhost:${env.REALTIME_PORT}/live`;

@@ -1,0 +1,57 @@
+/**
+ * The closed list of error codes the web tier returns, with their HTTP status.
+ * Clients get `{error: {code, message}}`; internals go to the log only.
+ */
+export const ERROR_STATUS = {
+  INVALID_JSON: 400,
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  INVALID_TOKEN: 401,
+  FORBIDDEN: 403,
+  VEHICLE_DISABLED: 403,
+  NOT_FOUND: 404,
+  ALREADY_ON_PATROL: 409,
+  PATROL_NOT_ACTIVE: 409,
+  CONFLICT: 409,
+  IN_USE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** A failure the caller can act on; `details` is merged into the error body (e.g. `{patrolId}`). */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    /** Extra response headers, e.g. `Retry-After`. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** True when `err` means PostgreSQL could not be reached (connection refused, timeout, shutdown). */
+export function isDatabaseDown(err: unknown): boolean {
+  const text = errorText(err);
+  return /ECONNREFUSED|ETIMEDOUT|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|DatabaseNotReachable|the database system is (shutting down|starting up)|terminating connection|Can't reach database|P1001|P1017/i.test(
+    text,
+  );
+}
+
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  return `${err.name} ${err.message} ${(err as { code?: string }).code ?? ""} ${cause ? errorText(cause) : ""}`;
+}

@@ -1,0 +1,117 @@
+import { NextResponse } from "next/server";
+import type { z } from "zod";
+import { AppError, isDatabaseDown } from "../errors";
+import { log } from "../log";
+
+/** Route context as Next 16 passes it: params arrive as a promise. */
+export interface RouteContext<P extends Record<string, string> = Record<string, string>> {
+  params: Promise<P>;
+}
+
+type Handler<P extends Record<string, string>> = (req: Request, ctx: RouteContext<P>) => Promise<Response>;
+
+/** Default maximum JSON body size: 16 KiB. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+/** JSON response with `{error: {code, message, ...details}}` for an AppError. */
+export function errorResponse(err: AppError): Response {
+  return NextResponse.json(
+    { error: { code: err.code, message: err.message, ...err.details } },
+    { status: err.status, headers: err.headers },
+  );
+}
+
+/**
+ * Wraps a route handler once: maps AppError to its status, an unreachable
+ * database to 503, and anything else to a logged 500 that reveals nothing.
+ */
+export function apiRoute<P extends Record<string, string> = Record<string, string>>(handler: Handler<P>): Handler<P> {
+  return async (req, ctx) => {
+    try {
+      return await handler(req, ctx);
+    } catch (err) {
+      if (err instanceof AppError) return errorResponse(err);
+      if (isDatabaseDown(err)) {
+        log.warn({ err: String(err), path: new URL(req.url).pathname }, "database unavailable");
+        return errorResponse(
+          new AppError("SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly.", {}, { "Retry-After": "5" }),
+        );
+      }
+      log.error({ err, method: req.method, path: new URL(req.url).pathname }, "unhandled route error");
+      return errorResponse(new AppError("INTERNAL", "Something went wrong on our side; the error was logged."));
+    }
+  };
+}
+
+/**
+ * Reads the request body as JSON, refusing more than `maxBytes`
+ * (default 16 KiB) before buffering it all. Throws AppError on any problem.
+ */
+export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send the body as JSON with "Content-Type: application/json" (got "${type.slice(0, 60)}").`);
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const text = await readLimited(req, maxBytes);
+  if (text.trim() === "") throw new AppError("INVALID_JSON", "The request body is empty; send a JSON object.");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AppError("INVALID_JSON", "The request body is not valid JSON.");
+  }
+}
+
+/** Reads and validates a JSON body against `schema`; 400 names each offending field. */
+export async function parseBody<S extends z.ZodType>(req: Request, schema: S, maxBytes?: number): Promise<z.infer<S>> {
+  return parseWith(schema, await readJsonBody(req, maxBytes));
+}
+
+/** Validates `value` against `schema`; 400 VALIDATION_FAILED naming each offending field. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.length ? issue.path.join(".") : "body";
+    return `${path}: ${issue.message}`;
+  });
+  throw new AppError("VALIDATION_FAILED", `Invalid request: ${problems.join("; ")}.`, {
+    issues: result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })),
+  });
+}
+
+/** Parses a positive integer path parameter; 404 when it is not one (no such resource). */
+export function idParam(value: string | undefined, what: string): number {
+  const id = Number(value);
+  if (!value || !/^\d{1,10}$/.test(value) || !Number.isSafeInteger(id) || id < 1) {
+    throw new AppError("NOT_FOUND", `No ${what} with id "${String(value).slice(0, 20)}".`);
+  }
+  return id;
+}
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError("PAYLOAD_TOO_LARGE", `The request body is larger than ${Math.round(maxBytes / 1024)} KiB.`);
+}
+
+async function readLimited(req: Request, maxBytes: number): Promise<string> {
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new AppError("INVALID_JSON", "The request body is not valid UTF-8 JSON.");
+  }
+}

@@ -1,0 +1,134 @@
+import type { Scope } from "../scope";
+
+/**
+ * Message shapes shared by the web tier, the realtime sidecar and the browser
+ * (DESIGN §6). Control-plane events travel web → sidecar over Redis; frames
+ * travel sidecar → browser over WebSocket.
+ */
+
+/** A patrol as denormalised into `patrol:{id}:meta` and sent to dashboards. */
+export interface PatrolMeta {
+  patrolId: number;
+  vehicleId: number;
+  callSign: string;
+  stationId: number;
+  divisionId: number;
+  zoneId: number;
+  districtId: number;
+  /** Epoch milliseconds. */
+  startedAt: number;
+}
+
+/** The position part of a TELEMETRY frame, as kept in `patrol:last_status`. */
+export interface Position {
+  lat: number;
+  lon: number;
+  /** Epoch milliseconds. */
+  ts: number;
+  /** m/s, when the device reports it. */
+  speed?: number;
+  /** Degrees in [0, 360), when the device reports it. */
+  heading?: number;
+  /** Metres, when the device reports it. */
+  accuracy?: number;
+}
+
+export interface TelemetryFrame extends Position {
+  type: "TELEMETRY";
+  patrolId: number;
+}
+
+/** A patrol in a SNAPSHOT or ADD_CAR: its meta and last known position. */
+export interface PatrolView extends PatrolMeta {
+  last: Position | null;
+}
+
+export interface SnapshotFrame {
+  type: "SNAPSHOT";
+  scope: Scope;
+  patrols: PatrolView[];
+}
+
+export type SystemEventFrame =
+  | { type: "SYSTEM_EVENT"; event: "ADD_CAR"; patrol: PatrolView }
+  | { type: "SYSTEM_EVENT"; event: "REMOVE_CAR"; patrol: { patrolId: number } };
+
+/** Every frame a dashboard can receive. */
+export type ServerFrame = SnapshotFrame | TelemetryFrame | SystemEventFrame;
+
+/** Control-plane event published on `control:*` channels at patrol start and stop. */
+export type ControlEvent = { type: "PATROL_START"; patrol: PatrolMeta } | { type: "PATROL_STOP"; patrol: PatrolMeta };
+
+/**
+ * Encodes a TELEMETRY frame once, as the bytes that are stored, published and
+ * forwarded unchanged. Optional fields are omitted when absent.
+ */
+export function encodeTelemetryFrame(patrolId: number, p: Position): string {
+  const frame: TelemetryFrame = { type: "TELEMETRY", patrolId, lat: p.lat, lon: p.lon, ts: p.ts };
+  if (p.speed !== undefined) frame.speed = p.speed;
+  if (p.heading !== undefined) frame.heading = p.heading;
+  if (p.accuracy !== undefined) frame.accuracy = p.accuracy;
+  return JSON.stringify(frame);
+}
+
+/** Reads the position out of a stored TELEMETRY frame; null if it is not one. */
+export function positionOfFrame(raw: string | Buffer | null | undefined): Position | null {
+  if (raw == null) return null;
+  try {
+    const f = JSON.parse(raw.toString()) as Partial<TelemetryFrame>;
+    if (f.type !== "TELEMETRY" || typeof f.lat !== "number" || typeof f.lon !== "number" || typeof f.ts !== "number") {
+      return null;
+    }
+    const p: Position = { lat: f.lat, lon: f.lon, ts: f.ts };
+    if (typeof f.speed === "number") p.speed = f.speed;
+    if (typeof f.heading === "number") p.heading = f.heading;
+    if (typeof f.accuracy === "number") p.accuracy = f.accuracy;
+    return p;
+  } catch {
+    return null;
+  }
+}
+
+/** Fields of `patrol:{id}:meta`, as strings for HSET. */
+export function metaToHash(meta: PatrolMeta): Record<string, string> {
+  return {
+    vehicleId: String(meta.vehicleId),
+    callSign: meta.callSign,
+    stationId: String(meta.stationId),
+    divisionId: String(meta.divisionId),
+    zoneId: String(meta.zoneId),
+    districtId: String(meta.districtId),
+    startedAt: String(meta.startedAt),
+  };
+}
+
+/** Parses `patrol:{id}:meta` back; null when the hash is missing or incomplete. */
+export function metaFromHash(patrolId: number, h: Record<string, string> | null | undefined): PatrolMeta | null {
+  if (!h || h.vehicleId === undefined || h.callSign === undefined) return null;
+  const n = (v: string | undefined) => Number(v);
+  const meta: PatrolMeta = {
+    patrolId,
+    vehicleId: n(h.vehicleId),
+    callSign: h.callSign,
+    stationId: n(h.stationId),
+    divisionId: n(h.divisionId),
+    zoneId: n(h.zoneId),
+    districtId: n(h.districtId),
+    startedAt: n(h.startedAt),
+  };
+  const numbers = [meta.vehicleId, meta.stationId, meta.divisionId, meta.zoneId, meta.districtId, meta.startedAt];
+  return numbers.every(Number.isFinite) ? meta : null;
+}
+
+/** Parses a control-plane message; null (to be logged and dropped) when malformed. */
+export function parseControlEvent(raw: string | Buffer): ControlEvent | null {
+  try {
+    const e = JSON.parse(raw.toString()) as Partial<ControlEvent>;
+    if ((e.type === "PATROL_START" || e.type === "PATROL_STOP") && e.patrol && typeof e.patrol.patrolId === "number") {
+      return e as ControlEvent;
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}

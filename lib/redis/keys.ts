@@ -1,0 +1,40 @@
+import type { Scope } from "../scope";
+
+/**
+ * Every Redis key and channel name Sentinel uses (DESIGN §4). The web tier and
+ * the realtime sidecar both build names here; nothing else spells a key.
+ * Each function takes the deployment prefix (`REDIS_PREFIX`, default "").
+ */
+
+const unit = (scope: Scope) => (scope.level === "city" ? "city" : `${scope.level}:${scope.id}`);
+
+/** SET of active patrol ids in a scope unit: `zone:3:active_patrols`, `city:active_patrols`. */
+export const scopeSetKey = (prefix: string, scope: Scope) => `${prefix}${unit(scope)}:active_patrols`;
+
+/** HASH with a patrol's meta: `patrol:{id}:meta`. */
+export const patrolMetaKey = (prefix: string, patrolId: number) => `${prefix}patrol:${patrolId}:meta`;
+
+/** STRING holding a vehicle's active patrol id: `vehicle:{id}:active_patrol`. */
+export const vehicleActivePatrolKey = (prefix: string, vehicleId: number) =>
+  `${prefix}vehicle:${vehicleId}:active_patrol`;
+
+/** HASH patrol id → last TELEMETRY frame bytes: `patrol:last_status`. */
+export const lastStatusKey = (prefix: string) => `${prefix}patrol:last_status`;
+
+/** Data-plane channel of one patrol: `live:patrol:{id}`. */
+export const patrolChannel = (prefix: string, patrolId: number) => `${prefix}live:patrol:${patrolId}`;
+
+/** Control-plane channel of a scope unit: `control:zone:3`, `control:city`. */
+export const controlChannel = (prefix: string, scope: Scope) => `${prefix}control:${unit(scope)}`;
+
+/** Rate-limit counter (not part of the contract): `ratelimit:{bucket}:{id}:{window}`. */
+export const rateLimitKey = (prefix: string, bucket: string, id: string, window: number) =>
+  `${prefix}ratelimit:${bucket}:${id}:${window}`;
+
+/** Parses a data channel name back to its patrol id, or null when it is not one. */
+export function patrolIdOfChannel(prefix: string, channel: string): number | null {
+  const head = `${prefix}live:patrol:`;
+  if (!channel.startsWith(head)) return null;
+  const id = Number(channel.slice(head.length));
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}

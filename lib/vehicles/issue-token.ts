@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { verifyDeviceSecret } from "../auth/password";
+import { signVehicleToken } from "../auth/tokens";
+import { prisma } from "../db";
+import { AppError } from "../errors";
+import { log } from "../log";
+
+/** Body of `POST /api/vehicles/token`. */
+export const tokenRequestSchema = z.strictObject({
+  vehicleId: z.number().int().positive().max(2_147_483_647),
+  secret: z.string().min(1).max(256),
+});
+
+/**
+ * Exchanges a vehicle's device secret for a bearer token. Wrong id or secret
+ * give the same 401 so ids cannot be probed; a disabled vehicle gets 403.
+ */
+export async function issueVehicleToken(input: z.infer<typeof tokenRequestSchema>) {
+  const vehicle = await prisma.vehicle.findUnique({
+    where: { id: input.vehicleId },
+    select: { id: true, secretHash: true, enabled: true },
+  });
+  if (!vehicle || !verifyDeviceSecret(vehicle.secretHash, input.secret)) {
+    log.info({ vehicleId: input.vehicleId }, "vehicle token refused");
+    throw new AppError("INVALID_CREDENTIALS", "Unknown vehicle id or wrong device secret. Ask an admin to rotate the secret if it was lost.");
+  }
+  if (!vehicle.enabled) {
+    throw new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
+  }
+  return signVehicleToken(vehicle.id);
+}
