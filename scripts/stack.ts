@@ -269,3 +269,19 @@ export async function startTestStack(opts: {
     throw err;
   }
 }
+
+/**
+ * Starts the realtime sidecar (`realtime/main.ts`, a cluster of
+ * `REALTIME_WORKERS`) and waits for its `/healthz`.
+ */
+export async function startRealtime(env: EnvVars & { REALTIME_PORT: string }): Promise<Managed> {
+  const rt = startProcess(`realtime:${env.REALTIME_PORT}`, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "realtime/main.ts"], {
+    ...env,
+    NODE_ENV: "production",
+  });
+  await waitForHttp(`http://127.0.0.1:${env.REALTIME_PORT}/healthz`, 30_000).catch(async (err: unknown) => {
+    await rt.stop();
+    throw err;
+  });
+  return rt;
+}

@@ -1,0 +1,52 @@
+import type { Redis } from "ioredis";
+import { metaToHash, type ControlEvent, type PatrolMeta } from "../realtime/protocol";
+import { controlChannel, lastStatusKey, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "../redis/keys";
+import { scopesOf } from "../scope";
+
+/**
+ * Writes to the Redis state and control planes (DESIGN §2, §4). Start and
+ * stop are each ONE `MULTI`: every ancestor's set, the meta hash, the vehicle
+ * key and the control events change together or not at all.
+ */
+
+/** Adds an active patrol to every ancestor set and announces it on every ancestor control channel. */
+export async function addActivePatrol(redis: Redis, prefix: string, meta: PatrolMeta): Promise<void> {
+  const event = JSON.stringify({ type: "PATROL_START", patrol: meta } satisfies ControlEvent);
+  const tx = redis.multi();
+  writePatrolState(tx, prefix, meta);
+  for (const scope of scopesOf(meta)) tx.publish(controlChannel(prefix, scope), event);
+  await execOrThrow(tx);
+}
+
+/** Removes an ended patrol from every set, drops its keys and last status, and announces the stop. */
+export async function removeActivePatrol(redis: Redis, prefix: string, meta: PatrolMeta): Promise<void> {
+  const event = JSON.stringify({ type: "PATROL_STOP", patrol: meta } satisfies ControlEvent);
+  const tx = redis.multi();
+  for (const scope of scopesOf(meta)) tx.srem(scopeSetKey(prefix, scope), String(meta.patrolId));
+  tx.del(patrolMetaKey(prefix, meta.patrolId));
+  // Only clear the vehicle key if it still points at this patrol (a restart may have replaced it).
+  tx.eval(
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+    1,
+    vehicleActivePatrolKey(prefix, meta.vehicleId),
+    String(meta.patrolId),
+  );
+  tx.hdel(lastStatusKey(prefix), String(meta.patrolId));
+  for (const scope of scopesOf(meta)) tx.publish(controlChannel(prefix, scope), event);
+  await execOrThrow(tx);
+}
+
+/** Queues the state-plane writes of one active patrol (sets, meta, vehicle key) on a MULTI or pipeline. */
+export function writePatrolState(tx: ReturnType<Redis["multi"]>, prefix: string, meta: PatrolMeta): void {
+  for (const scope of scopesOf(meta)) tx.sadd(scopeSetKey(prefix, scope), String(meta.patrolId));
+  tx.del(patrolMetaKey(prefix, meta.patrolId));
+  tx.hset(patrolMetaKey(prefix, meta.patrolId), metaToHash(meta));
+  tx.set(vehicleActivePatrolKey(prefix, meta.vehicleId), String(meta.patrolId));
+}
+
+async function execOrThrow(tx: ReturnType<Redis["multi"]>): Promise<void> {
+  const replies = await tx.exec();
+  if (!replies) throw new Error("Redis transaction was aborted");
+  const failed = replies.find(([err]) => err);
+  if (failed?.[0]) throw failed[0];
+}
