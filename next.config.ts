@@ -12,6 +12,8 @@ const securityHeaders = [
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // `npm run typecheck` checks the whole project (tests included) once; the build need not repeat it.
+  typescript: { ignoreBuildErrors: true },
   serverExternalPackages: ["@node-rs/argon2", "pino", "ioredis", "pg"],
   turbopack: { root: __dirname },
   outputFileTracingRoot: __dirname,

@@ -59,6 +59,8 @@ export const envSchema = z.object({
   TELEMETRY_RATE_PER_SECOND: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).default(10)),
   /** Failed logins allowed per account (and 4× that per IP) per 15 minutes before slowing down. Default: 5. */
   LOGIN_FAILURES_BEFORE_LOCKOUT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).default(5)),
+  /** Password of every user the seed creates; seeded vehicles' device secrets derive from it. Default: sentinel-demo. */
+  DEMO_PASSWORD: z.preprocess(unsetIfEmpty, z.string().min(8).default("sentinel-demo")),
   /** pino log level. Default: info. */
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,

@@ -32,6 +32,8 @@ export class AppError extends Error {
     readonly details: Record<string, unknown> = {},
     /** Extra response headers, e.g. `Retry-After`. */
     readonly headers: Record<string, string> = {},
+    /** Extra top-level body fields, e.g. the `{patrolId}` DESIGN §5 puts beside a 409. */
+    readonly body: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "AppError";

@@ -93,3 +93,8 @@ export function bearerToken(req: Request): string {
   }
   return match[1];
 }
+
+/** The vehicle id of the request's bearer device token; 401 when missing, forged or expired. */
+export function authenticateVehicle(req: Request): Promise<number> {
+  return verifyVehicleToken(bearerToken(req));
+}

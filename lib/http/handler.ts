@@ -16,7 +16,7 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 /** JSON response with `{error: {code, message, ...details}}` for an AppError. */
 export function errorResponse(err: AppError): Response {
   return NextResponse.json(
-    { error: { code: err.code, message: err.message, ...err.details } },
+    { ...err.body, error: { code: err.code, message: err.message, ...err.details } },
     { status: err.status, headers: err.headers },
   );
 }

@@ -1,0 +1,18 @@
+import { NextResponse } from "next/server";
+import { requireUser } from "@/lib/auth/session";
+import { authenticateVehicle } from "@/lib/auth/tokens";
+import { apiRoute, idParam } from "@/lib/http/handler";
+import { stopPatrol, type StopActor } from "@/lib/patrols/stop-patrol";
+
+// POST /api/patrols/{id}/stop – the owning vehicle, a commander whose scope covers it, or an admin ends a patrol
+export const POST = apiRoute<{ id: string }>(async (req, { params }) => {
+  const patrolId = idParam((await params).id, "patrol");
+  let actor: StopActor;
+  if (req.headers.has("authorization")) {
+    actor = { kind: "vehicle", vehicleId: await authenticateVehicle(req) };
+  } else {
+    const user = await requireUser();
+    actor = { kind: "user", userId: user.id, role: user.role, scope: user.scope };
+  }
+  return NextResponse.json(await stopPatrol(patrolId, actor));
+});

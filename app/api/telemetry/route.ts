@@ -1,0 +1,13 @@
+import { NextResponse } from "next/server";
+import { authenticateVehicle } from "@/lib/auth/tokens";
+import { apiRoute, parseBody } from "@/lib/http/handler";
+import { ingestTelemetry } from "@/lib/telemetry/ingest";
+import { telemetryPointSchema } from "@/lib/telemetry/schema";
+
+// POST /api/telemetry – one position of the calling vehicle's active patrol (hot path: no SQL, one Redis round trip)
+export const POST = apiRoute(async (req) => {
+  const vehicleId = await authenticateVehicle(req);
+  const point = await parseBody(req, telemetryPointSchema);
+  const { stale } = await ingestTelemetry(vehicleId, [point]);
+  return NextResponse.json(stale ? { ok: true, stale: true } : { ok: true }, { status: 202 });
+});

@@ -1,0 +1,166 @@
+import "server-only";
+import { z } from "zod";
+import type { SessionUser } from "../auth/options";
+import { Prisma, prisma } from "../db";
+import { AppError } from "../errors";
+
+/** What the admin API calls each kind of row, in messages and logs ("station 5"). */
+export type Noun = "district" | "zone" | "division" | "station" | "vehicle" | "user";
+
+/**
+ * One resource of the admin REST API (DESIGN §8). The route factories in
+ * `routes.ts` do auth, parsing and responses; a resource supplies its schemas
+ * and the rules that are its own (derived ids, references, secrets).
+ */
+export interface AdminResource<Item extends { id: number }, CreateInput, UpdateInput, Created extends { id: number } = Item> {
+  noun: Noun;
+  /** Strict: unknown fields are refused, so a typo never goes silently unapplied. */
+  createSchema: z.ZodType<CreateInput>;
+  /** Partial version of the create rules. */
+  updateSchema: z.ZodType<UpdateInput>;
+  /** Every row, ordered by id. */
+  list(): Promise<Item[]>;
+  /** One row; 404 when missing. */
+  get(id: number): Promise<Item>;
+  create(input: CreateInput, actor: SessionUser): Promise<Created>;
+  /** Applies a partial update; 404 when missing. */
+  update(id: number, input: UpdateInput, actor: SessionUser): Promise<Item>;
+  /** Deletes a row; 404 when missing, 409 IN_USE while anything references it. */
+  remove(id: number, actor: SessionUser): Promise<void>;
+}
+
+/** A person-readable name: 1–120 characters after trimming. */
+export const nameField = z.string().trim().min(1).max(120);
+
+/** A short unit code such as `KDV` or `Z3`: letters, digits, `-`, `_`, `.`; at most 32 characters. */
+export const codeField = z
+  .string()
+  .trim()
+  .min(1)
+  .max(32)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "may contain only letters, digits, '-', '_' and '.'");
+
+/** The id of another row (a positive integer). */
+export const refField = z.number().int().positive();
+
+/** 404 NOT_FOUND: "No station with id 5." */
+export function notFound(noun: Noun, id: number): AppError {
+  return new AppError("NOT_FOUND", `No ${noun} with id ${id}.`);
+}
+
+/** Returns `row`, or throws 404 for `noun` `id` when it is null. */
+export function found<T>(row: T | null, noun: Noun, id: number): T {
+  if (row === null) throw notFound(noun, id);
+  return row;
+}
+
+/** 400 for a reference to a row that does not exist: "divisionId: division 999 does not exist." */
+export function missingReference(field: string, noun: Noun, id: number): AppError {
+  return new AppError("VALIDATION_FAILED", `${field}: ${noun} ${id} does not exist.`, { field });
+}
+
+/** Something that still points at a row about to be deleted, and what the admin should do about it. */
+export interface Reference {
+  count: number;
+  /** Plural-safe noun, e.g. "station(s)". */
+  what: string;
+  /** e.g. "move or delete them first". */
+  fix: string;
+}
+
+/**
+ * Throws 409 IN_USE when any reference count is non-zero, naming each:
+ * "division 4 still has 3 station(s); move or delete them first."
+ */
+export function assertUnreferenced(noun: Noun, id: number, references: Reference[]): void {
+  const blocking = references.filter((r) => r.count > 0);
+  if (blocking.length === 0) return;
+  const sentences = blocking.map((r) => `${r.count} ${r.what}; ${r.fix}`);
+  throw new AppError("IN_USE", `${noun} ${id} still has ${sentences.join(". It also has ")}.`, {
+    references: blocking.map(({ what, count }) => ({ what, count })),
+  });
+}
+
+/** Units whose move would strand active patrols (their chain is copied into Redis at start). */
+export type MovableUnit = "station" | "division" | "zone";
+
+/**
+ * 409 CONFLICT when the unit has active patrols: each one sits in its old
+ * ancestors' Redis sets (DESIGN §4), so moving the unit under it would put
+ * live maps and the database out of step until the patrols end.
+ */
+export async function assertNoActivePatrols(
+  level: MovableUnit,
+  id: number,
+  db: Prisma.TransactionClient = prisma,
+): Promise<void> {
+  const unit = { station: { stationId: id }, division: { divisionId: id }, zone: { zoneId: id } }[level];
+  const active = await db.patrol.count({ where: { ...unit, status: "ACTIVE" } });
+  if (active > 0) {
+    throw new AppError(
+      "CONFLICT",
+      `${level} ${id} has ${active} active patrol(s); stop them before moving it to another parent.`,
+      { activePatrols: active },
+    );
+  }
+}
+
+/**
+ * Runs a create or update, turning the database's refusals into errors an
+ * admin can act on: a unique violation → 409 naming the field and value
+ * ("a station with code "KDV" already exists"), a row gone meanwhile → 404,
+ * a parent deleted meanwhile → 409.
+ */
+export async function guardWrite<T>(
+  noun: Noun,
+  input: Record<string, unknown>,
+  write: () => Promise<T>,
+  id?: number,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!(err instanceof Prisma.PrismaClientKnownRequestError)) throw err;
+    if (err.code === "P2002") throw duplicate(noun, input, err);
+    if (err.code === "P2025" && id !== undefined) throw notFound(noun, id);
+    if (err.code === "P2003") {
+      throw new AppError("CONFLICT", `A row this ${noun} refers to was deleted meanwhile; reload and try again.`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Deletes a row after the caller's reference checks; a reference created
+ * meanwhile (foreign key refusal) still answers 409 IN_USE, a row already
+ * gone answers 404.
+ */
+export async function guardDelete(noun: Noun, id: number, remove: () => Promise<unknown>): Promise<void> {
+  try {
+    await remove();
+  } catch (err) {
+    if (!(err instanceof Prisma.PrismaClientKnownRequestError)) throw err;
+    if (err.code === "P2025") throw notFound(noun, id);
+    if (err.code === "P2003") throw new AppError("IN_USE", `${noun} ${id} is still referenced; remove what refers to it first.`);
+    throw err;
+  }
+}
+
+function duplicate(noun: Noun, input: Record<string, unknown>, err: Prisma.PrismaClientKnownRequestError): AppError {
+  const constraint = constraintText(err.meta);
+  const fields = Object.keys(input).filter((key) => typeof input[key] === "string");
+  const field =
+    fields.find((key) => new RegExp(`(^|[^A-Za-z])${key}([^A-Za-z]|$)`).test(constraint)) ??
+    (fields.length === 1 ? fields[0] : undefined);
+  if (field === undefined) return new AppError("CONFLICT", `A ${noun} with these values already exists.`);
+  return new AppError("CONFLICT", `A ${noun} with ${field} ${JSON.stringify(input[field])} already exists.`, { field });
+}
+
+/** The violated constraint as Prisma reports it: `meta.target`, or the driver adapter's constraint (index or fields). */
+function constraintText(meta: Record<string, unknown> | undefined): string {
+  if (!meta) return "";
+  const adapter = meta.driverAdapterError as { cause?: { constraint?: { index?: string; fields?: string[] } } } | undefined;
+  const constraint = adapter?.cause?.constraint;
+  const parts = [meta.target, constraint?.index, constraint?.fields].flat().filter((p) => typeof p === "string");
+  return parts.join(" ");
+}

@@ -1,0 +1,187 @@
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { prisma } from "@/lib/db";
+import type { ControlEvent } from "@/lib/realtime/protocol";
+import { createRedis } from "@/lib/redis/client";
+import { controlChannel, patrolChannel, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
+import { scopesOf, type UnitChain } from "@/lib/scope";
+import { call, DEMO, login } from "@/test/http";
+import { idleVehicles, type TestVehicle } from "@/test/vehicles";
+
+let redis: Redis;
+let sub: Redis;
+
+beforeAll(async () => {
+  redis = createRedis(inject("redisUrl"));
+  sub = createRedis(inject("redisUrl"));
+  await Promise.all([redis.connect(), sub.connect()]);
+});
+
+afterAll(() => {
+  redis.disconnect();
+  sub.disconnect();
+});
+
+/** Every `*:active_patrols` set that contains `patrolId`. */
+async function setsContaining(patrolId: number): Promise<string[]> {
+  const keys = await redis.keys("*active_patrols");
+  const hits: string[] = [];
+  for (const key of keys) if (await redis.sismember(key, String(patrolId))) hits.push(key);
+  return hits.sort();
+}
+
+async function chainOf(stationId: number): Promise<UnitChain> {
+  const s = await prisma.station.findUniqueOrThrow({ where: { id: stationId } });
+  return { stationId: s.id, divisionId: s.divisionId, zoneId: s.zoneId, districtId: s.districtId };
+}
+
+const start = (v: TestVehicle, body?: unknown) => call("/api/patrols/start", { method: "POST", token: v.token, body });
+const stop = (patrolId: number, v: TestVehicle) => call(`/api/patrols/${patrolId}/stop`, { method: "POST", token: v.token });
+
+describe("patrol start", () => {
+  it("puts the patrol in exactly its five sets, writes meta and vehicle key, and announces it on five control channels", async () => {
+    const [v] = await idleVehicles(1);
+    const chain = await chainOf(v!.homeStationId);
+    const channels = scopesOf(chain).map((s) => controlChannel("", s));
+    const received = new Map<string, ControlEvent>();
+    const onMessage = (channel: string, message: string) => received.set(channel, JSON.parse(message) as ControlEvent);
+    sub.on("message", onMessage);
+    await sub.subscribe(...channels);
+
+    const res = await start(v!);
+    expect(res.status).toBe(201);
+    const { patrolId, channel, startedAt } = res.body as { patrolId: number; channel: string; startedAt: number };
+    expect(channel).toBe(patrolChannel("", patrolId));
+    expect(Math.abs(startedAt - Date.now())).toBeLessThan(60_000);
+
+    expect(await setsContaining(patrolId)).toEqual(scopesOf(chain).map((s) => scopeSetKey("", s)).sort());
+    expect(await redis.hgetall(patrolMetaKey("", patrolId))).toEqual({
+      vehicleId: String(v!.id),
+      callSign: v!.callSign,
+      stationId: String(chain.stationId),
+      divisionId: String(chain.divisionId),
+      zoneId: String(chain.zoneId),
+      districtId: String(chain.districtId),
+      startedAt: String(startedAt),
+    });
+    expect(await redis.get(vehicleActivePatrolKey("", v!.id))).toBe(String(patrolId));
+
+    await expect.poll(() => received.size).toBe(5);
+    for (const ch of channels) {
+      expect(received.get(ch)).toMatchObject({ type: "PATROL_START", patrol: { patrolId, vehicleId: v!.id, callSign: v!.callSign } });
+    }
+    sub.off("message", onMessage);
+    await sub.unsubscribe(...channels);
+    expect((await stop(patrolId, v!)).status).toBe(200);
+  });
+
+  it("lets exactly one of 50 concurrent starts for one vehicle win; the rest get 409 naming the patrol", async () => {
+    const [v] = await idleVehicles(1);
+    const results = await Promise.all(Array.from({ length: 50 }, () => start(v!)));
+    const created = results.filter((r) => r.status === 201);
+    const conflicts = results.filter((r) => r.status === 409);
+    expect(created).toHaveLength(1);
+    expect(conflicts).toHaveLength(49);
+    const patrolId = created[0]!.body.patrolId as number;
+    for (const c of conflicts) {
+      expect(c.body.patrolId).toBe(patrolId);
+      expect(c.body.error.code).toBe("ALREADY_ON_PATROL");
+    }
+    expect(await prisma.patrol.count({ where: { vehicleId: v!.id, status: "ACTIVE" } })).toBe(1);
+    expect((await stop(patrolId, v!)).status).toBe(200);
+  });
+
+  it("starts for another station when asked, and refuses an unknown station with 404", async () => {
+    const [v] = await idleVehicles(1);
+    const other = await prisma.station.findFirstOrThrow({ where: { id: { not: v!.homeStationId } } });
+    const missing = await start(v!, { stationId: 999_999 });
+    expect(missing.status).toBe(404);
+    const res = await start(v!, { stationId: other.id });
+    expect(res.status).toBe(201);
+    expect(await redis.sismember(scopeSetKey("", { level: "station", id: other.id }), String(res.body.patrolId))).toBe(1);
+    expect(await redis.sismember(scopeSetKey("", { level: "station", id: v!.homeStationId }), String(res.body.patrolId))).toBe(0);
+    expect((await stop(res.body.patrolId as number, v!)).status).toBe(200);
+  });
+});
+
+describe("patrol stop", () => {
+  it("cleans every key and announces PATROL_STOP; stopping twice is 409", async () => {
+    const [v] = await idleVehicles(1);
+    const chain = await chainOf(v!.homeStationId);
+    const { patrolId } = (await start(v!)).body as { patrolId: number };
+    await call("/api/telemetry", { token: v!.token, body: { patrolId, lat: 9.97, lon: 76.29 } });
+    const channels = scopesOf(chain).map((s) => controlChannel("", s));
+    const stops: ControlEvent[] = [];
+    const onMessage = (_: string, message: string) => stops.push(JSON.parse(message) as ControlEvent);
+    sub.on("message", onMessage);
+    await sub.subscribe(...channels);
+
+    const res = await stop(patrolId, v!);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ patrolId });
+    expect(typeof res.body.endedAt).toBe("number");
+    expect(await setsContaining(patrolId)).toEqual([]);
+    expect(await redis.exists(patrolMetaKey("", patrolId), vehicleActivePatrolKey("", v!.id))).toBe(0);
+    expect(await redis.hexists("patrol:last_status", String(patrolId))).toBe(0);
+    await expect.poll(() => stops.length).toBe(5);
+    expect(stops.every((e) => e.type === "PATROL_STOP" && e.patrol.patrolId === patrolId)).toBe(true);
+    sub.off("message", onMessage);
+    await sub.unsubscribe(...channels);
+
+    const again = await stop(patrolId, v!);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("PATROL_NOT_ACTIVE");
+    const row = await prisma.patrol.findUniqueOrThrow({ where: { id: patrolId } });
+    expect(row.status).toBe("ENDED");
+    expect(row.endedBy).toBe("vehicle");
+  });
+
+  it("lets a commander stop a patrol inside their scope (200) but not outside it (403); another vehicle gets 403", async () => {
+    const station = await login(DEMO.station);
+    const me = (await station.fetch("/api/auth/session").then((r) => r.json())) as { user: { scope: { id: number } } };
+    const stationId = me.user.scope.id;
+    const [inside] = await idleVehicles(1, { homeStationId: stationId });
+    const [outside] = await idleVehicles(1, { notHomeStationIds: [stationId] });
+    const insideId = (await start(inside!)).body.patrolId as number;
+    const outsideId = (await start(outside!)).body.patrolId as number;
+
+    expect((await stop(insideId, outside!)).status).toBe(403);
+    const refused = await call(`/api/patrols/${outsideId}/stop`, { method: "POST", client: station });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe("FORBIDDEN");
+    const ok = await call(`/api/patrols/${insideId}/stop`, { method: "POST", client: station });
+    expect(ok.status).toBe(200);
+    expect((await prisma.patrol.findUniqueOrThrow({ where: { id: insideId } })).endedByUserId).not.toBeNull();
+
+    const admin = await login(DEMO.admin);
+    expect((await call(`/api/patrols/${outsideId}/stop`, { method: "POST", client: admin })).status).toBe(200);
+    expect((await call(`/api/patrols/${outsideId}/stop`, { method: "POST" })).status).toBe(401);
+  });
+});
+
+describe("GET /api/patrols", () => {
+  it("lists exactly the active patrols of the caller's scope, with meta and last position", async () => {
+    const station = await login(DEMO.station);
+    const session = (await station.fetch("/api/auth/session").then((r) => r.json())) as { user: { scope: { id: number } } };
+    const [inside] = await idleVehicles(1, { homeStationId: session.user.scope.id });
+    const [outside] = await idleVehicles(1, { notHomeStationIds: [session.user.scope.id] });
+    const insideId = (await start(inside!)).body.patrolId as number;
+    const outsideId = (await start(outside!)).body.patrolId as number;
+    await call("/api/telemetry", { token: inside!.token, body: { patrolId: insideId, lat: 9.9667, lon: 76.2997, speed: 5, heading: 90 } });
+
+    const res = await call("/api/patrols", { client: station });
+    expect(res.status).toBe(200);
+    const ids = (res.body.items as { patrolId: number }[]).map((p) => p.patrolId);
+    expect(ids).toContain(insideId);
+    expect(ids).not.toContain(outsideId);
+    const mine = (res.body.items as { patrolId: number; callSign: string; last: unknown }[]).find((p) => p.patrolId === insideId);
+    expect(mine).toMatchObject({ callSign: inside!.callSign, stationId: session.user.scope.id, last: { lat: 9.9667, lon: 76.2997, speed: 5, heading: 90 } });
+
+    const admin = await login(DEMO.admin);
+    const all = ((await call("/api/patrols", { client: admin })).body.items as { patrolId: number }[]).map((p) => p.patrolId);
+    expect(all).toEqual(expect.arrayContaining([insideId, outsideId]));
+    expect((await call("/api/patrols")).status).toBe(401);
+    await stop(insideId, inside!);
+    await stop(outsideId, outside!);
+  });
+});

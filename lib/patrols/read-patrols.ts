@@ -1,0 +1,36 @@
+import type { Redis } from "ioredis";
+import { metaFromHash, positionOfFrame, type PatrolView } from "../realtime/protocol";
+import { lastStatusKey, patrolMetaKey, scopeSetKey } from "../redis/keys";
+import type { Scope } from "../scope";
+
+/** Active patrol ids of a scope unit (one SMEMBERS on its state-plane set). */
+export async function activePatrolIds(redis: Redis, prefix: string, scope: Scope): Promise<number[]> {
+  const members = await redis.smembers(scopeSetKey(prefix, scope));
+  return members.map(Number).filter((id) => Number.isSafeInteger(id) && id > 0);
+}
+
+/**
+ * Metas and last positions of `patrolIds` in ONE round trip (a pipeline of
+ * HGETALLs plus one HMGET). Patrols whose meta vanished (stopped meanwhile)
+ * are left out.
+ */
+export async function readPatrolViews(redis: Redis, prefix: string, patrolIds: number[]): Promise<PatrolView[]> {
+  if (patrolIds.length === 0) return [];
+  const pipe = redis.pipeline();
+  for (const id of patrolIds) pipe.hgetall(patrolMetaKey(prefix, id));
+  pipe.hmgetBuffer(lastStatusKey(prefix), ...patrolIds.map(String));
+  const replies = (await pipe.exec()) ?? [];
+  const lastFrames = (replies[patrolIds.length]?.[1] ?? []) as (Buffer | null)[];
+  const views: PatrolView[] = [];
+  patrolIds.forEach((id, i) => {
+    const meta = metaFromHash(id, replies[i]?.[1] as Record<string, string> | undefined);
+    if (meta) views.push({ ...meta, last: positionOfFrame(lastFrames[i]) });
+  });
+  return views;
+}
+
+/** Every active patrol visible to `scope`, with meta and last position: two round trips, no SQL. */
+export async function listPatrolsInScope(redis: Redis, prefix: string, scope: Scope): Promise<PatrolView[]> {
+  const views = await readPatrolViews(redis, prefix, await activePatrolIds(redis, prefix, scope));
+  return views.sort((a, b) => a.callSign.localeCompare(b.callSign));
+}

@@ -1,0 +1,67 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { createRedis } from "@/lib/redis/client";
+import { call } from "@/test/http";
+import { idleVehicles, type TestVehicle } from "@/test/vehicles";
+
+const run = promisify(execFile);
+let redis: Redis;
+let started: { v: TestVehicle; id: number }[] = [];
+
+beforeAll(async () => {
+  redis = createRedis(inject("redisUrl"));
+  await redis.connect();
+  const fleet = await idleVehicles(6);
+  started = await Promise.all(
+    fleet.map(async (v) => ({ v, id: (await call("/api/patrols/start", { method: "POST", token: v.token })).body.patrolId as number })),
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(started.map(({ v, id }) => call(`/api/patrols/${id}/stop`, { method: "POST", token: v.token })));
+  redis.disconnect();
+});
+
+/** The whole state plane as plain data: every set's members, meta hash and vehicle key. */
+async function statePlane(): Promise<Record<string, unknown>> {
+  const keys = (await redis.keys("*")).filter((k) => /active_patrols$|^patrol:\d+:meta$|^vehicle:\d+:active_patrol$/.test(k)).sort();
+  const state: Record<string, unknown> = {};
+  for (const key of keys) {
+    const type = await redis.type(key);
+    state[key] = type === "set" ? (await redis.smembers(key)).sort() : type === "hash" ? await redis.hgetall(key) : await redis.get(key);
+  }
+  return state;
+}
+
+const rebuild = () =>
+  run(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/state-rebuild.ts"], {
+    env: { ...process.env, DATABASE_URL: inject("databaseUrl"), REDIS_URL: inject("redisUrl") },
+  });
+
+it("npm run state:rebuild restores exactly the pre-flush state plane after FLUSHDB, idempotently", async () => {
+  const before = await statePlane();
+  expect(Object.keys(before).length).toBeGreaterThan(6 * 2);
+  await redis.flushdb();
+  expect(await statePlane()).toEqual({});
+
+  const { stdout } = await rebuild();
+  expect(stdout).toMatch(/Rebuilt the state plane: \d+ active patrol/);
+  expect(await statePlane()).toEqual(before);
+
+  await rebuild();
+  expect(await statePlane()).toEqual(before);
+
+  // Telemetry works again on the rebuilt plane.
+  const { v, id } = started[0]!;
+  expect((await call("/api/telemetry", { method: "POST", token: v.token, body: { patrolId: id, lat: 9.9, lon: 76.3 } })).status).toBe(202);
+});
+
+it("removes leftovers of patrols that are no longer active", async () => {
+  await redis.sadd("zone:999:active_patrols", "424242");
+  await redis.set("vehicle:999:active_patrol", "424242");
+  await rebuild();
+  expect(await redis.exists("zone:999:active_patrols", "vehicle:999:active_patrol")).toBe(0);
+});

@@ -1,0 +1,95 @@
+import type { Redis } from "ioredis";
+import type { PrismaClient } from "../generated/prisma/client";
+import type { PatrolMeta } from "../realtime/protocol";
+import { lastStatusKey, scopeSetKey } from "../redis/keys";
+import { writePatrolState } from "./state-plane";
+
+/** What a rebuild did. */
+export interface RebuildResult {
+  activePatrols: number;
+  removedKeys: number;
+}
+
+/** Every ACTIVE patrol in PostgreSQL, as state-plane metas. */
+export async function activePatrolMetas(prisma: PrismaClient): Promise<PatrolMeta[]> {
+  const rows = await prisma.patrol.findMany({
+    where: { status: "ACTIVE" },
+    select: {
+      id: true,
+      vehicleId: true,
+      stationId: true,
+      divisionId: true,
+      zoneId: true,
+      districtId: true,
+      startedAt: true,
+      vehicle: { select: { callSign: true } },
+    },
+    orderBy: { id: "asc" },
+  });
+  return rows.map((r) => ({
+    patrolId: r.id,
+    vehicleId: r.vehicleId,
+    callSign: r.vehicle.callSign,
+    stationId: r.stationId,
+    divisionId: r.divisionId,
+    zoneId: r.zoneId,
+    districtId: r.districtId,
+    startedAt: r.startedAt.getTime(),
+  }));
+}
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== "0");
+  return keys;
+}
+
+/**
+ * Rebuilds the Redis state plane (every scope set, meta hash and vehicle key)
+ * from PostgreSQL's ACTIVE patrols, in one MULTI. Idempotent: stale keys are
+ * removed, last positions of still-active patrols are kept.
+ */
+export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult> {
+  const metas = await activePatrolMetas(prisma);
+  const active = new Set(metas.map((m) => String(m.patrolId)));
+  // Only our own key shapes: other deployments may share this Redis under other prefixes.
+  const escaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
+  const ours = new RegExp(
+    `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:(?:station|division|zone|district):\\d+:active_patrols|city:active_patrols|patrol:\\d+:meta|vehicle:\\d+:active_patrol)$`,
+  );
+  const stale = (
+    await Promise.all(
+      ["*:active_patrols", "city:active_patrols", "patrol:*:meta", "vehicle:*:active_patrol"].map((p) => scanKeys(redis, escaped + p)),
+    )
+  )
+    .flat()
+    .filter((key, i, all) => ours.test(key) && all.indexOf(key) === i);
+  const lastStatusFields = await redis.hkeys(lastStatusKey(prefix));
+  const endedFields = lastStatusFields.filter((field) => !active.has(field));
+
+  const tx = redis.multi();
+  if (stale.length) tx.del(...stale);
+  if (endedFields.length) tx.hdel(lastStatusKey(prefix), ...endedFields);
+  for (const meta of metas) writePatrolState(tx, prefix, meta);
+  const replies = await tx.exec();
+  const failed = replies?.find(([err]) => err);
+  if (!replies || failed?.[0]) throw failed?.[0] ?? new Error("Redis transaction was aborted");
+  return { activePatrols: metas.length, removedKeys: stale.length };
+}
+
+/**
+ * Rebuilds only when the state plane is missing (`city:active_patrols` absent)
+ * while PostgreSQL has ACTIVE patrols — e.g. after a Redis restart, since
+ * Redis keeps nothing on disk here. Returns null when nothing was needed.
+ */
+export async function rebuildStateIfMissing(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult | null> {
+  if (await redis.exists(scopeSetKey(prefix, { level: "city", id: null }))) return null;
+  if ((await prisma.patrol.count({ where: { status: "ACTIVE" } })) === 0) return null;
+  return rebuildState(prisma, redis, prefix);
+}
+

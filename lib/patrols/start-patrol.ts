@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { Prisma, prisma } from "../db";
+import { AppError } from "../errors";
+import { log } from "../log";
+import type { PatrolMeta } from "../realtime/protocol";
+import { redis, redisPrefix } from "../redis/client";
+import { redisCall } from "../redis/guard";
+import { patrolChannel } from "../redis/keys";
+import { addActivePatrol } from "./state-plane";
+
+/** Body of `POST /api/patrols/start`: the station patrolled for (default: the vehicle's home station). */
+export const startPatrolSchema = z.strictObject({
+  stationId: z.number().int().positive().max(2_147_483_647).optional(),
+});
+
+/** What the vehicle gets back: the patrol id, its data channel and start time (epoch ms). */
+export interface StartedPatrol {
+  patrolId: number;
+  channel: string;
+  startedAt: number;
+}
+
+/**
+ * Starts a patrol for `vehicleId`: one lookup of the vehicle (with its home
+ * station) or of the chosen station, the ACTIVE row (the database's partial
+ * unique index settles races), then one Redis MULTI for every plane. If Redis
+ * fails the row is removed again, so no ACTIVE patrol exists only in SQL.
+ */
+export async function startPatrol(vehicleId: number, input: z.infer<typeof startPatrolSchema>): Promise<StartedPatrol> {
+  const chain = { id: true, divisionId: true, zoneId: true, districtId: true } as const;
+  const vehicle = await prisma.vehicle.findUnique({
+    where: { id: vehicleId },
+    select: { callSign: true, enabled: true, homeStation: { select: chain } },
+  });
+  if (!vehicle) throw new AppError("INVALID_TOKEN", "This vehicle no longer exists; request a new token.");
+  if (!vehicle.enabled) throw new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
+
+  const station =
+    input.stationId === undefined || input.stationId === vehicle.homeStation.id
+      ? vehicle.homeStation
+      : await prisma.station.findUnique({ where: { id: input.stationId }, select: chain });
+  if (!station) throw new AppError("NOT_FOUND", `Station ${input.stationId} does not exist.`);
+
+  let patrol: { id: number; startedAt: Date };
+  try {
+    patrol = await prisma.patrol.create({
+      data: {
+        vehicleId,
+        stationId: station.id,
+        divisionId: station.divisionId,
+        zoneId: station.zoneId,
+        districtId: station.districtId,
+      },
+      select: { id: true, startedAt: true },
+    });
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw await alreadyOnPatrol(vehicleId);
+    throw err;
+  }
+
+  const meta: PatrolMeta = {
+    patrolId: patrol.id,
+    vehicleId,
+    callSign: vehicle.callSign,
+    stationId: station.id,
+    divisionId: station.divisionId,
+    zoneId: station.zoneId,
+    districtId: station.districtId,
+    startedAt: patrol.startedAt.getTime(),
+  };
+  try {
+    await redisCall(addActivePatrol(redis(), redisPrefix, meta));
+  } catch (err) {
+    await prisma.patrol.delete({ where: { id: patrol.id } }).catch((e: unknown) => {
+      log.error({ err: e, patrolId: patrol.id }, "could not roll back patrol after Redis failure; run npm run state:rebuild");
+    });
+    throw err;
+  }
+  log.info({ patrolId: patrol.id, vehicleId, stationId: station.id }, "patrol started");
+  return { patrolId: patrol.id, channel: patrolChannel(redisPrefix, patrol.id), startedAt: meta.startedAt };
+}
+
+async function alreadyOnPatrol(vehicleId: number): Promise<AppError> {
+  const active = await prisma.patrol.findFirst({ where: { vehicleId, status: "ACTIVE" }, select: { id: true } });
+  const patrolId = active?.id ?? null;
+  return new AppError(
+    "ALREADY_ON_PATROL",
+    `This vehicle is already on patrol ${patrolId}; stop it (POST /api/patrols/${patrolId}/stop) before starting another.`,
+    { patrolId },
+    {},
+    { patrolId },
+  );
+}

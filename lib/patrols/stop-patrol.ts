@@ -1,0 +1,76 @@
+import { prisma } from "../db";
+import { AppError } from "../errors";
+import { log } from "../log";
+import type { PatrolMeta } from "../realtime/protocol";
+import { redis, redisPrefix } from "../redis/client";
+import { redisCall } from "../redis/guard";
+import { scopeContains, type Scope } from "../scope";
+import { removeActivePatrol } from "./state-plane";
+
+/** Who asks to stop a patrol: the vehicle's device, or a signed-in user. */
+export type StopActor = { kind: "vehicle"; vehicleId: number } | { kind: "user"; userId: number; role: "ADMIN" | "COMMANDER"; scope: Scope };
+
+/**
+ * Ends an active patrol: the owning vehicle, an admin, or a commander whose
+ * scope contains the patrol may do it. The row is marked ENDED, then one
+ * Redis MULTI clears every plane; if Redis fails the row is restored (503).
+ */
+export async function stopPatrol(patrolId: number, actor: StopActor): Promise<{ patrolId: number; endedAt: number }> {
+  const patrol = await prisma.patrol.findUnique({
+    where: { id: patrolId },
+    select: {
+      id: true,
+      vehicleId: true,
+      stationId: true,
+      divisionId: true,
+      zoneId: true,
+      districtId: true,
+      status: true,
+      startedAt: true,
+      vehicle: { select: { callSign: true } },
+    },
+  });
+  if (!patrol) throw new AppError("NOT_FOUND", `Patrol ${patrolId} does not exist.`);
+  const allowed =
+    actor.kind === "vehicle" ? actor.vehicleId === patrol.vehicleId : actor.role === "ADMIN" || scopeContains(actor.scope, patrol);
+  if (!allowed) {
+    throw new AppError(
+      "FORBIDDEN",
+      actor.kind === "vehicle" ? `Patrol ${patrolId} belongs to another vehicle.` : `Patrol ${patrolId} is outside your jurisdiction.`,
+    );
+  }
+  if (patrol.status !== "ACTIVE") throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has already ended.`);
+
+  const endedAt = new Date();
+  const ended = await prisma.patrol.updateMany({
+    where: { id: patrolId, status: "ACTIVE" },
+    data: {
+      status: "ENDED",
+      endedAt,
+      endedBy: actor.kind === "vehicle" ? "vehicle" : "user",
+      endedByUserId: actor.kind === "user" ? actor.userId : null,
+    },
+  });
+  if (ended.count === 0) throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has already ended.`);
+
+  const meta: PatrolMeta = {
+    patrolId,
+    vehicleId: patrol.vehicleId,
+    callSign: patrol.vehicle.callSign,
+    stationId: patrol.stationId,
+    divisionId: patrol.divisionId,
+    zoneId: patrol.zoneId,
+    districtId: patrol.districtId,
+    startedAt: patrol.startedAt.getTime(),
+  };
+  try {
+    await redisCall(removeActivePatrol(redis(), redisPrefix, meta));
+  } catch (err) {
+    await prisma.patrol
+      .update({ where: { id: patrolId }, data: { status: "ACTIVE", endedAt: null, endedBy: null, endedByUserId: null } })
+      .catch((e: unknown) => log.error({ err: e, patrolId }, "could not restore patrol after Redis failure; run npm run state:rebuild"));
+    throw err;
+  }
+  log.info({ patrolId, by: actor.kind === "vehicle" ? `vehicle:${actor.vehicleId}` : `user:${actor.userId}` }, "patrol stopped");
+  return { patrolId, endedAt: endedAt.getTime() };
+}
