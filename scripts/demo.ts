@@ -1,0 +1,39 @@
+// npm run demo – migrate, seed the demo data, build if needed, start everything, print where to look.
+import "dotenv/config";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { env } from "../lib/env";
+import { ROOT, runTogether, serverProcesses } from "./processes";
+import { checkServices } from "./services";
+
+function step(title: string, args: string[]): void {
+  console.log(`\n▶ ${title}`);
+  const r = spawnSync("npm", args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (r.status !== 0) {
+    console.error(`✗ ${title} failed (npm ${args.join(" ")}).`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+async function main() {
+  await checkServices();
+  step("Applying database migrations", ["run", "--silent", "db:migrate"]);
+  step("Seeding the demo organisation, fleet and logins", ["run", "--silent", "db:seed", "demo"]);
+  if (!existsSync(path.join(ROOT, ".next", "BUILD_ID")) || process.argv.includes("--rebuild")) {
+    step("Building the web app (about a minute)", ["run", "--silent", "build"]);
+  }
+  const url = `http://localhost:${env.PORT}`;
+  setTimeout(() => {
+    console.log(
+      `\n━━ Sentinel is running: open ${url} and sign in with one of the logins above ` +
+        `(password "${env.DEMO_PASSWORD}"). Ctrl-C stops everything.\n`,
+    );
+  }, 2_000).unref();
+  process.exit(await runTogether(serverProcesses(env.PORT)));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

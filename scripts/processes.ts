@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+
+/** Project root. */
+export const ROOT = path.resolve(__dirname, "..");
+
+/** One long-running server process of `npm start` / `npm run demo`. */
+export interface ServerProcess {
+  name: string;
+  command: string;
+  args: string[];
+}
+
+/** The production server processes: the Next web server and the realtime sidecar cluster. */
+export function serverProcesses(port: number): ServerProcess[] {
+  return [
+    { name: "web", command: process.execPath, args: [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port)] },
+    { name: "realtime", command: process.execPath, args: [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "realtime/main.ts"] },
+  ];
+}
+
+/**
+ * Runs processes together with prefixed output; Ctrl-C (or SIGTERM) stops
+ * them all, and if one exits on its own the others are stopped too.
+ * Resolves with the exit code to use.
+ */
+export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  return new Promise((resolve) => {
+    const stopAll = (code: number) => {
+      if (stopping) return;
+      stopping = true;
+      for (const child of children.values()) if (child.exitCode === null) child.kill("SIGTERM");
+      const force = setTimeout(() => {
+        for (const child of children.values()) if (child.exitCode === null) child.kill("SIGKILL");
+      }, 10_000);
+      force.unref();
+      const wait = () => ([...children.values()].every((c) => c.exitCode !== null || c.signalCode !== null) ? resolve(code) : setTimeout(wait, 100));
+      wait();
+    };
+    for (const p of processes) {
+      const child = spawn(p.command, p.args, { cwd: ROOT, env: { NEXT_TELEMETRY_DISABLED: "1", ...env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
+      const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${p.name}] `);
+      child.stdout.on("data", (c: Buffer) => process.stdout.write(prefix(c)));
+      child.stderr.on("data", (c: Buffer) => process.stderr.write(prefix(c)));
+      child.on("exit", (code, signal) => {
+        if (!stopping) {
+          console.error(`[${p.name}] exited (${signal ?? `code ${code}`}); stopping the others.`);
+          stopAll(code || 1);
+        }
+      });
+      children.set(p.name, child);
+    }
+    process.on("SIGINT", () => stopAll(0));
+    process.on("SIGTERM", () => stopAll(0));
+  });
+}
