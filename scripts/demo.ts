@@ -1,10 +1,10 @@
-// npm run demo – migrate, seed the demo data, build if needed, start everything, print where to look.
+// npm run demo – migrate, seed the demo data, build if needed, start web, realtime and ~200 simulated vehicles.
 import "dotenv/config";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { env } from "../lib/env";
-import { ROOT, runTogether, serverProcesses } from "./processes";
+import { ROOT, runTogether, serverProcesses, simulatorProcess } from "./processes";
 import { checkServices } from "./services";
 
 function step(title: string, args: string[]): void {
@@ -30,7 +30,7 @@ async function main() {
         `(password "${env.DEMO_PASSWORD}"). Ctrl-C stops everything.\n`,
     );
   }, 2_000).unref();
-  process.exit(await runTogether(serverProcesses(env.PORT)));
+  process.exit(await runTogether([...serverProcesses(env.PORT), simulatorProcess(200, 5)]));
 }
 
 main().catch((err: unknown) => {

@@ -28,16 +28,19 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   return new Promise((resolve) => {
-    const stopAll = (code: number) => {
+    const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+    // Later processes depend on earlier ones (the simulator needs the web server to stop its patrols): stop in reverse.
+    const stopAll = async (code: number) => {
       if (stopping) return;
       stopping = true;
-      for (const child of children.values()) if (child.exitCode === null) child.kill("SIGTERM");
-      const force = setTimeout(() => {
-        for (const child of children.values()) if (child.exitCode === null) child.kill("SIGKILL");
-      }, 10_000);
-      force.unref();
-      const wait = () => ([...children.values()].every((c) => c.exitCode !== null || c.signalCode !== null) ? resolve(code) : setTimeout(wait, 100));
-      wait();
+      for (const child of [...children.values()].reverse()) {
+        if (exited(child)) continue;
+        child.kill("SIGTERM");
+        const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await new Promise((r) => (exited(child) ? r(null) : child.once("exit", r)));
+        clearTimeout(force);
+      }
+      resolve(code);
     };
     for (const p of processes) {
       const child = spawn(p.command, p.args, { cwd: ROOT, env: { NEXT_TELEMETRY_DISABLED: "1", ...env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
@@ -47,12 +50,21 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
       child.on("exit", (code, signal) => {
         if (!stopping) {
           console.error(`[${p.name}] exited (${signal ?? `code ${code}`}); stopping the others.`);
-          stopAll(code || 1);
+          void stopAll(code || 1);
         }
       });
       children.set(p.name, child);
     }
-    process.on("SIGINT", () => stopAll(0));
-    process.on("SIGTERM", () => stopAll(0));
+    process.on("SIGINT", () => void stopAll(0));
+    process.on("SIGTERM", () => void stopAll(0));
   });
+}
+
+/** The fleet simulator as a process of the demo: `vehicles` seeded vehicles posting every `intervalS` seconds. */
+export function simulatorProcess(vehicles: number, intervalS: number): ServerProcess {
+  return {
+    name: "simulator",
+    command: process.execPath,
+    args: [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/simulate.ts", "--vehicles", String(vehicles), "--interval", String(intervalS)],
+  };
 }

@@ -1,4 +1,5 @@
 import { inject } from "vitest";
+import { signIn } from "../scripts/simulator/sign-in";
 import { TEST_SECRETS } from "./secrets";
 
 /** Base URL of the suite's web server. */
@@ -20,26 +21,10 @@ export interface UserClient {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-function cookiesOf(res: Response): string[] {
-  return res.headers.getSetCookie().map((c) => c.split(";")[0]!);
-}
-
 /** Signs in over HTTP as next-auth documents it: csrf → credentials callback → session cookie. */
 export async function login(email: string, password: string = DEMO.password): Promise<UserClient> {
   const base = baseUrl();
-  const csrfRes = await fetch(`${base}/api/auth/csrf`);
-  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const jar = cookiesOf(csrfRes);
-  const res = await fetch(`${base}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
-    body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
-  });
-  const all = [...jar, ...cookiesOf(res)];
-  const session = all.find((c) => c.startsWith("next-auth.session-token=") || c.startsWith("__Secure-next-auth.session-token="));
-  if (!session) throw new Error(`login failed for ${email}: status ${res.status} ${res.headers.get("location") ?? ""}`);
-  const cookie = all.join("; ");
+  const cookie = await signIn(base, email, password);
   return {
     cookie,
     fetch: (path, init = {}) =>

@@ -1,8 +1,12 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { currentUser } from "@/lib/auth/session";
-import { describeScope } from "@/lib/org/describe-scope";
+import { LiveDashboard } from "@/components/map/live-dashboard";
 import { SignOutButton } from "@/components/sign-out-button";
+import { currentUser } from "@/lib/auth/session";
+import { env } from "@/lib/env";
+import { describeScope } from "@/lib/org/describe-scope";
+import { stationsInScope } from "@/lib/org/stations-in-scope";
+import "./map.css";
 
 export const metadata: Metadata = { title: "Live map" };
 
@@ -10,25 +14,23 @@ export const metadata: Metadata = { title: "Live map" };
 export default async function MapPage() {
   const user = await currentUser();
   if (!user) redirect("/login?callbackUrl=/map");
-  const scopeName = await describeScope(user.scope);
+  const [scopeName, stations] = await Promise.all([describeScope(user.scope), stationsInScope(user.scope)]);
   return (
-    <>
+    <div className="map-page">
       <header className="topbar">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" /> Sentinel
         </div>
+        <h1 className="scope-title" data-testid="scope-name">
+          {scopeName}
+        </h1>
         <div className="who">
+          {user.role === "ADMIN" && <a href="/admin">Admin console</a>}
           <span data-testid="user-name">{user.name}</span>
-          <span className="muted" data-testid="scope-name">
-            {scopeName}
-          </span>
           <SignOutButton />
         </div>
       </header>
-      <main style={{ padding: 24 }}>
-        <h1>Live map — {scopeName}</h1>
-        <p className="muted">The live map of your jurisdiction is coming here.</p>
-      </main>
-    </>
+      <LiveDashboard stations={stations} tileUrl={env.NEXT_PUBLIC_TILE_URL} />
+    </div>
   );
 }

@@ -1,0 +1,105 @@
+"use client";
+
+import dynamic from "next/dynamic";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { useStore } from "zustand";
+import type { StationPin } from "@/lib/org/stations-in-scope";
+import type { PatrolView } from "@/lib/realtime/protocol";
+import { createFleetStore, freshnessOf, FrameBatcher, type ConnectionStatus, type FleetStore } from "./fleet-store";
+import { openLiveConnection } from "./live-connection";
+import { PatrolSidebar } from "./patrol-sidebar";
+import { useFleetSnapshot } from "./use-fleet-snapshot";
+
+// Leaflet touches `window` on import: load the map in the browser only.
+const LiveMapView = dynamic(() => import("./live-map-view"), { ssr: false, loading: () => <div className="live-map loading">Loading map…</div> });
+
+const STATUS_LABEL: Record<ConnectionStatus, string> = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+declare global {
+  interface Window {
+    /** The page's fleet store, for diagnostics and end-to-end tests. */
+    __sentinelFleet?: FleetStore;
+  }
+}
+
+export interface LiveDashboardProps {
+  stations: StationPin[];
+  tileUrl: string;
+}
+
+/** The live map page's client island: store, connection, counts, sidebar and map. */
+export function LiveDashboard({ stations, tileUrl }: LiveDashboardProps) {
+  const [store] = useState(createFleetStore);
+  const router = useRouter();
+  const status = useStore(store, (s) => s.status);
+  const { patrols, now } = useFleetSnapshot(store);
+  const [followId, setFollowId] = useState<number | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => {
+    window.__sentinelFleet = store;
+    const batcher = new FrameBatcher((frames) => store.getState().applyFrames(frames));
+    return openLiveConnection({
+      onFrame: (frame) => batcher.push(frame),
+      onStatus: (s) => store.getState().setStatus(s),
+      onUnauthorized: () => router.replace("/login?callbackUrl=/map"),
+    });
+  }, [store, router]);
+
+  const names = useMemo(() => new Map(stations.map((s) => [s.id, s.name])), [stations]);
+  const stationName = useCallback((id: number) => names.get(id) ?? `Station #${id}`, [names]);
+  const counts = useMemo(() => {
+    const c = { live: 0, stale: 0, offline: 0 };
+    for (const p of patrols) c[freshnessOf(p.last, now)]++;
+    return c;
+  }, [patrols, now]);
+
+  async function stop(p: PatrolView) {
+    if (!window.confirm(`Stop patrol ${p.callSign}? The vehicle will disappear from every map.`)) return;
+    const res = await fetch(`/api/patrols/${p.patrolId}/stop`, { method: "POST" });
+    if (res.ok) {
+      setNotice(`Patrol ${p.callSign} stopped.`);
+      if (followId === p.patrolId) setFollowId(null);
+    } else {
+      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+      setNotice(body?.error?.message ?? `Could not stop ${p.callSign} (HTTP ${res.status}).`);
+    }
+  }
+
+  return (
+    <div className="dashboard">
+      <div className="statusbar" role="status" aria-live="polite">
+        <span className={`badge ${status}`} data-testid="connection-status" data-status={status}>
+          {STATUS_LABEL[status]}
+        </span>
+        <span className="count live" data-testid="count-live">
+          {counts.live} live
+        </span>
+        <span className="count stale" data-testid="count-stale">
+          {counts.stale} stale
+        </span>
+        <span className="count offline" data-testid="count-offline">
+          {counts.offline} offline
+        </span>
+        {notice && (
+          <span className="notice">
+            {notice}{" "}
+            <button type="button" className="ghost small" onClick={() => setNotice(null)} aria-label="Dismiss">
+              ×
+            </button>
+          </span>
+        )}
+      </div>
+      <div className="dashboard-body">
+        <PatrolSidebar patrols={patrols} now={now} stationName={stationName} followId={followId} onFollow={setFollowId} onStop={(p) => void stop(p)} />
+        <LiveMapView store={store} stations={stations} tileUrl={tileUrl} followId={followId} onSelect={setFollowId} onUserPan={() => setFollowId(null)} />
+      </div>
+    </div>
+  );
+}

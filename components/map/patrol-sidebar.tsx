@@ -1,0 +1,95 @@
+"use client";
+
+import { useMemo, useState } from "react";
+import type { PatrolView } from "@/lib/realtime/protocol";
+import { freshnessOf } from "./fleet-store";
+
+type SortKey = "callSign" | "station" | "speed" | "lastSeen";
+
+/** "12 s ago", "3 min ago", "2 h ago". */
+export function ago(ts: number, now: number): string {
+  const s = Math.max(0, Math.round((now - ts) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ago`;
+}
+
+export interface PatrolSidebarProps {
+  patrols: PatrolView[];
+  now: number;
+  stationName(stationId: number): string;
+  followId: number | null;
+  onFollow(patrolId: number): void;
+  onStop(patrol: PatrolView): void;
+}
+
+/** The scope's patrols: searchable, sortable; a click centres and follows one. */
+export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, onStop }: PatrolSidebarProps) {
+  const [query, setQuery] = useState("");
+  const [sort, setSort] = useState<SortKey>("callSign");
+  const rows = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const filtered = q
+      ? patrols.filter((p) => p.callSign.toLowerCase().includes(q) || stationName(p.stationId).toLowerCase().includes(q))
+      : patrols;
+    const by: Record<SortKey, (a: PatrolView, b: PatrolView) => number> = {
+      callSign: (a, b) => a.callSign.localeCompare(b.callSign),
+      station: (a, b) => stationName(a.stationId).localeCompare(stationName(b.stationId)) || a.callSign.localeCompare(b.callSign),
+      speed: (a, b) => (b.last?.speed ?? -1) - (a.last?.speed ?? -1),
+      lastSeen: (a, b) => (b.last?.ts ?? 0) - (a.last?.ts ?? 0),
+    };
+    return [...filtered].sort(by[sort]);
+  }, [patrols, query, sort, stationName]);
+
+  return (
+    <aside className="sidebar" aria-label="Patrols">
+      <div className="sidebar-tools">
+        <h2>
+          Patrols <span data-testid="patrol-count">{patrols.length}</span>
+        </h2>
+        <label className="sr-only" htmlFor="patrol-search">
+          Search patrols
+        </label>
+        <input id="patrol-search" type="search" placeholder="Search call sign or station" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <label>
+          Sort by
+          <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)}>
+            <option value="callSign">Call sign</option>
+            <option value="station">Station</option>
+            <option value="speed">Speed</option>
+            <option value="lastSeen">Last seen</option>
+          </select>
+        </label>
+      </div>
+      {patrols.length === 0 && <p className="muted empty">No active patrols in your jurisdiction.</p>}
+      <ul className="patrol-list">
+        {rows.map((p) => {
+          const state = freshnessOf(p.last, now);
+          return (
+            <li
+              key={p.patrolId}
+              data-testid="patrol-row"
+              data-patrol-id={p.patrolId}
+              data-call-sign={p.callSign}
+              data-lat={p.last?.lat}
+              data-lon={p.last?.lon}
+              data-status={state}
+              className={followId === p.patrolId ? "patrol-row following" : "patrol-row"}
+            >
+              <button type="button" className="patrol-main" onClick={() => onFollow(p.patrolId)} aria-pressed={followId === p.patrolId}>
+                <span className={`dot ${state}`} aria-label={state} />
+                <span className="call-sign">{p.callSign}</span>
+                <span className="muted station">{stationName(p.stationId)}</span>
+                <span className="speed">{p.last?.speed !== undefined ? `${Math.round(p.last.speed * 3.6)} km/h` : "—"}</span>
+                <span className="muted seen">{p.last ? ago(p.last.ts, now) : "no position yet"}</span>
+              </button>
+              <button type="button" className="ghost small" onClick={() => onStop(p)} aria-label={`Stop patrol ${p.callSign}`}>
+                Stop
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </aside>
+  );
+}
