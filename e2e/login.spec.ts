@@ -1,0 +1,42 @@
+import { expect, test, type Page } from "@playwright/test";
+
+const STATION_COMMANDER = "station@sentinel.local";
+const DEMO_PASSWORD = "sentinel-demo";
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+test("a station commander signs in and sees the map of their station", async ({ page }) => {
+  await page.goto("/login");
+  await signIn(page, STATION_COMMANDER, DEMO_PASSWORD);
+
+  await expect(page).toHaveURL(/\/map$/);
+  await expect(page.getByTestId("user-name")).toHaveText("Station Commander, Kadavanthra");
+  await expect(page.getByTestId("scope-name")).toHaveText("Station Kadavanthra");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Kadavanthra");
+});
+
+test("a wrong password shows the error on the form and stays on the login page", async ({ page }) => {
+  await page.goto("/login");
+  await signIn(page, STATION_COMMANDER, "not-the-password");
+
+  // Scoped to the form: Next's route announcer is an (empty) alert too.
+  await expect(page.locator("form").getByRole("alert")).toHaveText("Wrong email or password.");
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+  const cookies = await page.context().cookies();
+  expect(cookies.map((c) => c.name)).not.toContain("next-auth.session-token");
+});
+
+test("an anonymous visit to the map ends on the login page, and signing in returns to the map", async ({ page }) => {
+  await page.goto("/map");
+  await expect(page).toHaveURL(/\/login\?callbackUrl=%2Fmap$/);
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+
+  await signIn(page, STATION_COMMANDER, DEMO_PASSWORD);
+  await expect(page).toHaveURL(/\/map$/);
+  await expect(page.getByTestId("scope-name")).toHaveText("Station Kadavanthra");
+});

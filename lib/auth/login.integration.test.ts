@@ -1,0 +1,210 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { createRedis } from "@/lib/redis/client";
+import { rateLimitKey } from "@/lib/redis/keys";
+import { baseUrl, DEMO } from "@/test/http";
+import { hashPassword } from "./password";
+import { WRONG_CREDENTIALS } from "./options";
+
+// Unique per run so this file's accounts and throttle counters never touch the demo logins.
+const RUN = randomBytes(3).toString("hex");
+const THROTTLED = /^Too many failed attempts\. Try again in \d+ minute\(s\)\.$/;
+
+/** What one pass through next-auth's credentials flow (csrf → callback) gave back. */
+interface LoginAttempt {
+  /** The `error` of the URL next-auth sends the browser to (`json=true` puts it in the body): the message the form shows. */
+  error: string | null;
+  /** The session cookie (`name=value`), or undefined when none was set. */
+  sessionCookie: string | undefined;
+}
+
+const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]!);
+
+/**
+ * Signs in over HTTP as a browser would, from the client IP `ip` (sent as
+ * `X-Forwarded-For`, as the reverse proxy in front of the app does).
+ */
+async function attemptLogin(email: string, password: string, ip: string): Promise<LoginAttempt> {
+  const headers = { "x-forwarded-for": ip };
+  const csrfRes = await fetch(`${baseUrl()}/api/auth/csrf`, { headers });
+  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+  const res = await fetch(`${baseUrl()}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { ...headers, "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrfRes).join("; ") },
+    body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
+  });
+  const { url } = (await res.json()) as { url: string };
+  return {
+    error: new URL(url, baseUrl()).searchParams.get("error"),
+    sessionCookie: cookiesOf(res).find((c) => /^(__Secure-)?next-auth\.session-token=/.test(c)),
+  };
+}
+
+/** `GET /api/auth/session` with `cookie`: the raw text and the parsed body. */
+async function session(cookie: string): Promise<{ text: string; body: any }> {
+  const res = await fetch(`${baseUrl()}/api/auth/session`, { headers: { cookie } });
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  return { text, body: JSON.parse(text) };
+}
+
+/** A client IP of our own, so the per-IP counters of other test files stay untouched. */
+const testIp = (n: number) => `198.51.100.${n}`;
+
+let redis: Redis;
+const createdEmails: string[] = [];
+
+/** Creates a commander of this run with `password`, scoped to the Kadavanthra station. */
+async function createCommander(label: string, password: string): Promise<string> {
+  const station = await prisma.station.findFirstOrThrow({ where: { name: "Kadavanthra" } });
+  const email = `login-${label}-${RUN}@sentinel.test`;
+  await prisma.user.create({
+    data: {
+      email,
+      name: `Login test ${label}`,
+      passwordHash: await hashPassword(password),
+      role: "COMMANDER",
+      scopeLevel: "station",
+      scopeId: station.id,
+    },
+  });
+  createdEmails.push(email);
+  return email;
+}
+
+beforeAll(async () => {
+  redis = createRedis(inject("redisUrl"));
+  await redis.connect();
+});
+
+afterAll(async () => {
+  // Forget every login failure counted here, so later files start unthrottled.
+  const counters = await redis.keys(rateLimitKey(env.REDIS_PREFIX, "login-*", "*", 0));
+  if (counters.length) await redis.del(...counters);
+  redis.disconnect();
+  await prisma.user.deleteMany({ where: { email: { in: createdEmails } } });
+  await prisma.$disconnect();
+});
+
+describe("login over HTTP (csrf → credentials callback → session)", () => {
+  const ip = testIp(10);
+
+  it.each([
+    [DEMO.admin, "ADMIN", "city"],
+    [DEMO.district, "COMMANDER", "district"],
+    [DEMO.zone, "COMMANDER", "zone"],
+    [DEMO.division, "COMMANDER", "division"],
+    [DEMO.station, "COMMANDER", "station"],
+  ] as const)("signs in %s with role %s and scope level %s", async (email, role, level) => {
+    const user = await prisma.user.findUniqueOrThrow({ where: { email } });
+    const attempt = await attemptLogin(email, DEMO.password, ip);
+    expect(attempt.error).toBeNull();
+    expect(attempt.sessionCookie).toBeDefined();
+
+    const { text, body } = await session(attempt.sessionCookie!);
+    expect(body.user).toMatchObject({ id: user.id, email, name: user.name, role, scope: { level, id: user.scopeId } });
+    expect(text).not.toContain(user.passwordHash);
+    expect(text).not.toMatch(/argon2|passwordHash|secret/i);
+  });
+
+  it("gives the station commander the Kadavanthra station as scope", async () => {
+    const kadavanthra = await prisma.station.findFirstOrThrow({ where: { name: "Kadavanthra" } });
+    const attempt = await attemptLogin(DEMO.station, DEMO.password, ip);
+    const { body } = await session(attempt.sessionCookie!);
+    expect(body.user.scope).toEqual({ level: "station", id: kadavanthra.id });
+  });
+
+  it("accepts the email in any case and with surrounding spaces", async () => {
+    const attempt = await attemptLogin(`  ${DEMO.zone.toUpperCase()} `, DEMO.password, ip);
+    expect(attempt.error).toBeNull();
+    const { body } = await session(attempt.sessionCookie!);
+    expect(body.user.email).toBe(DEMO.zone);
+  });
+
+  it("has no session without a session cookie", async () => {
+    const res = await fetch(`${baseUrl()}/api/auth/session`);
+    expect(await res.json()).toEqual({});
+  });
+});
+
+describe("refused logins", () => {
+  it("refuses a wrong password with a clear message and no session", async () => {
+    const attempt = await attemptLogin(DEMO.station, "not-the-password", testIp(20));
+    expect(attempt.sessionCookie).toBeUndefined();
+    expect(attempt.error).toBe(WRONG_CREDENTIALS);
+  });
+
+  it("gives an unknown email the same answer as a wrong password", async () => {
+    const attempt = await attemptLogin(`nobody-${RUN}@sentinel.test`, DEMO.password, testIp(21));
+    expect(attempt.sessionCookie).toBeUndefined();
+    expect(attempt.error).toBe(WRONG_CREDENTIALS);
+  });
+
+  it("refuses an empty password and a malformed email without a session", async () => {
+    const ip = testIp(22);
+    for (const [email, password] of [
+      [DEMO.station, ""],
+      ["not-an-email", DEMO.password],
+    ] as const) {
+      const attempt = await attemptLogin(email, password, ip);
+      expect(attempt.sessionCookie).toBeUndefined();
+      expect(attempt.error).toBe(WRONG_CREDENTIALS);
+    }
+  });
+});
+
+describe("login throttling", () => {
+  const limit = env.LOGIN_FAILURES_BEFORE_LOCKOUT;
+
+  it(`locks an account after ${limit} failures, even for the right password, but not its neighbours`, async () => {
+    const password = `right-${RUN}`;
+    const [victim, neighbour] = [await createCommander("victim", password), await createCommander("neighbour", password)];
+    const ip = testIp(30);
+
+    for (let i = 0; i < limit; i++) {
+      const attempt = await attemptLogin(victim, `wrong-${i}`, ip);
+      expect(attempt.error, `failure ${i + 1}`).toBe(WRONG_CREDENTIALS);
+    }
+
+    const locked = await attemptLogin(victim, password, ip);
+    expect(locked.sessionCookie).toBeUndefined();
+    expect(locked.error).toMatch(THROTTLED);
+    expect(locked.error).toMatch(/in 15 minute/);
+
+    // The lock is per account: from another IP it holds, and another account on the same IP is fine.
+    expect((await attemptLogin(victim, password, testIp(31))).error).toMatch(THROTTLED);
+    const other = await attemptLogin(neighbour, password, ip);
+    expect(other.error).toBeNull();
+    expect(other.sessionCookie).toBeDefined();
+  });
+
+  it("does not lock an account whose failures are interrupted by a successful login", async () => {
+    const password = `right-${RUN}`;
+    const email = await createCommander("resets", password);
+    const ip = testIp(40);
+    for (let i = 0; i < limit - 1; i++) expect((await attemptLogin(email, "wrong", ip)).error).toBe(WRONG_CREDENTIALS);
+    expect((await attemptLogin(email, password, ip)).sessionCookie).toBeDefined();
+    for (let i = 0; i < limit - 1; i++) expect((await attemptLogin(email, "wrong", ip)).error).toBe(WRONG_CREDENTIALS);
+    const attempt = await attemptLogin(email, password, ip);
+    expect(attempt.error).toBeNull();
+    expect(attempt.sessionCookie).toBeDefined();
+  });
+
+  it(`slows down one IP after ${limit * 4} failures across accounts`, async () => {
+    const ip = testIp(50);
+    for (let i = 0; i < limit * 4; i++) {
+      expect((await attemptLogin(`spray-${i}-${RUN}@sentinel.test`, "guess", ip)).error).toBe(WRONG_CREDENTIALS);
+    }
+    const fromThatIp = await attemptLogin(DEMO.zone, DEMO.password, ip);
+    expect(fromThatIp.sessionCookie).toBeUndefined();
+    expect(fromThatIp.error).toMatch(THROTTLED);
+
+    const elsewhere = await attemptLogin(DEMO.zone, DEMO.password, testIp(51));
+    expect(elsewhere.error).toBeNull();
+    expect(elsewhere.sessionCookie).toBeDefined();
+  });
+});
