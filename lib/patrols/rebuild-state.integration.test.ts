@@ -47,9 +47,17 @@ it("npm run state:rebuild restores exactly the pre-flush state plane after FLUSH
   await redis.flushdb();
   expect(await statePlane()).toEqual({});
 
+  // Dashboards that re-synced against the empty Redis learn of every patrol from the control plane.
+  const sub = createRedis(inject("redisUrl"));
+  const announced = new Set<number>();
+  sub.on("message", (_channel: string, message: string) => announced.add((JSON.parse(message) as { patrol: { patrolId: number } }).patrol.patrolId));
+  await sub.subscribe("control:city");
+
   const { stdout } = await rebuild();
   expect(stdout).toMatch(/Rebuilt the state plane: \d+ active patrol/);
   expect(await statePlane()).toEqual(before);
+  await expect.poll(() => started.every(({ id }) => announced.has(id))).toBe(true);
+  sub.disconnect();
 
   await rebuild();
   expect(await statePlane()).toEqual(before);

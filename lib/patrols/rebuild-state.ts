@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { PatrolMeta } from "../realtime/protocol";
 import { lastStatusKey, scopeSetKey } from "../redis/keys";
-import { writePatrolState } from "./state-plane";
+import { announce, writePatrolState } from "./state-plane";
 
 /** What a rebuild did. */
 export interface RebuildResult {
@@ -51,8 +51,9 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
 
 /**
  * Rebuilds the Redis state plane (every scope set, meta hash and vehicle key)
- * from PostgreSQL's ACTIVE patrols, in one MULTI. Idempotent: stale keys are
- * removed, last positions of still-active patrols are kept.
+ * from PostgreSQL's ACTIVE patrols, in one MULTI that also re-announces each
+ * patrol on its control channels. Idempotent: stale keys are removed, last
+ * positions of still-active patrols are kept.
  */
 export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult> {
   const metas = await activePatrolMetas(prisma);
@@ -75,7 +76,12 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
   const tx = redis.multi();
   if (stale.length) tx.del(...stale);
   if (endedFields.length) tx.hdel(lastStatusKey(prefix), ...endedFields);
-  for (const meta of metas) writePatrolState(tx, prefix, meta);
+  for (const meta of metas) {
+    writePatrolState(tx, prefix, meta);
+    // Dashboards that re-synced before the rebuild learn of the patrols now; the sidecar ignores
+    // a START for a car a client already shows, so announcing again is safe.
+    announce(tx, prefix, { type: "PATROL_START", patrol: meta });
+  }
   const replies = await tx.exec();
   const failed = replies?.find(([err]) => err);
   if (!replies || failed?.[0]) throw failed?.[0] ?? new Error("Redis transaction was aborted");

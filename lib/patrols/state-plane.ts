@@ -11,16 +11,14 @@ import { scopesOf } from "../scope";
 
 /** Adds an active patrol to every ancestor set and announces it on every ancestor control channel. */
 export async function addActivePatrol(redis: Redis, prefix: string, meta: PatrolMeta): Promise<void> {
-  const event = JSON.stringify({ type: "PATROL_START", patrol: meta } satisfies ControlEvent);
   const tx = redis.multi();
   writePatrolState(tx, prefix, meta);
-  for (const scope of scopesOf(meta)) tx.publish(controlChannel(prefix, scope), event);
+  announce(tx, prefix, { type: "PATROL_START", patrol: meta });
   await execOrThrow(tx);
 }
 
 /** Removes an ended patrol from every set, drops its keys and last status, and announces the stop. */
 export async function removeActivePatrol(redis: Redis, prefix: string, meta: PatrolMeta): Promise<void> {
-  const event = JSON.stringify({ type: "PATROL_STOP", patrol: meta } satisfies ControlEvent);
   const tx = redis.multi();
   for (const scope of scopesOf(meta)) tx.srem(scopeSetKey(prefix, scope), String(meta.patrolId));
   tx.del(patrolMetaKey(prefix, meta.patrolId));
@@ -32,8 +30,14 @@ export async function removeActivePatrol(redis: Redis, prefix: string, meta: Pat
     String(meta.patrolId),
   );
   tx.hdel(lastStatusKey(prefix), String(meta.patrolId));
-  for (const scope of scopesOf(meta)) tx.publish(controlChannel(prefix, scope), event);
+  announce(tx, prefix, { type: "PATROL_STOP", patrol: meta });
   await execOrThrow(tx);
+}
+
+/** Queues the publication of a control event on every ancestor's control channel (station … city). */
+export function announce(tx: ReturnType<Redis["multi"]>, prefix: string, event: ControlEvent): void {
+  const payload = JSON.stringify(event);
+  for (const scope of scopesOf(event.patrol)) tx.publish(controlChannel(prefix, scope), payload);
 }
 
 /** Queues the state-plane writes of one active patrol (sets, meta, vehicle key) on a MULTI or pipeline. */

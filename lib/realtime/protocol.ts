@@ -120,13 +120,21 @@ export function metaFromHash(patrolId: number, h: Record<string, string> | null 
   return numbers.every(Number.isFinite) ? meta : null;
 }
 
+/** True when `p` carries every meta field with the right type. */
+function isPatrolMeta(p: Partial<PatrolMeta> | undefined): p is PatrolMeta {
+  return (
+    typeof p?.callSign === "string" &&
+    [p.patrolId, p.vehicleId, p.stationId, p.divisionId, p.zoneId, p.districtId, p.startedAt].every(
+      (n) => typeof n === "number" && Number.isFinite(n),
+    )
+  );
+}
+
 /** Parses a control-plane message; null (to be logged and dropped) when malformed. */
 export function parseControlEvent(raw: string | Buffer): ControlEvent | null {
   try {
     const e = JSON.parse(raw.toString()) as Partial<ControlEvent>;
-    if ((e.type === "PATROL_START" || e.type === "PATROL_STOP") && e.patrol && typeof e.patrol.patrolId === "number") {
-      return e as ControlEvent;
-    }
+    if ((e.type === "PATROL_START" || e.type === "PATROL_STOP") && isPatrolMeta(e.patrol)) return e as ControlEvent;
     return null;
   } catch {
     return null;

@@ -1,0 +1,199 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { log } from "../lib/log";
+import { addActivePatrol, removeActivePatrol } from "../lib/patrols/state-plane";
+import { createRedis } from "../lib/redis/client";
+import { patrolChannel } from "../lib/redis/keys";
+import type { Scope } from "../lib/scope";
+import { ClientSession } from "./client-session";
+import { messageDispatcher } from "./dispatch";
+import type { RealtimeError } from "./errors";
+import { Outbox, type FrameSink } from "./outbox";
+import { RedisBridge } from "./redis-bridge";
+import { redisScopeState, type ScopeStateReader } from "./scope-state";
+import { SubscriptionRegistry } from "./subscription-registry";
+import { FrameRecorder, isEvent, isTelemetryOf, patrolAt, publishTelemetry, waitUntil } from "./test-helpers";
+
+/**
+ * The connect sequence against real Redis, in-process, with the state reads
+ * wrapped so a start, stop or frame lands at an exact point of the sequence.
+ */
+
+const prefix = `rt-${randomBytes(3).toString("hex")}:`;
+const ZONE: Scope = { level: "zone", id: 1 };
+const STATION = { stationId: 1, divisionId: 1, zoneId: 1, districtId: 1 };
+let redis: Redis;
+let bridge: RedisBridge;
+let registry: SubscriptionRegistry<ClientSession>;
+const sessions: ClientSession[] = [];
+let nextPatrol = 400;
+
+/** A socket that keeps up (or, with `bufferedAmount` raised, pretends it is behind) and records what it is sent. */
+class RecordingSocket extends FrameRecorder implements FrameSink {
+  bufferedAmount = 0;
+  send(data: Buffer | string): void {
+    this.record(data.toString());
+  }
+}
+
+/** What to do at each step of a session's sync, to race it. */
+interface Races {
+  beforeIds?: () => Promise<void>;
+  afterIds?: () => Promise<void>;
+  afterViews?: () => Promise<void>;
+}
+
+function racingReader(races: Races): ScopeStateReader {
+  const real = redisScopeState(bridge.command, prefix);
+  return {
+    async activePatrolIds(scope) {
+      await races.beforeIds?.();
+      const ids = await real.activePatrolIds(scope);
+      await races.afterIds?.();
+      return ids;
+    },
+    async patrolViews(ids) {
+      const views = await real.patrolViews(ids);
+      await races.afterViews?.();
+      return views;
+    },
+  };
+}
+
+function openSession(races: Races = {}, maxQueuedEvents = 1000) {
+  const socket = new RecordingSocket();
+  const failures: RealtimeError[] = [];
+  const outbox = new Outbox(socket, { conflateBytes: 64 * 1024, maxQueuedEvents, onOverflow: () => session.resync() });
+  const session: ClientSession = new ClientSession(
+    { userId: 1, role: "COMMANDER", scope: ZONE },
+    outbox,
+    { registry, state: racingReader(races), prefix, log },
+    (err) => failures.push(err),
+  );
+  sessions.push(session);
+  session.start();
+  return { socket, outbox, session, failures };
+}
+
+/** Starts a fresh patrol in the zone; its ADD_CAR, once seen, proves every earlier event was handled. */
+async function startMarker(socket: RecordingSocket): Promise<void> {
+  const marker = patrolAt(nextPatrol++, STATION);
+  await addActivePatrol(redis, prefix, marker);
+  await socket.waitFor(isEvent("ADD_CAR", marker.patrolId), `ADD_CAR of marker ${marker.patrolId}`);
+}
+
+/** Resolves once the subscriber connection delivered a message on `channel` (the session has had it by then). */
+function delivered(channel: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (ch: Buffer) => {
+      if (ch.toString() !== channel) return;
+      bridge.subscriber.off("messageBuffer", onMessage);
+      resolve();
+    };
+    bridge.subscriber.on("messageBuffer", onMessage);
+  });
+}
+
+beforeAll(async () => {
+  redis = createRedis(inject("redisUrl"));
+  await redis.connect();
+  bridge = new RedisBridge(
+    inject("redisUrl"),
+    { onMessage: (channel, payload) => dispatch(channel, payload), onReconnected: () => undefined, channelsToRestore: () => registry.channels() },
+    log,
+  );
+  registry = new SubscriptionRegistry<ClientSession>(bridge, () => undefined);
+  const dispatch = messageDispatcher(registry, prefix, log);
+  bridge.connect();
+  await waitUntil(() => bridge.ready, "the bridge's Redis connections");
+});
+
+afterEach(() => {
+  for (const s of sessions.splice(0)) s.close();
+  expect(registry.size).toBe(0);
+});
+
+afterAll(async () => {
+  await bridge.close(1_000);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+});
+
+describe("ClientSession connect sequence", () => {
+  it("shows a patrol started while the scope set is read once, in the SNAPSHOT, with no ADD_CAR", async () => {
+    const raced = patrolAt(nextPatrol++, STATION);
+    const { socket } = openSession({ beforeIds: () => addActivePatrol(redis, prefix, raced) });
+    expect((await socket.snapshot()).patrols.map((p) => p.patrolId)).toContain(raced.patrolId);
+    await startMarker(socket);
+    expect(socket.frames.filter(isEvent("ADD_CAR", raced.patrolId))).toEqual([]);
+  });
+
+  it("leaves out a patrol stopped between reading the set and reading the metas, and sends no REMOVE_CAR", async () => {
+    const raced = patrolAt(nextPatrol++, STATION);
+    await addActivePatrol(redis, prefix, raced);
+    const { socket } = openSession({ afterIds: () => removeActivePatrol(redis, prefix, raced) });
+    expect((await socket.snapshot()).patrols.map((p) => p.patrolId)).not.toContain(raced.patrolId);
+    await startMarker(socket);
+    expect(socket.frames.filter(isEvent("REMOVE_CAR", raced.patrolId))).toEqual([]);
+    expect(await redis.pubsub("NUMSUB", patrolChannel(prefix, raced.patrolId))).toEqual([patrolChannel(prefix, raced.patrolId), 0]);
+  });
+
+  it("lets a stop that raced the SNAPSHOT win: REMOVE_CAR follows it", async () => {
+    const raced = patrolAt(nextPatrol++, STATION);
+    await addActivePatrol(redis, prefix, raced);
+    const { socket } = openSession({ afterViews: () => removeActivePatrol(redis, prefix, raced) });
+    expect((await socket.snapshot()).patrols.map((p) => p.patrolId)).toContain(raced.patrolId);
+    await socket.waitFor(isEvent("REMOVE_CAR", raced.patrolId), "REMOVE_CAR of the raced patrol");
+    expect(socket.shown()).not.toContain(raced.patrolId);
+  });
+
+  it("never shows a patrol that started and stopped while the sequence ran", async () => {
+    const blip = patrolAt(nextPatrol++, STATION);
+    const { socket } = openSession({
+      beforeIds: async () => {
+        await addActivePatrol(redis, prefix, blip);
+        await removeActivePatrol(redis, prefix, blip);
+      },
+    });
+    await socket.snapshot();
+    await startMarker(socket);
+    expect(socket.frames.filter((f) => f.type === "SYSTEM_EVENT" && f.patrol.patrolId === blip.patrolId)).toEqual([]);
+  });
+
+  it("delivers, after the SNAPSHOT, a frame published between the read and the SNAPSHOT", async () => {
+    const moving = patrolAt(nextPatrol++, STATION);
+    await addActivePatrol(redis, prefix, moving);
+    await publishTelemetry(redis, prefix, moving.patrolId, { lat: 9.9, lon: 76.3, ts: 1 });
+    const { socket } = openSession({
+      afterViews: async () => {
+        const arrived = delivered(patrolChannel(prefix, moving.patrolId));
+        await publishTelemetry(redis, prefix, moving.patrolId, { lat: 9.91, lon: 76.31, ts: 2 });
+        await arrived;
+      },
+    });
+    const snapshot = await socket.snapshot();
+    expect(snapshot.patrols.find((p) => p.patrolId === moving.patrolId)?.last?.ts).toBe(1);
+    await socket.waitFor(isTelemetryOf(moving.patrolId, 2), "the frame that raced the SNAPSHOT");
+    expect(socket.frames.indexOf(snapshot)).toBeLessThan(socket.frames.findIndex(isTelemetryOf(moving.patrolId, 2)));
+  });
+
+  it("replaces system events that overflow a slow client's queue with a fresh SNAPSHOT once it drains", async () => {
+    const { socket, outbox } = openSession({}, 3);
+    await socket.snapshot();
+    socket.bufferedAmount = 10 * 1024 * 1024;
+    const started = [];
+    for (let i = 0; i < 5; i++) {
+      const p = patrolAt(nextPatrol++, STATION);
+      started.push(p.patrolId);
+      await addActivePatrol(redis, prefix, p);
+    }
+    await waitUntil(() => outbox.pendingBytes > socket.bufferedAmount, "the re-sync SNAPSHOT to be queued");
+    socket.bufferedAmount = 0;
+    outbox.flush();
+    const resync = await socket.snapshot(2);
+    expect(resync.patrols.map((p) => p.patrolId)).toEqual(expect.arrayContaining(started));
+    expect(socket.shown()).toEqual(expect.arrayContaining(started));
+  });
+});

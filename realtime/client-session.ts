@@ -1,0 +1,187 @@
+import type { Logger } from "pino";
+import type { TicketClaims } from "../lib/auth/tokens";
+import type { ControlEvent, SnapshotFrame, SystemEventFrame } from "../lib/realtime/protocol";
+import { controlChannel, patrolChannel } from "../lib/redis/keys";
+import { formatScope, scopeContains } from "../lib/scope";
+import { RealtimeError } from "./errors";
+import type { Outbox } from "./outbox";
+import { patrolView, type ScopeStateReader } from "./scope-state";
+import type { SubscriptionRegistry } from "./subscription-registry";
+
+/** What a session needs from its worker. */
+export interface SessionContext {
+  registry: SubscriptionRegistry<ClientSession>;
+  state: ScopeStateReader;
+  /** REDIS_PREFIX. */
+  prefix: string;
+  log: Logger;
+}
+
+type Job = { kind: "sync" } | { kind: "control"; event: ControlEvent };
+
+/**
+ * One dashboard connection: what it may see, what it is subscribed to, and
+ * the order in which things happen to it.
+ *
+ * Everything that changes subscriptions — the initial sync, a re-sync after a
+ * Redis reconnect or an overflow, and each control event — runs as a job, one
+ * at a time and in arrival order, so a control event that arrives during a
+ * sync is applied after the SNAPSHOT it raced: an ADD for a patrol already in
+ * the SNAPSHOT is skipped, a REMOVE is sent (the REMOVE wins). TELEMETRY that
+ * arrives while a job reads Redis is held (latest per patrol) and sent right
+ * after the job's SNAPSHOT or ADD_CAR, so the browser never gets a frame for a
+ * patrol it does not know, nor a position older than one it already has.
+ */
+export class ClientSession {
+  /** Patrols the browser knows (in its SNAPSHOT or ADDed since): the only ones whose frames it gets. */
+  private readonly visible = new Set<number>();
+  /** Patrols whose data channel this session holds in the registry. */
+  private readonly subscribed = new Set<number>();
+  private readonly jobs: Job[] = [];
+  private running = false;
+  private syncing = false;
+  private readonly adding = new Set<number>();
+  private readonly held = new Map<number, Buffer>();
+  private closed = false;
+  private readonly control: string;
+  private readonly log: Logger;
+
+  constructor(
+    /** Who is connected and what they may see. */
+    readonly claims: TicketClaims,
+    private readonly outbox: Outbox,
+    private readonly ctx: SessionContext,
+    /** Called when the session cannot go on (Redis failed mid-sync): close the socket with this error. */
+    private readonly onFatal: (err: RealtimeError) => void,
+  ) {
+    this.control = controlChannel(ctx.prefix, claims.scope);
+    this.log = ctx.log.child({ userId: claims.userId, scope: formatScope(claims.scope) });
+  }
+
+  /** Runs the connect sequence: control channel, scope set, data channels, one read, SNAPSHOT. */
+  start(): void {
+    this.enqueue({ kind: "sync" });
+  }
+
+  /** Sends a fresh SNAPSHOT (after a Redis reconnect or an overflowed queue); coalesces with a sync already waiting. */
+  resync(): void {
+    if (this.jobs.at(-1)?.kind !== "sync") this.enqueue({ kind: "sync" });
+  }
+
+  /** A PATROL_START / PATROL_STOP from the scope's control channel. */
+  onControl(event: ControlEvent): void {
+    this.enqueue({ kind: "control", event });
+  }
+
+  /** A TELEMETRY frame from one of the session's data channels, as the exact bytes published. */
+  onTelemetry(patrolId: number, frame: Buffer): void {
+    if (this.syncing || this.adding.has(patrolId)) this.held.set(patrolId, frame);
+    else if (this.visible.has(patrolId)) this.outbox.sendTelemetry(patrolId, frame);
+  }
+
+  /** Releases every subscription; idempotent. Call when the socket closed. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.jobs.length = 0;
+    this.held.clear();
+    this.ctx.registry.releaseAll(this);
+  }
+
+  private enqueue(job: Job): void {
+    if (this.closed) return;
+    this.jobs.push(job);
+    if (!this.running) void this.runJobs();
+  }
+
+  private async runJobs(): Promise<void> {
+    this.running = true;
+    try {
+      for (let job = this.jobs.shift(); job && !this.closed; job = this.jobs.shift()) {
+        if (job.kind === "sync") await this.sync();
+        else await this.applyControl(job.event);
+      }
+    } catch (err) {
+      this.log.warn({ err: String(err) }, "live session failed; closing it so the browser reconnects");
+      this.close();
+      this.onFatal(new RealtimeError("UNAVAILABLE", "The live feed is unavailable right now; reconnect in a few seconds."));
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const { registry, state, prefix } = this.ctx;
+    this.syncing = true;
+    try {
+      // Control first: a start or stop that happens while we read the set is then queued, not lost.
+      await registry.acquire(this, [this.control]);
+      if (this.closed) return;
+      const ids = await state.activePatrolIds(this.claims.scope);
+      if (this.closed) return;
+      // Data channels before the read: a frame published after the read is then delivered (held), not lost.
+      await registry.acquire(this, ids.map((id) => patrolChannel(prefix, id)));
+      for (const id of ids) this.subscribed.add(id);
+      if (this.closed) return;
+      const patrols = (await state.patrolViews(ids)).filter((p) => scopeContains(this.claims.scope, p));
+      if (this.closed) return;
+      this.visible.clear();
+      for (const p of patrols) this.visible.add(p.patrolId);
+      this.releaseExcept(this.visible);
+      const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: this.claims.scope, patrols };
+      this.outbox.sendSnapshot(JSON.stringify(snapshot));
+      for (const [id, frame] of this.held) if (this.visible.has(id)) this.outbox.sendTelemetry(id, frame);
+      this.log.debug({ patrols: patrols.length }, "snapshot sent");
+    } finally {
+      this.syncing = false;
+      this.held.clear();
+    }
+  }
+
+  private async applyControl(event: ControlEvent): Promise<void> {
+    const id = event.patrol.patrolId;
+    if (event.type === "PATROL_STOP") {
+      this.release(id);
+      if (!this.visible.delete(id)) return;
+      this.outbox.forget(id);
+      const frame: SystemEventFrame = { type: "SYSTEM_EVENT", event: "REMOVE_CAR", patrol: { patrolId: id } };
+      this.outbox.sendEvent(JSON.stringify(frame), "REMOVE_CAR");
+      return;
+    }
+    // Already in the SNAPSHOT this start raced, or stopped again before we got to it: nothing to show.
+    if (this.visible.has(id) || this.stopQueued(id)) return;
+    if (!scopeContains(this.claims.scope, event.patrol)) {
+      this.log.warn({ patrolId: id }, "control event outside the channel's scope dropped");
+      return;
+    }
+    this.adding.add(id);
+    try {
+      await this.ctx.registry.acquire(this, [patrolChannel(this.ctx.prefix, id)]);
+      this.subscribed.add(id);
+      if (this.closed || this.stopQueued(id)) return;
+      this.visible.add(id);
+      const frame: SystemEventFrame = { type: "SYSTEM_EVENT", event: "ADD_CAR", patrol: patrolView(event.patrol, null) };
+      this.outbox.sendEvent(JSON.stringify(frame), "ADD_CAR");
+      const latest = this.held.get(id);
+      if (latest) this.outbox.sendTelemetry(id, latest);
+    } finally {
+      this.adding.delete(id);
+      this.held.delete(id);
+    }
+  }
+
+  private stopQueued(patrolId: number): boolean {
+    return this.jobs.some((j) => j.kind === "control" && j.event.type === "PATROL_STOP" && j.event.patrol.patrolId === patrolId);
+  }
+
+  private release(patrolId: number): void {
+    if (!this.subscribed.delete(patrolId)) return;
+    this.ctx.registry.release(this, [patrolChannel(this.ctx.prefix, patrolId)]);
+  }
+
+  private releaseExcept(keep: ReadonlySet<number>): void {
+    const drop = [...this.subscribed].filter((id) => !keep.has(id));
+    for (const id of drop) this.subscribed.delete(id);
+    if (drop.length) this.ctx.registry.release(this, drop.map((id) => patrolChannel(this.ctx.prefix, id)));
+  }
+}

@@ -1,0 +1,123 @@
+import { metrics } from "./metrics";
+
+/** The part of a `ws` WebSocket the outbox writes to. */
+export interface FrameSink {
+  /** Bytes queued in the socket and not yet handed to the kernel. */
+  readonly bufferedAmount: number;
+  send(data: Buffer | string, options: { binary: false }): void;
+}
+
+/** Outbox settings. */
+export interface OutboxOptions {
+  /** Buffered bytes above which telemetry is conflated (REALTIME_CONFLATE_BYTES, default 64 KiB). */
+  conflateBytes: number;
+  /** System events queued before they are dropped in favour of a fresh SNAPSHOT (REALTIME_MAX_QUEUED_EVENTS, default 1000). */
+  maxQueuedEvents: number;
+  /** Called when queued events overflowed and were discarded: the client needs a fresh SNAPSHOT. */
+  onOverflow(): void;
+}
+
+/** Labels of the system frames, for the events-out counter. */
+export type SystemFrameType = "SNAPSHOT" | "ADD_CAR" | "REMOVE_CAR";
+
+/**
+ * Everything written to one client goes through its outbox. While the socket
+ * keeps up, frames go straight out. Once its buffered amount passes the
+ * threshold, TELEMETRY is conflated (the latest frame per patrol wins) and
+ * system frames queue in order; both are written when the socket drains,
+ * system frames first. Memory per client is bounded by the threshold, one
+ * frame per visible patrol and `maxQueuedEvents` system frames; past that the
+ * queue is discarded and the client re-synced with a SNAPSHOT, which
+ * supersedes everything queued before it.
+ */
+export class Outbox {
+  private conflating = false;
+  private events: Array<{ frame: string; type: SystemFrameType }> = [];
+  private readonly latest = new Map<number, Buffer>();
+  private queuedBytes = 0;
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly options: OutboxOptions,
+  ) {}
+
+  /** Sends one TELEMETRY frame (bytes as published), or keeps it as the patrol's latest while the socket is behind. */
+  sendTelemetry(patrolId: number, frame: Buffer): void {
+    if (!this.conflating && this.sink.bufferedAmount <= this.options.conflateBytes) {
+      this.write(frame);
+      metrics.framesOut.inc();
+      return;
+    }
+    this.conflating = true;
+    const replaced = this.latest.get(patrolId);
+    if (replaced) {
+      this.queuedBytes -= replaced.length;
+      metrics.framesConflated.inc();
+    }
+    this.latest.set(patrolId, frame);
+    this.queuedBytes += frame.length;
+  }
+
+  /** Sends a SYSTEM_EVENT frame; while the socket is behind it is queued, never dropped. */
+  sendEvent(frame: string, type: SystemFrameType): void {
+    if (!this.conflating && this.sink.bufferedAmount <= this.options.conflateBytes) {
+      this.write(frame);
+      metrics.eventsOut.inc({ type });
+      return;
+    }
+    this.conflating = true;
+    this.events.push({ frame, type });
+    this.queuedBytes += frame.length;
+    if (this.events.length > this.options.maxQueuedEvents) {
+      this.discardQueue();
+      this.options.onOverflow();
+    }
+  }
+
+  /** Sends a SNAPSHOT, which supersedes every frame still queued. */
+  sendSnapshot(frame: string): void {
+    this.discardQueue();
+    this.sendEvent(frame, "SNAPSHOT");
+  }
+
+  /** Drops the queued TELEMETRY of a removed patrol, so nothing of it follows its REMOVE_CAR. */
+  forget(patrolId: number): void {
+    const dropped = this.latest.get(patrolId);
+    if (!dropped) return;
+    this.queuedBytes -= dropped.length;
+    this.latest.delete(patrolId);
+  }
+
+  /** Writes everything queued (system frames first, in order); call when the socket drained. */
+  flush(): void {
+    if (!this.conflating) return;
+    const events = this.events;
+    this.events = [];
+    for (const { frame, type } of events) {
+      this.write(frame);
+      metrics.eventsOut.inc({ type });
+    }
+    for (const frame of this.latest.values()) {
+      this.write(frame);
+      metrics.framesOut.inc();
+    }
+    this.latest.clear();
+    this.queuedBytes = 0;
+    this.conflating = this.sink.bufferedAmount > this.options.conflateBytes;
+  }
+
+  /** Bytes held for this client: the socket's buffer plus the conflation queue. */
+  get pendingBytes(): number {
+    return this.sink.bufferedAmount + this.queuedBytes;
+  }
+
+  private discardQueue(): void {
+    this.events = [];
+    this.latest.clear();
+    this.queuedBytes = 0;
+  }
+
+  private write(frame: Buffer | string): void {
+    this.sink.send(frame, { binary: false });
+  }
+}

@@ -1,0 +1,130 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { createRedis } from "../lib/redis/client";
+import { metrics } from "./metrics";
+import type { ChannelSubscriber } from "./subscription-registry";
+
+/** Channels per SUBSCRIBE / UNSUBSCRIBE command, so a restore of thousands never blocks Redis for long. Default: 500. */
+export const CHANNEL_BATCH = 500;
+
+/** How a worker reacts to what arrives from Redis. */
+export interface BridgeHandlers {
+  /** A pub/sub message, as the exact bytes received (forwarded unchanged for data channels). */
+  onMessage(channel: string, payload: Buffer): void;
+  /** The subscriber connection came back after a loss and every channel was re-subscribed: events may have been missed. */
+  onReconnected(): void;
+  /** Every channel that should be subscribed (the registry's), re-subscribed after a reconnect. */
+  channelsToRestore(): string[];
+}
+
+/**
+ * A worker's two Redis connections: one subscriber shared by all its clients
+ * (messages as Buffers, never decoded) and one command connection for state
+ * reads. The subscriber does not re-subscribe by itself: after a reconnect the
+ * registry's channels are restored in batches and the worker re-syncs clients.
+ */
+export class RedisBridge implements ChannelSubscriber {
+  /** The shared subscriber connection. */
+  readonly subscriber: Redis;
+  /** The command connection (SMEMBERS, pipelines). */
+  readonly command: Redis;
+  private connectedOnce = false;
+
+  constructor(
+    url: string,
+    private readonly handlers: BridgeHandlers,
+    private readonly log: Logger,
+  ) {
+    this.subscriber = createRedis(url, {
+      connectionName: `sentinel-realtime-sub-${process.pid}`,
+      // The registry is the source of truth: restore its channels ourselves, in batches, then re-sync clients.
+      autoResubscribe: false,
+      autoResendUnfulfilledCommands: false,
+      // A SUBSCRIBE while Redis is down fails at once, so a connecting client is told to retry instead of hanging.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: null,
+      commandTimeout: 5_000,
+    });
+    this.command = createRedis(url, { connectionName: `sentinel-realtime-cmd-${process.pid}` });
+    this.subscriber.on("messageBuffer", (channel: Buffer, payload: Buffer) => handlers.onMessage(channel.toString(), payload));
+    this.subscriber.on("ready", () => void this.restore());
+    this.subscriber.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "subscriber" }, "redis connection error"));
+    this.command.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "command" }, "redis connection error"));
+  }
+
+  /** Starts connecting both connections; they keep retrying in the background while Redis is down. */
+  connect(): void {
+    this.subscriber.connect().catch(() => undefined);
+    this.command.connect().catch(() => undefined);
+  }
+
+  /** True when both connections are usable. */
+  get ready(): boolean {
+    return this.subscriber.status === "ready" && this.command.status === "ready";
+  }
+
+  /** Subscribes `channels` on the shared subscriber connection, in batches. */
+  async subscribe(channels: string[]): Promise<void> {
+    await Promise.all(batches(channels).map((batch) => this.subscriber.subscribe(...batch)));
+  }
+
+  /** Unsubscribes `channels`, in batches. */
+  async unsubscribe(channels: string[]): Promise<void> {
+    if (this.subscriber.status !== "ready") return; // a fresh connection will not have them anyway
+    await Promise.all(batches(channels).map((batch) => this.subscriber.unsubscribe(...batch)));
+  }
+
+  /** Resolves when both connections are ready, or rejects after `timeoutMs`. */
+  async whenReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const connection of [this.subscriber, this.command]) {
+      if (connection.status === "ready") continue;
+      await new Promise<void>((resolve, reject) => {
+        const onReady = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          connection.off("ready", onReady);
+          reject(new Error(`Redis not ready after ${timeoutMs} ms`));
+        }, Math.max(0, deadline - Date.now()));
+        connection.once("ready", onReady);
+      });
+    }
+  }
+
+  /** Unsubscribes everything and closes both connections, forcing them shut after `timeoutMs`. */
+  async close(timeoutMs: number): Promise<void> {
+    const graceful = (async () => {
+      if (this.subscriber.status === "ready") await this.subscriber.unsubscribe();
+      await Promise.all([this.subscriber.quit(), this.command.quit()]);
+    })();
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([graceful.catch(() => undefined), timer]);
+    this.subscriber.disconnect();
+    this.command.disconnect();
+  }
+
+  private async restore(): Promise<void> {
+    const reconnect = this.connectedOnce;
+    this.connectedOnce = true;
+    const channels = this.handlers.channelsToRestore();
+    try {
+      await this.subscribe(channels);
+    } catch (err) {
+      // The connection dropped again; the next "ready" retries.
+      this.log.warn({ err: String(err), channels: channels.length }, "re-subscribing after reconnect failed");
+      return;
+    }
+    if (!reconnect) return;
+    metrics.redisReconnects.inc();
+    this.log.warn({ channels: channels.length }, "redis subscriber reconnected; channels restored, re-syncing clients");
+    this.handlers.onReconnected();
+  }
+}
+
+function batches(channels: string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < channels.length; i += CHANNEL_BATCH) out.push(channels.slice(i, i + CHANNEL_BATCH));
+  return out;
+}

@@ -1,0 +1,221 @@
+import type { Redis } from "ioredis";
+import { WebSocket } from "ws";
+import { signRealtimeTicket, type TicketClaims } from "../lib/auth/tokens";
+import { encodeTelemetryFrame, type PatrolMeta, type Position, type ServerFrame } from "../lib/realtime/protocol";
+import { lastStatusKey, patrolChannel } from "../lib/redis/keys";
+import type { Scope } from "../lib/scope";
+import { freePort, startRealtime, type EnvVars, type Managed } from "../scripts/stack";
+import { WORKER_HEADER } from "./worker";
+
+/**
+ * Test support for the sidecar's integration tests: a real sidecar cluster,
+ * real WebSocket clients, and the same Redis writes the web tier makes.
+ */
+
+/** Polls `check` until it returns a truthy value (returned) or `timeoutMs` passes. */
+export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+/** A running sidecar cluster and where to reach it. */
+export interface Sidecar {
+  process: Managed;
+  port: number;
+  url: string;
+  httpUrl: string;
+}
+
+/** Starts `realtime/main.ts` with REALTIME_WORKERS=2 on a free port against `redisUrl`. */
+export async function startSidecar(redisUrl: string, extra: EnvVars = {}): Promise<Sidecar> {
+  const port = await freePort();
+  const process = await startRealtime({
+    REDIS_URL: redisUrl,
+    REALTIME_PORT: String(port),
+    REALTIME_WORKERS: "2",
+    LOG_LEVEL: "warn",
+    ...extra,
+  });
+  return { process, port, url: `ws://127.0.0.1:${port}/live`, httpUrl: `http://127.0.0.1:${port}` };
+}
+
+/** Signs a ticket as the web tier does, for a user with `scope`. */
+export async function ticketFor(scope: Scope, userId = 1, role: TicketClaims["role"] = "COMMANDER"): Promise<string> {
+  return (await signRealtimeTicket({ userId, role, scope })).ticket;
+}
+
+/** Every frame a dashboard received, with ways to wait for one and to read what the map would show. */
+export class FrameRecorder {
+  readonly frames: ServerFrame[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  /** Records one frame as text (exactly as sent). */
+  record(text: string): void {
+    this.frames.push(JSON.parse(text) as ServerFrame);
+    for (const l of this.listeners) l();
+  }
+
+  /** Waits for the `nth` (1-based, default first) frame matching `match`, among all received so far and later. */
+  async waitFor<F extends ServerFrame>(match: (f: ServerFrame) => f is F, what: string, nth?: number, timeoutMs?: number): Promise<F>;
+  async waitFor(match: (f: ServerFrame) => boolean, what: string, nth?: number, timeoutMs?: number): Promise<ServerFrame>;
+  async waitFor(match: (f: ServerFrame) => boolean, what: string, nth = 1, timeoutMs = 10_000): Promise<ServerFrame> {
+    const found = () => this.frames.filter(match)[nth - 1];
+    const now = found();
+    if (now) return now;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        reject(new Error(`timed out waiting for ${what} (${this.frames.length} frames received)`));
+      }, timeoutMs);
+      const check = () => {
+        const frame = found();
+        if (!frame) return;
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve(frame);
+      };
+      this.listeners.add(check);
+    });
+  }
+
+  /** Waits for the `nth` SNAPSHOT. */
+  snapshot(nth = 1) {
+    return this.waitFor(isSnapshot, `SNAPSHOT #${nth}`, nth);
+  }
+
+  /** Patrol ids the map would now show: the last SNAPSHOT, plus ADD_CARs, minus REMOVE_CARs since. */
+  shown(): number[] {
+    const ids = new Set<number>();
+    for (const f of this.frames) {
+      if (f.type === "SNAPSHOT") {
+        ids.clear();
+        for (const p of f.patrols) ids.add(p.patrolId);
+      } else if (f.type === "SYSTEM_EVENT") {
+        if (f.event === "ADD_CAR") ids.add(f.patrol.patrolId);
+        else ids.delete(f.patrol.patrolId);
+      }
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  /** Patrol ids of every TELEMETRY frame received. */
+  telemetryIds(): number[] {
+    return [...new Set(this.frames.filter((f) => f.type === "TELEMETRY").map((f) => f.patrolId))].sort((a, b) => a - b);
+  }
+}
+
+/** A dashboard connection that records every frame it receives. */
+export class LiveClient extends FrameRecorder {
+  /** Pid of the worker that accepted the socket (from the upgrade response). */
+  workerPid = 0;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  constructor(readonly ws: WebSocket) {
+    super();
+    ws.on("upgrade", (res) => (this.workerPid = Number(res.headers[WORKER_HEADER.toLowerCase()])));
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) throw new Error("the sidecar sent a binary frame");
+      this.record(data.toString());
+    });
+    this.opened = new Promise((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
+    });
+    this.closed = new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on("error", () => undefined);
+  }
+
+  /** Opens `url?ticket=…` (with an `Origin` header when given); fails if the handshake takes over `handshakeTimeout` ms (default 5000). */
+  static async connect(url: string, ticket: string | null, opts: { origin?: string; handshakeTimeout?: number } = {}): Promise<LiveClient> {
+    const target = ticket === null ? url : `${url}?ticket=${encodeURIComponent(ticket)}`;
+    const client = new LiveClient(new WebSocket(target, { handshakeTimeout: opts.handshakeTimeout ?? 5_000, origin: opts.origin }));
+    await client.opened;
+    return client;
+  }
+
+  /** Connects as a browser reconnects: on a failed or stalled handshake, tries again (up to `attempts`, default 5). */
+  static async reconnect(url: string, ticket: () => Promise<string>, attempts = 5): Promise<LiveClient> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await LiveClient.connect(url, await ticket(), { handshakeTimeout: 1_000 });
+      } catch (err) {
+        if (attempt >= attempts) throw err;
+      }
+    }
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    this.ws.close();
+    return this.closed;
+  }
+}
+
+/** Type guards for frames. */
+export const isSnapshot = (f: ServerFrame): f is Extract<ServerFrame, { type: "SNAPSHOT" }> => f.type === "SNAPSHOT";
+export const isTelemetryOf =
+  (patrolId: number, ts?: number) =>
+  (f: ServerFrame): f is Extract<ServerFrame, { type: "TELEMETRY" }> =>
+    f.type === "TELEMETRY" && f.patrolId === patrolId && (ts === undefined || f.ts === ts);
+export const isEvent =
+  (event: "ADD_CAR" | "REMOVE_CAR", patrolId: number) =>
+  (f: ServerFrame): boolean =>
+    f.type === "SYSTEM_EVENT" && f.event === event && f.patrol.patrolId === patrolId;
+
+/** Connects clients of `scope` until one landed on each of `workerPids`; closes the extra ones. */
+export async function connectOnEachWorker(url: string, scope: Scope, workerPids: number[], userId = 1): Promise<LiveClient[]> {
+  const byWorker = new Map<number, LiveClient>();
+  for (let attempt = 0; byWorker.size < workerPids.length; attempt++) {
+    if (attempt > 40) throw new Error(`could not reach workers ${workerPids.join(", ")} in 40 connections`);
+    const client = await LiveClient.connect(url, await ticketFor(scope, userId));
+    if (workerPids.includes(client.workerPid) && !byWorker.has(client.workerPid)) byWorker.set(client.workerPid, client);
+    else await client.close();
+  }
+  return workerPids.map((pid) => byWorker.get(pid)!);
+}
+
+/** Finds the pids of the sidecar's `count` workers by connecting until each has answered once. */
+export async function discoverWorkers(url: string, count = 2): Promise<number[]> {
+  const pids = new Set<number>();
+  for (let attempt = 0; pids.size < count; attempt++) {
+    if (attempt > 40) throw new Error(`found only ${pids.size} of ${count} workers`);
+    // A user id per probe, so probing never counts against a per-user connection limit.
+    const client = await LiveClient.connect(url, await ticketFor({ level: "city", id: null }, 1_000_000 + attempt));
+    pids.add(client.workerPid);
+    await client.close();
+  }
+  return [...pids].sort((a, b) => a - b);
+}
+
+/** A patrol's meta for a station with the given chain. */
+export function patrolAt(patrolId: number, chain: Pick<PatrolMeta, "stationId" | "divisionId" | "zoneId" | "districtId">): PatrolMeta {
+  return { patrolId, vehicleId: patrolId + 1000, callSign: `T-${patrolId}`, ...chain, startedAt: 1_764_200_000_000 + patrolId };
+}
+
+/** What the web tier does for each accepted point: HSET the last status and PUBLISH the same bytes, in one round trip. */
+export async function publishTelemetry(redis: Redis, prefix: string, patrolId: number, position: Position): Promise<void> {
+  const frame = encodeTelemetryFrame(patrolId, position);
+  await redis.pipeline().hset(lastStatusKey(prefix), String(patrolId), frame).publish(patrolChannel(prefix, patrolId), frame).exec();
+}
+
+/** Subscriber counts of `channels` (PUBSUB NUMSUB). */
+export async function numsub(redis: Redis, channels: string[]): Promise<Record<string, number>> {
+  const reply = (await redis.pubsub("NUMSUB", ...channels)) as Array<string | number>;
+  const out: Record<string, number> = {};
+  for (let i = 0; i < reply.length; i += 2) out[String(reply[i])] = Number(reply[i + 1]);
+  return out;
+}
+
+/** Channels subscribed by one worker's subscriber connection (its `sub=` count in CLIENT LIST). */
+export async function workerSubscriptionCount(redis: Redis, workerPid: number): Promise<number | null> {
+  const list = (await redis.client("LIST")) as string;
+  const line = list.split("\n").find((l) => l.includes(` name=sentinel-realtime-sub-${workerPid} `));
+  const match = line && /\bsub=(\d+)/.exec(line);
+  return match ? Number(match[1]) : null;
+}
