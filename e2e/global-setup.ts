@@ -1,18 +1,34 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { startTestStack } from "../scripts/stack";
 import { TEST_SECRETS } from "../test/secrets";
 import { CHROMIUM_PATH } from "./chromium";
+import { RESTARTED_SIDECAR_PID_FILE } from "./fleet";
 
 /**
- * Starts the e2e stack — a fresh database seeded `demo`, a private Redis and
- * the production web server — and exposes its URL as `E2E_BASE_URL` for the
- * workers. Playwright calls the returned function as the teardown.
+ * Starts the e2e stack — a fresh database seeded `demo`, a private Redis, the
+ * production web server and the realtime sidecar — and exposes its URL
+ * (`E2E_BASE_URL`), environment (`E2E_STACK_ENV`) and sidecar pid
+ * (`E2E_REALTIME_PID`) to the workers. Playwright calls the returned function as the teardown.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` or set CHROMIUM_PATH.`);
   }
-  const stack = await startTestStack({ label: "e2e", seedProfile: "demo", secrets: TEST_SECRETS });
+  const stack = await startTestStack({ label: "e2e", seedProfile: "demo", secrets: TEST_SECRETS, realtime: true });
   process.env.E2E_BASE_URL = stack.baseUrl;
-  return () => stack.stop();
+  process.env.E2E_STACK_ENV = JSON.stringify(stack.env);
+  process.env.E2E_REALTIME_PID = String(stack.realtime?.child.pid ?? "");
+  return async () => {
+    // A test that restarted the sidecar leaves its pid here: that process group is ours to stop too.
+    if (existsSync(RESTARTED_SIDECAR_PID_FILE)) {
+      const pid = Number(readFileSync(RESTARTED_SIDECAR_PID_FILE, "utf8"));
+      try {
+        process.kill(-pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      rmSync(RESTARTED_SIDECAR_PID_FILE);
+    }
+    await stack.stop();
+  };
 }

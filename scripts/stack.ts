@@ -206,11 +206,13 @@ export async function startWeb(env: EnvVars & { PORT: string }): Promise<Managed
 
 /** A running test stack: database, private Redis and web server. */
 export interface TestStack {
-  env: EnvVars & { DATABASE_URL: string; REDIS_URL: string; PORT: string };
+  env: EnvVars & { DATABASE_URL: string; REDIS_URL: string; PORT: string; REALTIME_PORT: string };
   baseUrl: string;
   databaseUrl: string;
   redis: PrivateRedis;
   web: Managed;
+  /** The realtime sidecar, when started with `realtime: true`. */
+  realtime: Managed | null;
   /** Stops every process and drops the database. */
   stop(): Promise<void>;
 }
@@ -218,13 +220,15 @@ export interface TestStack {
 /**
  * Starts an isolated stack for tests or the benchmark: a fresh database
  * (migrated and seeded with `seedProfile`), a private redis-server and the
- * production web server (built first if there is no build yet).
+ * production web server (built first if there is no build yet) and, with
+ * `realtime: true`, the realtime sidecar (default: not started).
  */
 export async function startTestStack(opts: {
   label: string;
   seedProfile: "demo" | "bench";
   secrets: EnvVars;
   env?: EnvVars;
+  realtime?: boolean;
 }): Promise<TestStack> {
   if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
     console.log("No production build found: running `npm run build` once…");
@@ -233,12 +237,16 @@ export async function startTestStack(opts: {
   const databaseUrl = await createTestDatabase(opts.label);
   const redis = await startRedis();
   const port = await freePort();
+  const realtimePort = await freePort();
   const env = {
     ...opts.secrets,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redis.url,
     PORT: String(port),
     NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+    REALTIME_PORT: String(realtimePort),
+    REALTIME_PUBLIC_URL: `ws://127.0.0.1:${realtimePort}/live`,
+    REALTIME_WORKERS: "2",
     LOG_LEVEL: "warn",
     ...opts.env,
   };
@@ -253,13 +261,16 @@ export async function startTestStack(opts: {
       stdio: ["ignore", "ignore", "inherit"],
     });
     const web = await startWeb(env);
+    const realtime = opts.realtime ? await startRealtime(env).catch(async (err: unknown) => (await web.stop(), Promise.reject(err))) : null;
     return {
       env,
       baseUrl: `http://127.0.0.1:${port}`,
       databaseUrl,
       redis,
       web,
+      realtime,
       async stop() {
+        await realtime?.stop();
         await web.stop();
         await cleanup();
       },

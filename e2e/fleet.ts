@@ -1,0 +1,82 @@
+import os from "node:os";
+import path from "node:path";
+import type { Page } from "@playwright/test";
+import { seededVehicleSecret } from "../lib/seed/seed";
+import { signIn } from "../scripts/simulator/sign-in";
+import { TEST_SECRETS } from "../test/secrets";
+
+/** Where a test that restarts the sidecar records the new process for the global teardown. */
+export const RESTARTED_SIDECAR_PID_FILE = path.join(os.tmpdir(), `sentinel-e2e-sidecar-${process.ppid}.pid`);
+
+export const base = () => process.env.E2E_BASE_URL!;
+
+export interface Station {
+  id: number;
+  name: string;
+  lat: number;
+  lon: number;
+  divisionId: number;
+  zoneId: number;
+  districtId: number;
+}
+export interface Vehicle {
+  id: number;
+  callSign: string;
+  homeStationId: number;
+}
+
+/** The organisation and fleet, read through the admin API. */
+export async function loadFleet(): Promise<{ stations: Station[]; vehicles: Vehicle[] }> {
+  const cookie = await signIn(base(), "admin@sentinel.local", TEST_SECRETS.DEMO_PASSWORD);
+  const get = async (r: string) => ((await (await fetch(`${base()}/api/admin/${r}`, { headers: { cookie } })).json()) as { items: unknown[] }).items;
+  return { stations: (await get("stations")) as Station[], vehicles: (await get("vehicles")) as Vehicle[] };
+}
+
+/** A vehicle driven through the public vehicle API, as a device would. */
+export class Device {
+  token = "";
+  patrolId = 0;
+  constructor(readonly vehicle: Vehicle) {}
+
+  private async post(pathname: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${base()}${pathname}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  }
+
+  async start(): Promise<number> {
+    const tok = await this.post("/api/vehicles/token", { vehicleId: this.vehicle.id, secret: seededVehicleSecret(TEST_SECRETS.DEMO_PASSWORD, this.vehicle.callSign) });
+    this.token = tok.body.token as string;
+    const res = await this.post("/api/patrols/start");
+    if (res.status !== 201) throw new Error(`start ${this.vehicle.callSign}: ${res.status} ${JSON.stringify(res.body)}`);
+    this.patrolId = res.body.patrolId as number;
+    return this.patrolId;
+  }
+
+  async report(lat: number, lon: number, extra: { speed?: number; heading?: number } = {}): Promise<void> {
+    const res = await this.post("/api/telemetry", { patrolId: this.patrolId, lat, lon, ...extra });
+    if (res.status !== 202) throw new Error(`telemetry ${this.vehicle.callSign}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.patrolId) await this.post(`/api/patrols/${this.patrolId}/stop`);
+  }
+}
+
+/** Signs in through the login form and waits for the live map to be connected. */
+export async function openMap(page: Page, email: string): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(TEST_SECRETS.DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/map");
+  await page.getByTestId("connection-status").and(page.locator('[data-status="live"]')).waitFor();
+}
+
+/** The patrol ids the page's store holds (the map's state), sorted. */
+export function storePatrolIds(page: Page): Promise<number[]> {
+  return page.evaluate(() => [...(window.__sentinelFleet?.getState().patrols.keys() ?? [])].sort((a, b) => a - b));
+}

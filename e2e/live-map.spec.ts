@@ -1,0 +1,137 @@
+import { writeFileSync } from "node:fs";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { startRealtime, type EnvVars } from "../scripts/stack";
+import { Device, loadFleet, openMap, RESTARTED_SIDECAR_PID_FILE, storePatrolIds, type Station, type Vehicle } from "./fleet";
+
+let stations: Station[];
+let vehicles: Vehicle[];
+const used = new Set<number>();
+
+test.beforeAll(async () => {
+  ({ stations, vehicles } = await loadFleet());
+});
+
+const station = (name: string) => stations.find((s) => s.name === name)!;
+/** Fresh devices whose home station satisfies `where` (each vehicle used once per run). */
+function devices(count: number, where: (s: Station) => boolean): Device[] {
+  const picked = vehicles.filter((v) => !used.has(v.id) && where(stations.find((s) => s.id === v.homeStationId)!)).slice(0, count);
+  if (picked.length < count) throw new Error(`not enough vehicles for the test`);
+  picked.forEach((v) => used.add(v.id));
+  return picked.map((v) => new Device(v));
+}
+
+async function asUser(browser: Browser, email: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await openMap(page, email);
+  return page;
+}
+
+const row = (page: Page, patrolId: number) => page.locator(`[data-testid="patrol-row"][data-patrol-id="${patrolId}"]`);
+
+test("a station and a zone commander see exactly their jurisdiction, live", async ({ browser }) => {
+  const kdv = station("Kadavanthra");
+  const stationPage = await asUser(browser, "station@sentinel.local");
+  const zonePage = await asUser(browser, "zone@sentinel.local");
+  const [mine] = devices(1, (s) => s.id === kdv.id);
+  const [elsewhere] = devices(1, (s) => s.zoneId !== kdv.zoneId);
+  try {
+    const outside = await elsewhere!.start();
+    const inside = await mine!.start();
+    await mine!.report(9.9667, 76.2997, { speed: 10, heading: 90 });
+
+    for (const page of [stationPage, zonePage]) {
+      await expect(row(page, inside)).toHaveAttribute("data-lat", "9.9667");
+      await expect(row(page, inside)).toContainText(mine!.vehicle.callSign);
+      await expect(row(page, inside)).toContainText("36 km/h");
+      expect(await storePatrolIds(page)).not.toContain(outside);
+      await expect(row(page, outside)).toHaveCount(0);
+    }
+
+    // Telemetry moves the marker without a reload.
+    await mine!.report(9.9701, 76.3012, { speed: 12, heading: 45 });
+    for (const page of [stationPage, zonePage]) {
+      await expect(row(page, inside)).toHaveAttribute("data-lat", "9.9701");
+      await expect(row(page, inside)).toHaveAttribute("data-lon", "76.3012");
+      await expect(row(page, inside)).toHaveAttribute("data-status", "live");
+    }
+    await expect(stationPage.getByTestId("patrol-count")).toHaveText(String((await storePatrolIds(stationPage)).length));
+
+    await mine!.stop();
+    for (const page of [stationPage, zonePage]) await expect(row(page, inside)).toHaveCount(0);
+    expect(await storePatrolIds(stationPage)).toEqual([]);
+    await expect(stationPage.getByTestId("patrol-count")).toHaveText("0");
+  } finally {
+    await mine!.stop();
+    await elsewhere!.stop();
+  }
+});
+
+test("a district commander sees several zones and an admin sees everything", async ({ browser }) => {
+  const zones = [...new Set(stations.map((s) => s.zoneId))];
+  expect(zones.length).toBeGreaterThanOrEqual(2);
+  const fleet = zones.flatMap((zoneId) => devices(1, (s) => s.zoneId === zoneId));
+  const district = await asUser(browser, "district@sentinel.local");
+  const admin = await asUser(browser, "admin@sentinel.local");
+  try {
+    const ids = await Promise.all(fleet.map((d) => d.start()));
+    for (const page of [district, admin]) {
+      await expect.poll(() => storePatrolIds(page)).toEqual(expect.arrayContaining(ids));
+      for (const id of ids) await expect(row(page, id)).toHaveCount(1);
+    }
+  } finally {
+    await Promise.all(fleet.map((d) => d.stop()));
+  }
+});
+
+test("the map rides out a sidecar restart: reconnecting, then live with its markers", async ({ browser }) => {
+  const [device] = devices(1, (s) => s.name === "Kadavanthra");
+  const page = await asUser(browser, "station@sentinel.local");
+  const env = JSON.parse(process.env.E2E_STACK_ENV!) as EnvVars & { REALTIME_PORT: string };
+  try {
+    const id = await device!.start();
+    await device!.report(9.9667, 76.2997);
+    await expect(row(page, id)).toHaveAttribute("data-lat", "9.9667");
+
+    process.kill(-Number(process.env.E2E_REALTIME_PID), "SIGKILL");
+    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", /reconnecting|offline/);
+
+    const sidecar = await startRealtime(env);
+    writeFileSync(RESTARTED_SIDECAR_PID_FILE, String(sidecar.child.pid));
+    process.env.E2E_REALTIME_PID = String(sidecar.child.pid);
+
+    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "live", { timeout: 20_000 });
+    await expect(row(page, id)).toHaveAttribute("data-lat", "9.9667");
+    await device!.report(9.968, 76.3);
+    await expect(row(page, id)).toHaveAttribute("data-lat", "9.968");
+  } finally {
+    await device!.stop();
+  }
+});
+
+test("fifty moving vehicles on the city map (README screenshot)", async ({ browser }) => {
+  const fleet = devices(60, () => true);
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await openMap(page, "admin@sentinel.local");
+  try {
+    await Promise.all(fleet.map((d) => d.start()));
+    for (let step = 0; step < 3; step++) {
+      await Promise.all(
+        fleet.map((d, i) => {
+          const home = stations.find((s) => s.id === d.vehicle.homeStationId)!;
+          const angle = i * 0.7 + step * 0.3;
+          return d.report(+(home.lat + 0.004 * Math.sin(angle)).toFixed(5), +(home.lon + 0.004 * Math.cos(angle)).toFixed(5), {
+            speed: 6 + (i % 8),
+            heading: Math.round((i * 37 + step * 20) % 360),
+          });
+        }),
+      );
+    }
+    await expect(page.locator('[data-testid="patrol-row"][data-status="live"]')).toHaveCount(60);
+    await expect(page.getByTestId("count-live")).toHaveText("60 live");
+    await page.screenshot({ path: "docs/map.png" });
+  } finally {
+    await Promise.all(fleet.map((d) => d.stop()));
+  }
+});
