@@ -43,7 +43,13 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
       resolve(code);
     };
     for (const p of processes) {
-      const child = spawn(p.command, p.args, { cwd: ROOT, env: { NEXT_TELEMETRY_DISABLED: "1", ...env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
+      // Own process group: Ctrl-C reaches only us, so we can stop the children in order.
+      const child = spawn(p.command, p.args, {
+        cwd: ROOT,
+        env: { NEXT_TELEMETRY_DISABLED: "1", ...env, NODE_ENV: "production" },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
       const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${p.name}] `);
       child.stdout.on("data", (c: Buffer) => process.stdout.write(prefix(c)));
       child.stderr.on("data", (c: Buffer) => process.stderr.write(prefix(c)));
@@ -57,6 +63,10 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
     }
     process.on("SIGINT", () => void stopAll(0));
     process.on("SIGTERM", () => void stopAll(0));
+    // Last resort if we die without stopping them: don't leave servers running.
+    process.on("exit", () => {
+      for (const child of children.values()) if (child.exitCode === null) child.kill("SIGKILL");
+    });
   });
 }
 

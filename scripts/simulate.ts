@@ -128,12 +128,17 @@ async function main() {
     timers.add(t);
   });
 
+  const PROGRESS_EVERY_S = 5;
   let last = { ...stats };
   const progress = setInterval(() => {
+    const rate = (n: number) => (n / PROGRESS_EVERY_S).toFixed(1);
     const d = { sent: stats.sent - last.sent, accepted: stats.accepted - last.accepted, errors: stats.errors - last.errors };
     last = { ...stats };
-    console.log(`sent ${d.sent}/s  accepted ${d.accepted}/s  errors ${d.errors}/s  (total ${stats.accepted} accepted, ${stats.errors} errors)${d.errors ? `  last error: ${stats.lastError}` : ""}`);
-  }, 5_000);
+    console.log(
+      `sent ${rate(d.sent)}/s  accepted ${rate(d.accepted)}/s  errors ${rate(d.errors)}/s  (total ${stats.accepted} accepted, ${stats.errors} errors)` +
+        (d.errors ? `  last error: ${stats.lastError}` : ""),
+    );
+  }, PROGRESS_EVERY_S * 1000);
 
   const shutdown = async () => {
     if (stopping) return;
@@ -141,14 +146,19 @@ async function main() {
     clearInterval(progress);
     timers.forEach(clearTimeout);
     console.log(`\nStopping ${fleet.length} patrols…`);
+    let failed = 0;
     for (let i = 0; i < fleet.length; i += 50) {
-      await Promise.all(
+      const results = await Promise.all(
         fleet.slice(i, i + 50).map((v) =>
-          json(`${base}/api/patrols/${v.patrolId}/stop`, { method: "POST", headers: { authorization: `Bearer ${v.token}` } }).catch(() => null),
+          json(`${base}/api/patrols/${v.patrolId}/stop`, { method: "POST", headers: { authorization: `Bearer ${v.token}` } }).then(
+            (r) => r.status === 200 || r.status === 409,
+            () => false,
+          ),
         ),
       );
+      failed += results.filter((ok) => !ok).length;
     }
-    console.log("Stopped.");
+    console.log(failed ? `Stopped, but ${failed} patrol(s) could not be stopped (is the web server still up?).` : "Stopped.");
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown());

@@ -6,7 +6,9 @@ export async function describeScope(scope: Scope): Promise<string> {
   const name = await unitName(scope);
   if (scope.level === "city") return "All of the city";
   const label = scope.level[0]!.toUpperCase() + scope.level.slice(1);
-  return name ? `${label} ${name}` : `${label} #${scope.id} (no longer exists)`;
+  if (!name) return `${label} #${scope.id} (no longer exists)`;
+  // "Zone 2 (Ernakulam)" already says what it is; "Kadavanthra" needs "Station".
+  return name.toLowerCase().startsWith(scope.level) ? name : `${label} ${name}`;
 }
 
 async function unitName(scope: Scope): Promise<string | null> {
