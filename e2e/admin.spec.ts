@@ -201,6 +201,16 @@ test.describe.serial("admin console", () => {
     expect(start.status()).toBe(201);
     const { patrolId } = (await start.json()) as { patrolId: number };
 
+    // That vehicle's patrol shows up, live, on the map of the station commander just created.
+    const chiefContext = await page.context().browser()!.newContext({ baseURL });
+    const chief = await chiefContext.newPage();
+    await chief.goto("/login");
+    await signIn(chief, COMMANDER.email, COMMANDER.password);
+    await chief.waitForURL("**/map");
+    await expect(chief.getByTestId("scope-name")).toHaveText(`Station ${STATION.name}`);
+    await expect(chief.locator(`[data-testid="patrol-row"][data-patrol-id="${patrolId}"]`)).toContainText(VEHICLE.callSign);
+    await chiefContext.close();
+
     await page.getByRole("navigation", { name: "Admin sections" }).getByRole("link", { name: "Stations" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Stations" })).toBeVisible();
     await page.getByLabel("Search").fill(STATION.code);
