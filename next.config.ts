@@ -1,6 +1,7 @@
 import type { NextConfig } from "next";
 // Validate the environment at build and start: a bad value fails here, naming the variable.
 import "./lib/env";
+import { API_CONTENT_SECURITY_POLICY } from "./lib/http/content-security-policy";
 
 const securityHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },
@@ -14,11 +15,17 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   // `npm run typecheck` checks the whole project (tests included) once; the build need not repeat it.
   typescript: { ignoreBuildErrors: true },
+  // `forbidden()` answers a real 403 (with app/forbidden.tsx) to non-admins on /admin.
+  experimental: { authInterrupts: true },
   serverExternalPackages: ["@node-rs/argon2", "pino", "ioredis", "pg"],
   turbopack: { root: __dirname },
   outputFileTracingRoot: __dirname,
+  // Pages get a nonce-based Content-Security-Policy from proxy.ts, per request.
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    return [
+      { source: "/:path*", headers: securityHeaders },
+      { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: API_CONTENT_SECURITY_POLICY }] },
+    ];
   },
 };
 

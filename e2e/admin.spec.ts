@@ -259,7 +259,8 @@ test.describe.serial("admin console", () => {
   test("a station commander gets the 403 page at /admin and 403 from /api/admin/*", async ({ browser, baseURL }) => {
     const page = await commanderAtAdmin(browser, baseURL, STATION_COMMANDER, DEMO_PASSWORD);
     await expectRefused(page);
-    await page.goto("/admin/users");
+    const res = await page.goto("/admin/users");
+    expect(res?.status()).toBe(403);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("403 — administrators only");
     await expect(page.getByText(COMMANDER.email)).toHaveCount(0);
   });

@@ -2,8 +2,8 @@ import Link from "next/link";
 import { AdminTopbar } from "./admin-topbar";
 
 /**
- * What a signed-in non-administrator sees at /admin. The HTTP status stays
- * 200: a 403 status needs `forbidden()` behind `experimental.authInterrupts`.
+ * What a signed-in non-administrator sees at /admin (rendered by
+ * app/forbidden.tsx, with HTTP status 403).
  */
 export function AdminForbidden({ name, email, scopeName }: { name: string; email: string; scopeName: string }) {
   return (
