@@ -135,3 +135,25 @@ test("fifty moving vehicles on the city map (README screenshot)", async ({ brows
     await Promise.all(fleet.map((d) => d.stop()));
   }
 });
+
+test("a commander stops a patrol from the sidebar, after confirming", async ({ browser }) => {
+  const [device] = devices(1, (s) => s.name === "Kadavanthra");
+  const page = await asUser(browser, "station@sentinel.local");
+  try {
+    const id = await device!.start();
+    await device!.report(9.9667, 76.2997);
+    const stop = row(page, id).getByRole("button", { name: `Stop patrol ${device!.vehicle.callSign}` });
+    page.once("dialog", (dialog) => void dialog.dismiss());
+    await stop.click();
+    await expect(row(page, id)).toHaveCount(1);
+    page.once("dialog", (dialog) => {
+      expect(dialog.message()).toContain(device!.vehicle.callSign);
+      void dialog.accept();
+    });
+    await stop.click();
+    await expect(row(page, id)).toHaveCount(0);
+    await expect(page.getByText(`Patrol ${device!.vehicle.callSign} stopped.`)).toBeVisible();
+  } finally {
+    await device!.stop();
+  }
+});
