@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { PatrolMeta } from "../realtime/protocol";
 import { lastStatusKey, scopeSetKey } from "../redis/keys";
+import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { announce, writePatrolState } from "./state-plane";
 
 /** What a rebuild did. */
@@ -12,30 +13,8 @@ export interface RebuildResult {
 
 /** Every ACTIVE patrol in PostgreSQL, as state-plane metas. */
 export async function activePatrolMetas(prisma: PrismaClient): Promise<PatrolMeta[]> {
-  const rows = await prisma.patrol.findMany({
-    where: { status: "ACTIVE" },
-    select: {
-      id: true,
-      vehicleId: true,
-      stationId: true,
-      divisionId: true,
-      zoneId: true,
-      districtId: true,
-      startedAt: true,
-      vehicle: { select: { callSign: true } },
-    },
-    orderBy: { id: "asc" },
-  });
-  return rows.map((r) => ({
-    patrolId: r.id,
-    vehicleId: r.vehicleId,
-    callSign: r.vehicle.callSign,
-    stationId: r.stationId,
-    divisionId: r.divisionId,
-    zoneId: r.zoneId,
-    districtId: r.districtId,
-    startedAt: r.startedAt.getTime(),
-  }));
+  const rows = await prisma.patrol.findMany({ where: { status: "ACTIVE" }, select: PATROL_META_SELECT, orderBy: { id: "asc" } });
+  return rows.map(toPatrolMeta);
 }
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {

@@ -2,10 +2,10 @@ import { z } from "zod";
 import { Prisma, prisma } from "../db";
 import { AppError } from "../errors";
 import { log } from "../log";
-import type { PatrolMeta } from "../realtime/protocol";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import { patrolChannel } from "../redis/keys";
+import { toPatrolMeta } from "./patrol-meta";
 import { addActivePatrol } from "./state-plane";
 
 /** Body of `POST /api/patrols/start`: the station patrolled for (default: the vehicle's home station). */
@@ -41,7 +41,7 @@ export async function startPatrol(vehicleId: number, input: z.infer<typeof start
       : await prisma.station.findUnique({ where: { id: input.stationId }, select: chain });
   if (!station) throw new AppError("NOT_FOUND", `Station ${input.stationId} does not exist.`);
 
-  let patrol: { id: number; startedAt: Date };
+  let patrol: { id: number; startedAt: Date; stationId: number; divisionId: number; zoneId: number; districtId: number };
   try {
     patrol = await prisma.patrol.create({
       data: {
@@ -51,23 +51,14 @@ export async function startPatrol(vehicleId: number, input: z.infer<typeof start
         zoneId: station.zoneId,
         districtId: station.districtId,
       },
-      select: { id: true, startedAt: true },
+      select: { id: true, startedAt: true, stationId: true, divisionId: true, zoneId: true, districtId: true },
     });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw await alreadyOnPatrol(vehicleId);
     throw err;
   }
 
-  const meta: PatrolMeta = {
-    patrolId: patrol.id,
-    vehicleId,
-    callSign: vehicle.callSign,
-    stationId: station.id,
-    divisionId: station.divisionId,
-    zoneId: station.zoneId,
-    districtId: station.districtId,
-    startedAt: patrol.startedAt.getTime(),
-  };
+  const meta = toPatrolMeta({ ...patrol, vehicleId, vehicle: { callSign: vehicle.callSign } });
   try {
     await redisCall(addActivePatrol(redis(), redisPrefix, meta));
   } catch (err) {

@@ -1,10 +1,10 @@
 import { prisma } from "../db";
 import { AppError } from "../errors";
 import { log } from "../log";
-import type { PatrolMeta } from "../realtime/protocol";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import { scopeContains, type Scope } from "../scope";
+import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { removeActivePatrol } from "./state-plane";
 
 /** Who asks to stop a patrol: the vehicle's device, or a signed-in user. */
@@ -18,17 +18,7 @@ export type StopActor = { kind: "vehicle"; vehicleId: number } | { kind: "user";
 export async function stopPatrol(patrolId: number, actor: StopActor): Promise<{ patrolId: number; endedAt: number }> {
   const patrol = await prisma.patrol.findUnique({
     where: { id: patrolId },
-    select: {
-      id: true,
-      vehicleId: true,
-      stationId: true,
-      divisionId: true,
-      zoneId: true,
-      districtId: true,
-      status: true,
-      startedAt: true,
-      vehicle: { select: { callSign: true } },
-    },
+    select: { ...PATROL_META_SELECT, status: true },
   });
   if (!patrol) throw new AppError("NOT_FOUND", `Patrol ${patrolId} does not exist.`);
   const allowed =
@@ -53,16 +43,7 @@ export async function stopPatrol(patrolId: number, actor: StopActor): Promise<{ 
   });
   if (ended.count === 0) throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has already ended.`);
 
-  const meta: PatrolMeta = {
-    patrolId,
-    vehicleId: patrol.vehicleId,
-    callSign: patrol.vehicle.callSign,
-    stationId: patrol.stationId,
-    divisionId: patrol.divisionId,
-    zoneId: patrol.zoneId,
-    districtId: patrol.districtId,
-    startedAt: patrol.startedAt.getTime(),
-  };
+  const meta = toPatrolMeta(patrol);
   try {
     await redisCall(removeActivePatrol(redis(), redisPrefix, meta));
   } catch (err) {
