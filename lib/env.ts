@@ -59,6 +59,17 @@ export const envSchema = z.object({
   TELEMETRY_RATE_PER_SECOND: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).default(10)),
   /** Failed logins allowed per account (and 4× that per IP) per 15 minutes before slowing down. Default: 5. */
   LOGIN_FAILURES_BEFORE_LOCKOUT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).default(5)),
+  /**
+   * Reverse proxies in front of the web server that each append the address they received a request from to
+   * `X-Forwarded-For` (nginx `$proxy_add_x_forwarded_for`). The client IP used for per-IP limits is the entry that
+   * many hops left of the TCP peer; anything further left is client-supplied and ignored. Default: 0 (the web
+   * server faces clients directly, so the TCP peer address is the client IP and `X-Forwarded-For` is ignored).
+   */
+  TRUSTED_PROXY_HOPS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(10).default(0)),
+  /** Largest JSON request body in bytes (vehicle and admin API). Default: 16384 (16 KiB). */
+  REQUEST_BODY_LIMIT_BYTES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1024).default(16 * 1024)),
+  /** Largest `POST /api/telemetry/batch` body in bytes; 500 points are ~100 KiB. Default: 262144 (256 KiB). */
+  TELEMETRY_BATCH_BODY_LIMIT_BYTES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1024).default(256 * 1024)),
   /** Password of every user the seed creates; seeded vehicles' device secrets derive from it. Default: sentinel-demo. */
   DEMO_PASSWORD: z.preprocess(unsetIfEmpty, z.string().min(8).default("sentinel-demo")),
   /** pino log level. Default: info. */

@@ -4,6 +4,7 @@
  */
 export const ERROR_STATUS = {
   INVALID_JSON: 400,
+  INVALID_URL: 400,
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
@@ -44,10 +45,16 @@ export class AppError extends Error {
   }
 }
 
-/** True when `err` means PostgreSQL could not be reached (connection refused, timeout, shutdown). */
+/**
+ * True when `err` means PostgreSQL could not be reached or is not serving
+ * (connection refused, reset or timed out, no answer to a query in time,
+ * server shutting down, starting up or out of connections), as the pg driver
+ * or Prisma's pg adapter reports it: P1001/P1002/P1008/P1017/P2037, or P2039
+ * carrying SQLSTATE class 08, 57P or 53300.
+ */
 export function isDatabaseDown(err: unknown): boolean {
   const text = errorText(err);
-  return /ECONNREFUSED|ETIMEDOUT|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|DatabaseNotReachable|the database system is (shutting down|starting up)|terminating connection|Can't reach database|P1001|P1017/i.test(
+  return /ECONNREFUSED|ETIMEDOUT|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|Query read timeout|DatabaseNotReachable|the database system is (shutting down|starting up|in recovery mode|not yet accepting connections)|terminating connection|Can't reach database|Operation has timed out|Too many database connections|Code: `(08\d{3}|57P0\d|53300)`|\bP(1001|1002|1008|1017|2037)\b/i.test(
     text,
   );
 }

@@ -36,6 +36,11 @@ export const realtimeConfigSchema = z.object({
   REALTIME_MAX_PAYLOAD_BYTES: int(125, 1024),
   /** Grace period for a graceful shutdown before the process exits anyway. Default: 10000 ms. */
   REALTIME_SHUTDOWN_TIMEOUT_MS: int(100, 10_000),
+  /**
+   * Time a connection has to complete its HTTP request (the upgrade's headers included) and to stay idle
+   * before one; slow or silent connections (slowloris) are dropped after it. Default: 10000 ms.
+   */
+  REALTIME_HANDSHAKE_TIMEOUT_MS: int(500, 10_000),
 });
 
 /** Validated sidecar settings, plus the shared ones it uses. */
@@ -51,6 +56,7 @@ export interface RealtimeConfig {
   maxConnectionsPerUser: number;
   maxPayloadBytes: number;
   shutdownTimeoutMs: number;
+  handshakeTimeoutMs: number;
 }
 
 /** Error thrown when a sidecar setting is invalid; its message names each offending variable. */
@@ -83,5 +89,6 @@ export function loadRealtimeConfig(source: Record<string, string | undefined> = 
     maxConnectionsPerUser: c.REALTIME_MAX_CONNECTIONS_PER_USER,
     maxPayloadBytes: c.REALTIME_MAX_PAYLOAD_BYTES,
     shutdownTimeoutMs: c.REALTIME_SHUTDOWN_TIMEOUT_MS,
+    handshakeTimeoutMs: c.REALTIME_HANDSHAKE_TIMEOUT_MS,
   };
 }

@@ -17,6 +17,8 @@ export const REFUSAL = {
   TOO_MANY_CONNECTIONS: { close: 4429 },
   /** Redis could not be read or subscribed to; reconnect in a moment. */
   UNAVAILABLE: { close: 1013 },
+  /** The client sent a message: the feed is receive-only (1003, unsupported data). */
+  CLIENT_MESSAGE: { close: 1003 },
 } as const satisfies Record<string, { http?: number; close?: number }>;
 
 export type RefusalCode = keyof typeof REFUSAL;

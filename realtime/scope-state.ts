@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { metaFromHash, positionOfFrame, type PatrolMeta, type PatrolView, type Position } from "../lib/realtime/protocol";
-import { lastStatusKey, patrolMetaKey, scopeSetKey } from "../lib/redis/keys";
+import { lastStatusKey, patrolMetaKey, scopeSetKey, statePlaneReadyKey } from "../lib/redis/keys";
 import type { Scope } from "../lib/scope";
 
 /** Reads of the Redis state plane a client session needs. */
@@ -35,6 +35,11 @@ export function redisScopeState(redis: Redis, prefix: string): ScopeStateReader 
       return views.sort((a, b) => a.patrolId - b.patrolId);
     },
   };
+}
+
+/** True once the web tier built the state plane since Redis last started empty (`state_plane:ready`): a SNAPSHOT read now is complete. */
+export async function statePlaneReady(redis: Redis, prefix: string): Promise<boolean> {
+  return (await redis.exists(statePlaneReadyKey(prefix))) === 1;
 }
 
 /** A patrol as sent in SNAPSHOT and ADD_CAR: exactly the meta fields plus `last`, in contract order. */

@@ -16,7 +16,7 @@ import { metrics, observeWorker } from "./metrics";
 import { opsRequestHandler } from "./ops-routes";
 import { Outbox } from "./outbox";
 import { RedisBridge } from "./redis-bridge";
-import { redisScopeState } from "./scope-state";
+import { redisScopeState, statePlaneReady } from "./scope-state";
 import { SubscriptionRegistry } from "./subscription-registry";
 import { authenticateTicket, checkUpgradeRequest, refuseUpgrade } from "./upgrade-auth";
 
@@ -28,6 +28,13 @@ export const WORKER_HEADER = "X-Sentinel-Worker";
 
 /** How long a connecting client (or a re-sync) waits for Redis to come back before giving up. */
 const REDIS_WAIT_MS = 3_000;
+
+/**
+ * How long a re-sync after a Redis reconnect waits for the web tier to restore the state plane
+ * (an emptied Redis is rebuilt from PostgreSQL), so the SNAPSHOT holds every active patrol rather
+ * than none followed by an ADD_CAR each.
+ */
+const STATE_PLANE_WAIT_MS = 4_000;
 
 /** Close reason sent to every client on a graceful shutdown (code 1001). */
 const RESTARTING = "The live server is restarting; reconnect in a moment.";
@@ -50,7 +57,8 @@ export function runWorker(config: RealtimeConfig): void {
       onReconnected: () => {
         bridge
           .whenReady(REDIS_WAIT_MS)
-          .catch((err: unknown) => log.warn({ err: String(err) }, "re-syncing clients before the command connection is ready"))
+          .then(() => waitForStatePlane())
+          .catch((err: unknown) => log.warn({ err: String(err) }, "re-syncing clients before the state plane is ready"))
           .finally(() => {
             for (const { session } of sockets.values()) session.resync();
           });
@@ -69,7 +77,17 @@ export function runWorker(config: RealtimeConfig): void {
   wss.on("headers", (headers) => headers.push(`${WORKER_HEADER}: ${process.pid}`));
   wss.on("error", (err) => log.error({ err }, "websocket server error"));
 
-  const server = http.createServer(opsRequestHandler({ redisReady: () => bridge.ready, shuttingDown: () => shuttingDown }, log));
+  // A connection that sends its request (the upgrade included) too slowly, or nothing at all, is dropped (slowloris).
+  const server = http.createServer(
+    {
+      headersTimeout: config.handshakeTimeoutMs,
+      requestTimeout: config.handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, config.handshakeTimeoutMs),
+    },
+    opsRequestHandler({ redisReady: () => bridge.ready, shuttingDown: () => shuttingDown }, log),
+  );
+  // Idle sockets time out too; ws clears this on the sockets it upgrades.
+  server.setTimeout(config.handshakeTimeoutMs);
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", (err) => log.debug({ err: err.message }, "socket error"));
     upgrade(req, socket, head).catch((err: unknown) => {
@@ -174,6 +192,12 @@ export function runWorker(config: RealtimeConfig): void {
     sockets.set(ws, { session, outbox });
     perUser.set(claims.userId, (perUser.get(claims.userId) ?? 0) + 1);
     socket.on("drain", () => outbox.flush());
+    // The feed is receive-only: a client that sends data is broken or probing.
+    ws.once("message", () => {
+      const err = new RealtimeError("CLIENT_MESSAGE", "This feed is receive-only; clients send nothing.");
+      metrics.refusals.inc({ code: err.code });
+      ws.close(err.closeCode, err.message);
+    });
     ws.on("error", (err) => log.debug({ err: err.message, userId: claims.userId }, "socket error"));
     ws.once("close", (code) => {
       session.close();
@@ -186,6 +210,15 @@ export function runWorker(config: RealtimeConfig): void {
     heartbeat.watch(ws);
     log.info({ userId: claims.userId, role: claims.role, scope: formatScope(claims.scope) }, "client connected");
     session.start();
+  }
+
+  /** Resolves once the state plane is there, or after STATE_PLANE_WAIT_MS (then the clients get ADD_CARs as it is rebuilt). */
+  async function waitForStatePlane(): Promise<void> {
+    const deadline = Date.now() + STATE_PLANE_WAIT_MS;
+    while (!(await statePlaneReady(bridge.command, config.redisPrefix))) {
+      if (Date.now() > deadline) throw new Error(`state plane not restored within ${STATE_PLANE_WAIT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Stops accepting, closes every client with 1001, unsubscribes and quits Redis — each step bounded in time. */

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { SessionUser } from "../auth/options";
 import { Prisma, prisma } from "../db";
 import { AppError } from "../errors";
+import { MAX_ROW_ID } from "../http/handler";
 
 /** What the admin API calls each kind of row, in messages and logs ("station 5"). */
 export type Noun = "district" | "zone" | "division" | "station" | "vehicle" | "user";
@@ -40,8 +41,8 @@ export const codeField = z
   .max(32)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "may contain only letters, digits, '-', '_' and '.'");
 
-/** The id of another row (a positive integer). */
-export const refField = z.number().int().positive();
+/** The id of another row (a positive integer no larger than any row id can be). */
+export const refField = z.number().int().positive().max(MAX_ROW_ID, "is not the id of any row");
 
 /** 404 NOT_FOUND: "No station with id 5." */
 export function notFound(noun: Noun, id: number): AppError {

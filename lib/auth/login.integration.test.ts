@@ -3,9 +3,11 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
+import { PEER_ADDRESS_HEADER } from "@/lib/http/client-address";
 import { createRedis } from "@/lib/redis/client";
 import { rateLimitKey } from "@/lib/redis/keys";
 import { baseUrl, DEMO } from "@/test/http";
+import { attemptLogin as attemptLoginAt } from "@/test/login-attempt";
 import { hashPassword } from "./password";
 import { WRONG_CREDENTIALS } from "./options";
 
@@ -13,36 +15,13 @@ import { WRONG_CREDENTIALS } from "./options";
 const RUN = randomBytes(3).toString("hex");
 const THROTTLED = /^Too many failed attempts\. Try again in \d+ minute\(s\)\.$/;
 
-/** What one pass through next-auth's credentials flow (csrf → callback) gave back. */
-interface LoginAttempt {
-  /** The `error` of the URL next-auth sends the browser to (`json=true` puts it in the body): the message the form shows. */
-  error: string | null;
-  /** The session cookie (`name=value`), or undefined when none was set. */
-  sessionCookie: string | undefined;
-}
-
-const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]!);
-
 /**
- * Signs in over HTTP as a browser would, from the client IP `ip` (sent as
- * `X-Forwarded-For`, as the reverse proxy in front of the app does).
+ * Signs in over HTTP as a browser would, from the client address `ip` (a
+ * loopback address of its own: the web server faces clients directly, so the
+ * TCP peer is the client and any `X-Forwarded-For` is ignored).
  */
-async function attemptLogin(email: string, password: string, ip: string): Promise<LoginAttempt> {
-  const headers = { "x-forwarded-for": ip };
-  const csrfRes = await fetch(`${baseUrl()}/api/auth/csrf`, { headers });
-  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const res = await fetch(`${baseUrl()}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { ...headers, "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrfRes).join("; ") },
-    body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
-  });
-  const { url } = (await res.json()) as { url: string };
-  return {
-    error: new URL(url, baseUrl()).searchParams.get("error"),
-    sessionCookie: cookiesOf(res).find((c) => /^(__Secure-)?next-auth\.session-token=/.test(c)),
-  };
-}
+const attemptLogin = (email: string, password: string, ip: string, headers: Record<string, string> = {}) =>
+  attemptLoginAt(baseUrl(), email, password, { from: ip, headers });
 
 /** `GET /api/auth/session` with `cookie`: the raw text and the parsed body. */
 async function session(cookie: string): Promise<{ text: string; body: any }> {
@@ -53,7 +32,7 @@ async function session(cookie: string): Promise<{ text: string; body: any }> {
 }
 
 /** A client IP of our own, so the per-IP counters of other test files stay untouched. */
-const testIp = (n: number) => `198.51.100.${n}`;
+const testIp = (n: number) => `127.0.1.${n}`;
 
 let redis: Redis;
 const createdEmails: string[] = [];
@@ -206,5 +185,19 @@ describe("login throttling", () => {
     const elsewhere = await attemptLogin(DEMO.zone, DEMO.password, testIp(51));
     expect(elsewhere.error).toBeNull();
     expect(elsewhere.sessionCookie).toBeDefined();
+  });
+
+  it("counts a client's failures against its own address whatever X-Forwarded-For or peer header it sends", async () => {
+    const ip = testIp(60);
+    for (let i = 0; i < limit * 4; i++) {
+      // A fresh claimed address every time: were any of them believed, no address would reach the limit.
+      const spoof = { "x-forwarded-for": `203.0.113.${i}`, [PEER_ADDRESS_HEADER]: `192.0.2.${i}`, "x-real-ip": `198.51.100.${i}` };
+      expect((await attemptLogin(`spoof-${i}-${RUN}@sentinel.test`, "guess", ip, spoof)).error).toBe(WRONG_CREDENTIALS);
+    }
+    const fromThatIp = await attemptLogin(DEMO.zone, DEMO.password, ip, { "x-forwarded-for": "203.0.113.250" });
+    expect(fromThatIp.sessionCookie).toBeUndefined();
+    expect(fromThatIp.error).toMatch(THROTTLED);
+
+    expect((await attemptLogin(DEMO.zone, DEMO.password, testIp(61))).sessionCookie).toBeDefined();
   });
 });

@@ -3,6 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { prisma } from "../db";
 import { env } from "../env";
+import { clientAddress, peerAddressesRecorded, UNKNOWN_CLIENT } from "../http/client-address";
 import { log } from "../log";
 import { toScope, type Scope } from "../scope";
 import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from "./login-throttle";
@@ -22,10 +23,52 @@ const credentialsSchema = z.object({ email: z.string().trim().toLowerCase().emai
 /** Message shown when the email or password is wrong (never says which). */
 export const WRONG_CREDENTIALS = "Wrong email or password.";
 
+let warnedUnrecorded = false;
+
+/**
+ * The client IP for the per-IP login limit (see lib/http/client-address.ts): the TCP peer, or the address our
+ * `TRUSTED_PROXY_HOPS` proxies put in X-Forwarded-For — never a value the client chose.
+ */
 function clientIp(headers: Record<string, unknown> | undefined): string {
-  const forwarded = headers?.["x-forwarded-for"];
-  const first = typeof forwarded === "string" ? forwarded.split(",")[0]?.trim() : undefined;
-  return first || "unknown";
+  if (peerAddressesRecorded()) return clientAddress(headers, env.TRUSTED_PROXY_HOPS);
+  if (!warnedUnrecorded) {
+    warnedUnrecorded = true;
+    log.warn("peer addresses are not recorded in this process (instrumentation.ts did not run): every login shares one per-IP limit");
+  }
+  return UNKNOWN_CLIENT;
+}
+
+/** A refusal whose message the login page may show as it is. */
+class LoginRefusal extends Error {}
+
+/** Checks email and password (with throttling) and returns the session user; throws LoginRefusal when refused. */
+async function authorizeCredentials(credentials: unknown, headers: Record<string, unknown> | undefined): Promise<NextAuthUser> {
+  const parsed = credentialsSchema.safeParse(credentials ?? {});
+  if (!parsed.success) throw new LoginRefusal(WRONG_CREDENTIALS);
+  const { email, password } = parsed.data;
+  const ip = clientIp(headers);
+  const wait = await loginRetryAfter(email, ip);
+  if (wait > 0) {
+    log.warn({ email, ip }, "login throttled");
+    throw new LoginRefusal(`Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`);
+  }
+  const user = await prisma.user.findUnique({ where: { email } });
+  const ok = user ? await verifyPassword(user.passwordHash, password) : false;
+  if (!user || !ok) {
+    await recordLoginFailure(email, ip);
+    log.info({ email, ip }, "login failed");
+    throw new LoginRefusal(WRONG_CREDENTIALS);
+  }
+  await clearLoginFailures(email);
+  log.info({ userId: user.id }, "login");
+  const sessionUser: SessionUser = {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    scope: toScope(user.scopeLevel, user.scopeId),
+  };
+  return sessionUser as unknown as NextAuthUser;
 }
 
 /** next-auth configuration: Credentials provider `credentials`, JWT sessions. */
@@ -39,32 +82,14 @@ export const authOptions: AuthOptions = {
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials, req) {
-        const parsed = credentialsSchema.safeParse(credentials ?? {});
-        if (!parsed.success) throw new Error(WRONG_CREDENTIALS);
-        const { email, password } = parsed.data;
-        const ip = clientIp(req.headers);
-        const wait = await loginRetryAfter(email, ip);
-        if (wait > 0) {
-          log.warn({ email, ip }, "login throttled");
-          throw new Error(`Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`);
+        try {
+          return await authorizeCredentials(credentials, req.headers);
+        } catch (err) {
+          if (err instanceof LoginRefusal) throw err;
+          // next-auth shows an authorize error's message on the login page: never let a driver's text (hosts, ports) through.
+          log.error({ err: String(err) }, "login could not be checked");
+          throw new Error("Sign-in is unavailable right now; try again in a minute.");
         }
-        const user = await prisma.user.findUnique({ where: { email } });
-        const ok = user ? await verifyPassword(user.passwordHash, password) : false;
-        if (!user || !ok) {
-          await recordLoginFailure(email, ip);
-          log.info({ email, ip }, "login failed");
-          throw new Error(WRONG_CREDENTIALS);
-        }
-        await clearLoginFailures(email);
-        log.info({ userId: user.id }, "login");
-        const sessionUser: SessionUser = {
-          id: user.id,
-          email: user.email,
-          name: user.name,
-          role: user.role,
-          scope: toScope(user.scopeLevel, user.scopeId),
-        };
-        return sessionUser as unknown as NextAuthUser;
       },
     }),
   ],

@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
 import type { z } from "zod";
+import { env } from "../env";
 import { AppError, isDatabaseDown } from "../errors";
 import { log } from "../log";
 
@@ -10,8 +11,8 @@ export interface RouteContext<P extends Record<string, string> = Record<string, 
 
 type Handler<P extends Record<string, string>> = (req: Request, ctx: RouteContext<P>) => Promise<Response>;
 
-/** Default maximum JSON body size: 16 KiB. */
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+/** Largest JSON request body: `REQUEST_BODY_LIMIT_BYTES` (default 16 KiB). */
+export const DEFAULT_MAX_BODY_BYTES = env.REQUEST_BODY_LIMIT_BYTES;
 
 /** JSON response with `{error: {code, message, ...details}}` for an AppError. */
 export function errorResponse(err: AppError): Response {
@@ -44,8 +45,8 @@ export function apiRoute<P extends Record<string, string> = Record<string, strin
 }
 
 /**
- * Reads the request body as JSON, refusing more than `maxBytes`
- * (default 16 KiB) before buffering it all. Throws AppError on any problem.
+ * Reads the request body as JSON, refusing more than `maxBytes` (default
+ * `DEFAULT_MAX_BODY_BYTES`) before buffering it all. Throws AppError on any problem.
  */
 export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
@@ -81,17 +82,21 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
   });
 }
 
-/** Parses a positive integer path parameter; 404 when it is not one (no such resource). */
+/** Largest id a row can have: ids are PostgreSQL `integer`s, and a larger value makes the query itself fail. */
+export const MAX_ROW_ID = 2_147_483_647;
+
+/** Parses a positive integer path parameter; 404 when it is not one, or too large to be any row's id. */
 export function idParam(value: string | undefined, what: string): number {
   const id = Number(value);
-  if (!value || !/^\d{1,10}$/.test(value) || !Number.isSafeInteger(id) || id < 1) {
+  if (!value || !/^\d{1,10}$/.test(value) || id < 1 || id > MAX_ROW_ID) {
     throw new AppError("NOT_FOUND", `No ${what} with id "${String(value).slice(0, 20)}".`);
   }
   return id;
 }
 
 function tooLarge(maxBytes: number): AppError {
-  return new AppError("PAYLOAD_TOO_LARGE", `The request body is larger than ${Math.round(maxBytes / 1024)} KiB.`);
+  const limit = maxBytes % 1024 === 0 ? `${maxBytes / 1024} KiB` : `${maxBytes} bytes`;
+  return new AppError("PAYLOAD_TOO_LARGE", `The request body is larger than ${limit}; send less per request.`);
 }
 
 async function readLimited(req: Request, maxBytes: number): Promise<string> {

@@ -1,9 +1,9 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { PatrolMeta } from "../realtime/protocol";
-import { lastStatusKey, scopeSetKey } from "../redis/keys";
+import { lastStatusKey, statePlaneReadyKey } from "../redis/keys";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
-import { announce, writePatrolState } from "./state-plane";
+import { announce, removeActivePatrol, writePatrolState } from "./state-plane";
 
 /** What a rebuild did. */
 export interface RebuildResult {
@@ -31,8 +31,9 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
 /**
  * Rebuilds the Redis state plane (every scope set, meta hash and vehicle key)
  * from PostgreSQL's ACTIVE patrols, in one MULTI that also re-announces each
- * patrol on its control channels. Idempotent: stale keys are removed, last
- * positions of still-active patrols are kept.
+ * patrol on its control channels, and marks the plane ready
+ * (`state_plane:ready`). Idempotent: stale keys are removed, last positions of
+ * still-active patrols are kept.
  */
 export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult> {
   const metas = await activePatrolMetas(prisma);
@@ -61,20 +62,41 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
     // a START for a car a client already shows, so announcing again is safe.
     announce(tx, prefix, { type: "PATROL_START", patrol: meta });
   }
-  const replies = await tx.exec();
-  const failed = replies?.find(([err]) => err);
-  if (!replies || failed?.[0]) throw failed?.[0] ?? new Error("Redis transaction was aborted");
+  tx.set(statePlaneReadyKey(prefix), String(Date.now()));
+  await execOrThrow(tx);
   return { activePatrols: metas.length, removedKeys: stale.length };
 }
 
 /**
- * Rebuilds only when the state plane is missing (`city:active_patrols` absent)
- * while PostgreSQL has ACTIVE patrols — e.g. after a Redis restart, since
- * Redis keeps nothing on disk here. Returns null when nothing was needed.
+ * Restores the state plane when Redis lost it — `state_plane:ready` absent,
+ * e.g. after a restart, since Redis keeps nothing on disk here — and returns
+ * null when it was there. Writes every ACTIVE patrol, re-announced, and the
+ * marker in one MULTI. Unlike `rebuildState` it deletes nothing, so a patrol
+ * started on the empty Redis meanwhile is kept; one that ended between our
+ * read and our write (its stop cleared Redis first) is removed again after.
  */
 export async function rebuildStateIfMissing(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult | null> {
-  if (await redis.exists(scopeSetKey(prefix, { level: "city", id: null }))) return null;
-  if ((await prisma.patrol.count({ where: { status: "ACTIVE" } })) === 0) return null;
-  return rebuildState(prisma, redis, prefix);
+  if (await redis.exists(statePlaneReadyKey(prefix))) return null;
+  const metas = await activePatrolMetas(prisma);
+  const tx = redis.multi();
+  for (const meta of metas) {
+    writePatrolState(tx, prefix, meta);
+    announce(tx, prefix, { type: "PATROL_START", patrol: meta });
+  }
+  tx.set(statePlaneReadyKey(prefix), String(Date.now()));
+  await execOrThrow(tx);
+  const stillActive = new Set(
+    (await prisma.patrol.findMany({ where: { id: { in: metas.map((m) => m.patrolId) }, status: "ACTIVE" }, select: { id: true } })).map(
+      (row) => row.id,
+    ),
+  );
+  const ended = metas.filter((m) => !stillActive.has(m.patrolId));
+  for (const meta of ended) await removeActivePatrol(redis, prefix, meta);
+  return { activePatrols: metas.length - ended.length, removedKeys: 0 };
 }
 
+async function execOrThrow(tx: ReturnType<Redis["multi"]>): Promise<void> {
+  const replies = await tx.exec();
+  const failed = replies?.find(([err]) => err);
+  if (!replies || failed?.[0]) throw failed?.[0] ?? new Error("Redis transaction was aborted");
+}

@@ -4,9 +4,10 @@ import { AppError } from "../errors";
 import { log } from "../log";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
-import { patrolChannel } from "../redis/keys";
-import { toPatrolMeta } from "./patrol-meta";
-import { addActivePatrol } from "./state-plane";
+import type { PatrolMeta } from "../realtime/protocol";
+import { patrolChannel, vehicleActivePatrolKey } from "../redis/keys";
+import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
+import { addActivePatrol, removeActivePatrol } from "./state-plane";
 
 /** Body of `POST /api/patrols/start`: the station patrolled for (default: the vehicle's home station). */
 export const startPatrolSchema = z.strictObject({
@@ -71,8 +72,14 @@ export async function startPatrol(vehicleId: number, input: z.infer<typeof start
   return { patrolId: patrol.id, channel: patrolChannel(redisPrefix, patrol.id), startedAt: meta.startedAt };
 }
 
+/**
+ * The 409 for a vehicle already on patrol. A start retried after the web
+ * process died between its INSERT and its Redis MULTI lands here too: the row
+ * exists but was never announced, so its live state is restored first.
+ */
 async function alreadyOnPatrol(vehicleId: number): Promise<AppError> {
-  const active = await prisma.patrol.findFirst({ where: { vehicleId, status: "ACTIVE" }, select: { id: true } });
+  const active = await prisma.patrol.findFirst({ where: { vehicleId, status: "ACTIVE" }, select: PATROL_META_SELECT });
+  if (active) await restoreLiveState(toPatrolMeta(active));
   const patrolId = active?.id ?? null;
   return new AppError(
     "ALREADY_ON_PATROL",
@@ -81,4 +88,22 @@ async function alreadyOnPatrol(vehicleId: number): Promise<AppError> {
     {},
     { patrolId },
   );
+}
+
+/**
+ * Writes an ACTIVE patrol's state if Redis lacks it (best effort: the 409
+ * stands either way). A stop that ended it while we wrote may have cleared
+ * Redis first, so the row is read again and the state removed if it ended.
+ */
+async function restoreLiveState(meta: PatrolMeta): Promise<void> {
+  try {
+    const r = redis();
+    if ((await r.get(vehicleActivePatrolKey(redisPrefix, meta.vehicleId))) === String(meta.patrolId)) return;
+    await addActivePatrol(r, redisPrefix, meta);
+    const now = await prisma.patrol.findUnique({ where: { id: meta.patrolId }, select: { status: true } });
+    if (now?.status !== "ACTIVE") await removeActivePatrol(r, redisPrefix, meta);
+    else log.info({ patrolId: meta.patrolId, vehicleId: meta.vehicleId }, "active patrol was missing from Redis; restored on a repeated start");
+  } catch (err) {
+    log.warn({ err: String(err), patrolId: meta.patrolId }, "could not restore an active patrol's live state");
+  }
 }

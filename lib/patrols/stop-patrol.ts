@@ -2,7 +2,9 @@ import { prisma } from "../db";
 import { AppError } from "../errors";
 import { log } from "../log";
 import { redis, redisPrefix } from "../redis/client";
+import type { PatrolMeta } from "../realtime/protocol";
 import { redisCall } from "../redis/guard";
+import { patrolMetaKey } from "../redis/keys";
 import { scopeContains, type Scope } from "../scope";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { removeActivePatrol } from "./state-plane";
@@ -29,7 +31,10 @@ export async function stopPatrol(patrolId: number, actor: StopActor): Promise<{ 
       actor.kind === "vehicle" ? `Patrol ${patrolId} belongs to another vehicle.` : `Patrol ${patrolId} is outside your jurisdiction.`,
     );
   }
-  if (patrol.status !== "ACTIVE") throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has already ended.`);
+  if (patrol.status !== "ACTIVE") {
+    await clearLiveState(toPatrolMeta(patrol));
+    throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has already ended.`);
+  }
 
   const endedAt = new Date();
   const ended = await prisma.patrol.updateMany({
@@ -54,4 +59,20 @@ export async function stopPatrol(patrolId: number, actor: StopActor): Promise<{ 
   }
   log.info({ patrolId, by: actor.kind === "vehicle" ? `vehicle:${actor.vehicleId}` : `user:${actor.userId}` }, "patrol stopped");
   return { patrolId, endedAt: endedAt.getTime() };
+}
+
+/**
+ * A stop retried after the web process died between its UPDATE and its Redis
+ * MULTI finds the row ENDED while dashboards still show the patrol: finish the
+ * cleanup (best effort: the 409 stands either way).
+ */
+async function clearLiveState(meta: PatrolMeta): Promise<void> {
+  try {
+    const r = redis();
+    if (!(await r.exists(patrolMetaKey(redisPrefix, meta.patrolId)))) return;
+    await removeActivePatrol(r, redisPrefix, meta);
+    log.info({ patrolId: meta.patrolId }, "ended patrol was still live in Redis; cleared on a repeated stop");
+  } catch (err) {
+    log.warn({ err: String(err), patrolId: meta.patrolId }, "could not clear an ended patrol's live state");
+  }
 }

@@ -27,6 +27,13 @@ export const patrolChannel = (prefix: string, patrolId: number) => `${prefix}liv
 /** Control-plane channel of a scope unit: `control:zone:3`, `control:city`. */
 export const controlChannel = (prefix: string, scope: Scope) => `${prefix}control:${unit(scope)}`;
 
+/**
+ * STRING (not part of the contract): present once the state plane was built from PostgreSQL since
+ * this Redis last started empty; its value is when (epoch ms). Redis keeps nothing on disk here, so
+ * its absence means the sets may be missing patrols: `state_plane:ready`.
+ */
+export const statePlaneReadyKey = (prefix: string) => `${prefix}state_plane:ready`;
+
 /** Rate-limit counter (not part of the contract): `ratelimit:{bucket}:{id}:{window}`. */
 export const rateLimitKey = (prefix: string, bucket: string, id: string, window: number) =>
   `${prefix}ratelimit:${bucket}:${id}:${window}`;

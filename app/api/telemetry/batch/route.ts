@@ -1,16 +1,14 @@
 import { NextResponse } from "next/server";
 import { authenticateVehicle } from "@/lib/auth/tokens";
+import { env } from "@/lib/env";
 import { apiRoute, parseBody } from "@/lib/http/handler";
 import { ingestTelemetry } from "@/lib/telemetry/ingest";
 import { checkSinglePatrol, telemetryBatchSchema } from "@/lib/telemetry/schema";
 
-/** A full batch of 500 points is ~100 KiB of JSON: 256 KiB leaves room for verbose encoders. */
-const MAX_BATCH_BODY_BYTES = 256 * 1024;
-
 // POST /api/telemetry/batch – up to 500 buffered points of one patrol, validated as a whole and published in ts order
 export const POST = apiRoute(async (req) => {
   const vehicleId = await authenticateVehicle(req);
-  const { points } = await parseBody(req, telemetryBatchSchema, MAX_BATCH_BODY_BYTES);
+  const { points } = await parseBody(req, telemetryBatchSchema, env.TELEMETRY_BATCH_BODY_LIMIT_BYTES);
   checkSinglePatrol(points);
   const { published, stale } = await ingestTelemetry(vehicleId, points);
   return NextResponse.json({ ok: true, accepted: points.length, published, stale }, { status: 202 });

@@ -1,0 +1,106 @@
+import { setMaxListeners } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { latencyBucket, LATENCY_BUCKETS_MS } from "./protocol";
+
+/** A patrol the fleet drives: its id and its vehicle's device token. */
+export interface FleetPatrol {
+  patrolId: number;
+  token: string;
+}
+
+/**
+ * Longest wait for one telemetry answer: 60 s. A point whose answer never came
+ * may still have been published, which would make the delivery count
+ * ambiguous: wait long, so that only a server that is truly stuck causes one.
+ */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * The soak's vehicles: each patrol posts one point to `POST /api/telemetry`
+ * every `intervalMs`, on a fixed cadence (a slow answer does not slow the
+ * fleet down), with strictly increasing `ts`. Counts what was published.
+ */
+export class VehicleFleet {
+  /** Points published (202 and not stale) per patrol: what dashboards must receive. */
+  readonly published = new Map<number, number>();
+  sent = 0;
+  /** Refused or unanswered points by cause (`503 SERVICE_UNAVAILABLE`, `network`, …). */
+  readonly failures = new Map<string, number>();
+  /** Histogram (protocol LATENCY_BUCKETS_MS) of telemetry request durations. */
+  readonly postLatency = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+  private readonly stopping = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly base: string,
+    private readonly patrols: FleetPatrol[],
+    private readonly intervalMs: number,
+  ) {
+    // Every vehicle's pause listens for the stop.
+    setMaxListeners(0, this.stopping.signal);
+  }
+
+  /** Points published so far. */
+  get accepted(): number {
+    let n = 0;
+    for (const count of this.published.values()) n += count;
+    return n;
+  }
+
+  /** Failed points so far. */
+  get failed(): number {
+    let n = 0;
+    for (const count of this.failures.values()) n += count;
+    return n;
+  }
+
+  start(): void {
+    this.loops = this.patrols.map((p) => this.drive(p));
+  }
+
+  /** Stops posting; resolves once every request in flight was answered. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await Promise.all(this.loops);
+  }
+
+  private async drive(patrol: FleetPatrol): Promise<void> {
+    const { signal } = this.stopping;
+    let due = performance.now() + Math.random() * this.intervalMs;
+    let lastTs = 0;
+    while (!signal.aborted) {
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      // Fell more than a period behind (a stall): resume the cadence from now rather than burst.
+      due = Math.max(due + this.intervalMs, performance.now());
+      lastTs = Math.max(Date.now(), lastTs + 1);
+      await this.post(patrol, lastTs);
+    }
+  }
+
+  private async post(patrol: FleetPatrol, ts: number): Promise<void> {
+    const body = JSON.stringify({ patrolId: patrol.patrolId, lat: 9.9 + Math.random() / 10, lon: 76.2 + Math.random() / 10, ts, speed: 8.5, heading: 180 });
+    this.sent++;
+    const started = performance.now();
+    let cause: string;
+    try {
+      const res = await fetch(`${this.base}/api/telemetry`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${patrol.token}` },
+        body,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const answer = (await res.json().catch(() => null)) as { stale?: boolean; error?: { code?: string } } | null;
+      this.postLatency[latencyBucket(performance.now() - started)]!++;
+      if (res.status === 202 && !answer?.stale) {
+        this.published.set(patrol.patrolId, (this.published.get(patrol.patrolId) ?? 0) + 1);
+        return;
+      }
+      cause = `${res.status} ${answer?.error?.code ?? (answer?.stale ? "stale" : "")}`.trim();
+    } catch (err) {
+      cause = (err as Error).name === "TimeoutError" ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : `network (${(err as Error).message})`;
+    }
+    this.failures.set(cause, (this.failures.get(cause) ?? 0) + 1);
+  }
+}
