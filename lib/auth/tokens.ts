@@ -32,11 +32,27 @@ export async function signVehicleToken(vehicleId: number): Promise<{ token: stri
 
 /** Verifies a device token and returns its vehicle id; 401 INVALID_TOKEN otherwise. */
 export async function verifyVehicleToken(token: string): Promise<number> {
+  const cached = verifiedVehicleTokens.get(token);
+  if (cached && cached.expiresAtMs > Date.now()) return cached.vehicleId;
   const payload = await verifyJwt(token, vehicleKey, VEHICLE_AUDIENCE, "device token");
   const match = /^vehicle:(\d+)$/.exec(payload.sub ?? "");
   if (!match) throw new AppError("INVALID_TOKEN", "The device token does not name a vehicle; request a new one.");
-  return Number(match[1]);
+  const vehicleId = Number(match[1]);
+  if (verifiedVehicleTokens.size >= MAX_CACHED_TOKENS) verifiedVehicleTokens.delete(verifiedVehicleTokens.keys().next().value!);
+  verifiedVehicleTokens.set(token, { vehicleId, expiresAtMs: (payload.exp ?? 0) * 1000 });
+  return vehicleId;
 }
+
+/**
+ * Device tokens this process has verified, by their exact text, until they
+ * expire: a vehicle presents the same token on every point, and checking the
+ * signature again each time is the largest cost of the hot path after Next's
+ * own. Bounded (oldest evicted first); a token is only ever found by its full
+ * signed text, so nothing unverified can match.
+ */
+const verifiedVehicleTokens = new Map<string, { vehicleId: number; expiresAtMs: number }>();
+/** Upper bound of that cache: 20,000 tokens (~4 MB), far above a city's fleet. */
+const MAX_CACHED_TOKENS = 20_000;
 
 /** What a realtime ticket carries. */
 export interface TicketClaims {
