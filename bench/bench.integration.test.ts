@@ -1,0 +1,70 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { BenchReport } from "./report";
+
+const ROOT = path.resolve(__dirname, "..");
+/** The quick benchmark must finish well inside this: 120 s (it takes under a minute). */
+const RUN_TIMEOUT_MS = 120_000;
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `tsx bench/run.ts …args`, SIGTERMed (it then stops its stack) after RUN_TIMEOUT_MS; resolves with the exit code and output tail. */
+function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "bench/run.ts", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: RUN_TIMEOUT_MS,
+      killSignal: "SIGTERM",
+    });
+    let output = "";
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-6_000));
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+describe("npm run bench -- --quick", () => {
+  it(
+    "measures Sentinel and both baselines on the same dashboards without a frame lost or leaking out of scope",
+    async () => {
+      const file = path.join(dir, "report.json");
+      const { code, output } = await runBench(["--quick", "--json", file]);
+      expect(code, output).toBe(0);
+      const report = JSON.parse(readFileSync(file, "utf8")) as BenchReport;
+
+      expect(report.scenario.name).toBe("quick");
+      expect(report.streaming.map((s) => s.system)).toEqual(["sentinel", "firehose", "socketio"]);
+      for (const s of report.streaming) {
+        const d = s.window.delivery;
+        expect(s.connect.failed, s.system).toBe(0);
+        expect(s.connect.clients, s.system).toBe(report.scenario.clients);
+        expect(d.outOfScope + d.snapshotOutOfScope, `${s.system}: out-of-scope frames`).toBe(0);
+        expect(d.snapshotMismatches, `${s.system}: snapshots`).toBe(0);
+        expect(d.closedByServer, `${s.system}: clients dropped`).toBe(0);
+        expect(s.connect.workersReplaced, `${s.system}: workers replaced`).toBe(0);
+        expect(d.expected, s.system).toBeGreaterThan(0);
+        expect(d.delivered, `${s.system}: delivered/expected`).toBe(d.expected);
+        expect(d.ratio, s.system).toBe(1);
+        expect(d.duplicates, s.system).toBe(0);
+        expect(s.window.latencyMs.count, s.system).toBe(d.delivered);
+        expect(s.window.latencyMs.p50, s.system).toBeGreaterThan(0);
+        expect(s.window.cpu.roles.length, s.system).toBeGreaterThan(0);
+      }
+      for (const [name, run] of Object.entries(report.ingestion)) {
+        expect(run.acceptedPerS, name).toBeGreaterThan(0);
+        expect(run.responseMs.count, name).toBeGreaterThan(0);
+      }
+      expect(typeof report.sql.transactions).toBe("number");
+      expect(report.sql.points).toBeGreaterThan(0);
+      expect(report.targets.length).toBeGreaterThan(0);
+      for (const t of report.targets) expect(typeof t.met).toBe("boolean");
+    },
+    RUN_TIMEOUT_MS + 20_000,
+  );
+});

@@ -1,0 +1,183 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { monotonicMs, sleep } from "./clock";
+
+/**
+ * CPU and memory of processes: what the benchmark charges to each process of
+ * a system under test. CPU comes from Linux's /proc (utime + stime in clock
+ * ticks, 10 ms each on this kernel, so windows should last seconds); memory
+ * from the processes themselves, through bench/memory-probe.mjs.
+ */
+
+function getconf(name: string, fallback: number): number {
+  try {
+    return Number(execFileSync("getconf", [name]).toString().trim()) || fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Clock ticks per second (`getconf CLK_TCK`, default 100). */
+const TICKS_PER_SECOND = getconf("CLK_TCK", 100);
+
+/** Fields of /proc/<pid>/stat after the command name (which may contain spaces and parentheses). */
+function statFields(pid: number): string[] | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) `pid` has used so far; null when it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  const f = statFields(pid);
+  // After the command: state(0) ppid(1) … utime(11) stime(12).
+  return f ? (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND : null;
+}
+
+/** Parent of `pid`, or null when it is gone. */
+export function parentOf(pid: number): number | null {
+  const f = statFields(pid);
+  return f ? Number(f[1]) : null;
+}
+
+/** Direct children of `pid`. */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = statFields(Number(entry));
+    if (f && Number(f[1]) === pid) out.push(Number(entry));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** `pid` and all its descendants. */
+export function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...childrenOf(all[i]!));
+  return all;
+}
+
+/** Busy CPU seconds of the whole machine since boot (every core; /proc/stat minus idle and iowait). */
+export function machineBusySeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!;
+  const [, ...values] = line.trim().split(/\s+/);
+  const n = values.map(Number);
+  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
+  return (total - (n[3] ?? 0) - (n[4] ?? 0)) / TICKS_PER_SECOND;
+}
+
+/**
+ * What a process is in the report: part of the realtime tier under test
+ * ("tier"), the web tier or a store ("backend"), work a design would put in
+ * the web tier ("emitter", Socket.IO's room broadcasts), or the benchmark's
+ * own load generators ("load").
+ */
+export type RoleKind = "tier" | "backend" | "emitter" | "load";
+
+/** A named group of processes whose CPU is charged together (e.g. "realtime worker 1"). */
+export interface ProcessRole {
+  name: string;
+  kind: RoleKind;
+  pids: number[];
+}
+
+/** CPU seconds used by each role between `start()` and `stop()`. */
+export interface CpuUsage {
+  name: string;
+  kind: RoleKind;
+  pids: number[];
+  cpuS: number;
+}
+
+/**
+ * Measures CPU of a set of roles over a window, plus the machine's total busy
+ * time. A process that exits during the window is left out of its role's sum
+ * (its last CPU reading is gone with it).
+ */
+export class CpuWindow {
+  private before = new Map<number, number>();
+  private machineBefore = 0;
+  private startedAt = 0;
+
+  constructor(private readonly roles: ProcessRole[]) {}
+
+  /** Marks the start of the window. */
+  start(): void {
+    this.startedAt = monotonicMs();
+    this.machineBefore = machineBusySeconds();
+    this.before = new Map();
+    for (const pid of this.roles.flatMap((r) => r.pids)) {
+      const cpu = cpuSeconds(pid);
+      if (cpu !== null) this.before.set(pid, cpu);
+    }
+  }
+
+  /**
+   * Ends the window: CPU seconds per role, the machine's busy seconds, the wall
+   * time, and the window's bounds on the shared monotonic clock (to cut CPU profiles to it).
+   */
+  stop(): { roles: CpuUsage[]; machineBusyS: number; wallS: number; fromMs: number; toMs: number } {
+    const roles = this.roles.map((r) => ({
+      name: r.name,
+      kind: r.kind,
+      pids: r.pids,
+      cpuS: round3(sum(r.pids.map((pid) => this.delta(pid)))),
+    }));
+    const toMs = monotonicMs();
+    return {
+      roles,
+      machineBusyS: round3(machineBusySeconds() - this.machineBefore),
+      wallS: round3((toMs - this.startedAt) / 1000),
+      fromMs: round3(this.startedAt),
+      toMs: round3(toMs),
+    };
+  }
+
+  private delta(pid: number): number {
+    const start = this.before.get(pid);
+    const end = cpuSeconds(pid);
+    return start === undefined || end === null ? 0 : end - start;
+  }
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+/** Live memory of a set of processes right after a full garbage collection in each. */
+export interface CollectedMemory {
+  /** Resident set, bytes. */
+  rss: number;
+  /** V8 heap in use, bytes. */
+  heapUsed: number;
+}
+
+/** Longest wait for a process to answer a memory probe: 5 s. */
+const PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * Asks each of `pids` (started with bench/memory-probe.mjs preloaded and
+ * SENTINEL_BENCH_MEMORY_DIR=`dir`) to collect garbage and report its memory;
+ * returns the sums. Throws if a process does not answer in time.
+ */
+export async function collectedMemory(pids: number[], dir: string): Promise<CollectedMemory> {
+  const files = pids.map((pid) => path.join(dir, `${pid}.json`));
+  for (const file of files) rmSync(file, { force: true });
+  for (const pid of pids) process.kill(pid, "SIGUSR2");
+  const deadline = Date.now() + PROBE_TIMEOUT_MS;
+  while (!files.every((f) => existsSync(f))) {
+    if (Date.now() > deadline) throw new Error(`memory probe: no answer from ${pids.filter((_, i) => !existsSync(files[i]!)).join(", ")}`);
+    await sleep(20);
+  }
+  const usages = files.map((f) => JSON.parse(readFileSync(f, "utf8")) as { rss: number; heapUsed: number });
+  return { rss: sum(usages.map((u) => u.rss)), heapUsed: sum(usages.map((u) => u.heapUsed)) };
+}

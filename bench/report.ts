@@ -1,0 +1,214 @@
+import type { RampReport, SaturationReport, StreamingReport, WindowReport } from "./phases";
+import type { Scenario } from "./scenario";
+import type { SqlDelta } from "./sql-stats";
+
+/** The machine a report was measured on. */
+export interface MachineInfo {
+  nproc: number;
+  cpuModel: string;
+  node: string;
+  os: string;
+  /** 1-, 5- and 15-minute load averages when the run started (other work on the machine). */
+  loadavgAtStart: number[];
+}
+
+/** SQL over the steady-state window, per telemetry point. */
+export interface SqlReport extends SqlDelta {
+  /** Telemetry points accepted inside the window. */
+  points: number;
+  /** Transactions (an upper bound on statements) per point. */
+  transactionsPerPoint: number;
+}
+
+/** A measured number against the issue's target. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** Everything one `npm run bench` measured (written as JSON). */
+export interface BenchReport {
+  version: 1;
+  command: string;
+  startedAt: string;
+  durationS: number;
+  machine: MachineInfo;
+  scenario: Scenario;
+  /** Settings of the stack that differ from production defaults. */
+  stackEnv: Record<string, string>;
+  fleet: { stations: number; patrols: number; dashboards: Record<string, number>; dashboardProcesses: number };
+  /** Sentinel first, then the baselines. */
+  streaming: StreamingReport[];
+  sql: SqlReport;
+  ingestion: {
+    nextSingle: SaturationReport;
+    nextBatch: SaturationReport;
+    nextPing: SaturationReport;
+    floorSingle: SaturationReport;
+    floorBatch: SaturationReport;
+  };
+  ramp: RampReport[] | null;
+  targets: TargetCheck[];
+}
+
+const SYSTEM_TITLE: Record<string, string> = { sentinel: "Sentinel", firehose: "firehose", socketio: "Socket.IO" };
+
+/** CPU seconds of the roles of `kinds` in a window. */
+export function cpuOf(w: WindowReport, kinds: string[], nameMatch?: RegExp): number {
+  return w.cpu.roles.filter((r) => kinds.includes(r.kind) && (!nameMatch || nameMatch.test(r.name))).reduce((a, r) => a + r.cpuS, 0);
+}
+
+/** CPU seconds per 1,000 delivered frames for roles of `kinds`. */
+export function perKFrames(w: WindowReport, kinds: string[], nameMatch?: RegExp): number {
+  return w.delivery.delivered ? (cpuOf(w, kinds, nameMatch) * 1000) / w.delivery.delivered : 0;
+}
+
+/** CPU seconds per 1,000 requests of the web server in a saturating run. */
+export function webCpuPer1kRequests(s: SaturationReport, role = /^web|^floor/): number {
+  return s.requests ? (s.cpu.roles.filter((r) => role.test(r.name)).reduce((a, r) => a + r.cpuS, 0) * 1000) / s.requests : 0;
+}
+
+/** Compares the measurements with the issue's targets. */
+export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
+  const sentinel = r.streaming.find((s) => s.system === "sentinel")!;
+  const socketio = r.streaming.find((s) => s.system === "socketio");
+  const w = sentinel.window;
+  const leaks = w.delivery.outOfScope + w.delivery.snapshotOutOfScope;
+  const checks: TargetCheck[] = [
+    {
+      target: `p99 end-to-end < 10 ms at ${r.scenario.rate} msg/s with ${r.scenario.clients} dashboards`,
+      measured: `p99 ${fmt(w.latencyMs.p99, 2)} ms`,
+      met: w.latencyMs.p99 < 10,
+    },
+    {
+      target: "0 SQL statements per telemetry point",
+      measured: `${r.sql.transactions} transactions, ${r.sql.scans} table scans over ${r.sql.points} points`,
+      met: r.sql.transactions === 0 && r.sql.scans === 0,
+    },
+    { target: "0 out-of-scope frames", measured: `${leaks}`, met: leaks === 0 },
+    { target: "every expected frame delivered", measured: `${fmt(w.delivery.ratio, 5)} (${w.delivery.delivered}/${w.delivery.expected})`, met: w.delivery.ratio === 1 },
+    {
+      target: "single-point ingestion ≥ 2,000 msg/s",
+      measured: `${fmt(r.ingestion.nextSingle.acceptedPerS, 0)} msg/s`,
+      met: r.ingestion.nextSingle.acceptedPerS >= 2_000,
+    },
+    {
+      target: "batched ingestion ≥ 50,000 points/s",
+      measured: `${fmt(r.ingestion.nextBatch.unitsPerS, 0)} points/s`,
+      met: r.ingestion.nextBatch.unitsPerS >= 50_000,
+    },
+  ];
+  if (socketio) {
+    const ratio = perKFrames(w, ["tier"]) / perKFrames(socketio.window, ["tier"]);
+    checks.push({ target: "realtime CPU per delivered frame ≤ 0.5× Socket.IO", measured: `${fmt(ratio, 2)}×`, met: ratio <= 0.5 });
+  }
+  return checks;
+}
+
+function fmt(n: number, digits = 1): string {
+  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function ratio(a: number, b: number): string {
+  return b > 0 ? `${fmt(a / b, 1)}×` : "–";
+}
+
+function percent(a: number, b: number): string {
+  return b > 0 ? `${fmt((100 * a) / b, 0)} %` : "–";
+}
+
+function errorsText(errors: Record<string, number>): string {
+  const entries = Object.entries(errors);
+  return entries.length ? entries.map(([k, v]) => `${v}× ${k}`).join(", ") : "0";
+}
+
+/** The report as Markdown: the comparison tables the README quotes. */
+export function renderMarkdown(r: BenchReport): string {
+  const s = r.scenario;
+  const streams = r.streaming;
+  const sentinel = streams[0]!;
+  const head = `| | ${streams.map((x) => SYSTEM_TITLE[x.system]).join(" | ")} |\n|---|${streams.map(() => "---:").join("|")}|`;
+  const row = (label: string, cell: (x: StreamingReport) => string) => `| ${label} | ${streams.map(cell).join(" | ")} |`;
+  const vsSentinel = (value: (x: StreamingReport) => number, digits: number) => (x: StreamingReport) =>
+    x === sentinel ? fmt(value(x), digits) : `${fmt(value(x), digits)} (${ratio(value(x), value(sentinel))})`;
+  // Memory may be unmeasured (a worker did not answer its probe): "–" instead of a number or ratio.
+  const orDash = (value: (x: StreamingReport) => number | null, cell: typeof vsSentinel) => (x: StreamingReport) =>
+    value(x) === null || value(sentinel) === null ? "–" : cell((y) => value(y)!, 1)(x);
+  const levels = Object.entries(r.fleet.dashboards).map(([level, n]) => `${n} ${level}`).join(" / ");
+  const lines = [
+    `# Sentinel benchmark — ${r.startedAt.replace("T", " ").slice(0, 16)} UTC`,
+    "",
+    `\`${r.command}\` · ${r.durationS.toFixed(0)} s · ${r.machine.nproc} cores (${r.machine.cpuModel}), Node ${r.machine.node}, ${r.machine.os}, load average at start ${r.machine.loadavgAtStart.map((l) => l.toFixed(2)).join(" ")}`,
+    "",
+    `${r.fleet.patrols.toLocaleString("en-US")} patrols over ${r.fleet.stations} stations · ${s.clients} dashboards (${levels}) in ${r.fleet.dashboardProcesses} processes · ` +
+      `${s.rate} points/s for ${s.windowS} s per tier after ${s.warmupS} s warm-up · ${s.workers} realtime workers per tier · ` +
+      Object.entries(r.stackEnv).map(([k, v]) => `${k}=${v}`).join(", "),
+    "",
+    "## Streaming: HTTP send → frame decoded in a dashboard process",
+    "",
+    head,
+    row("latency p50 / p95 / p99 / max (ms)", (x) => {
+      const l = x.window.latencyMs;
+      return `${fmt(l.p50, 2)} / ${fmt(l.p95, 2)} / ${fmt(l.p99, 2)} / ${fmt(l.max, 1)}`;
+    }),
+    row("p99 vs Sentinel", (x) => (x === sentinel ? "1×" : ratio(x.window.latencyMs.p99, sentinel.window.latencyMs.p99))),
+    row("ingestion share: HTTP send → 202, p50 / p99 (ms)", (x) => `${fmt(x.window.httpResponseMs.p50, 2)} / ${fmt(x.window.httpResponseMs.p99, 2)}`),
+    row("points sent / accepted (errors)", (x) => `${x.window.paced.sent} / ${x.window.accepted} (${errorsText(x.window.errors)})`),
+    row("frames delivered / expected", (x) => `${x.window.delivery.delivered.toLocaleString("en-US")} / ${x.window.delivery.expected.toLocaleString("en-US")} (${fmt(x.window.delivery.ratio, 4)})`),
+    row("out-of-scope frames (incl. snapshot)", (x) => String(x.window.delivery.outOfScope + x.window.delivery.snapshotOutOfScope)),
+    row("realtime tier CPU s / 1k frames", vsSentinel((x) => perKFrames(x.window, ["tier"]), 4)),
+    row("… plus emitter work (s / 1k frames)", vsSentinel((x) => perKFrames(x.window, ["tier", "emitter"]), 4)),
+    row("Redis CPU s / 1k frames", vsSentinel((x) => perKFrames(x.window, ["backend"], /^redis/), 4)),
+    row("web (Next) CPU s / 1k frames", vsSentinel((x) => perKFrames(x.window, ["backend"], /^web/), 4)),
+    row("memory per connected client: RSS (KiB)", orDash((x) => x.connect.perClientKb, vsSentinel)),
+    row("… of it live JS heap (KiB)", orDash((x) => x.connect.perClientHeapKb, vsSentinel)),
+    row("workers replaced during the run (crashes)", (x) => String(x.connect.workersReplaced)),
+    row("clients per worker", (x) => Object.values(x.connect.byWorker).join(" / ")),
+    row("machine CPU s used outside the measured processes", (x) => `${fmt(x.window.cpu.unaccountedS, 1)} of ${fmt(x.window.cpu.wallS * r.machine.nproc, 0)}`),
+    "",
+    "CPU per process during the Sentinel window (s per 1k delivered frames): " +
+      sentinel.window.cpu.roles.map((role) => `${role.name} ${fmt(role.sPer1k, 4)}`).join(", ") +
+      `; machine busy ${fmt(sentinel.window.cpu.machineBusyS, 1)} s of ${fmt(sentinel.window.cpu.wallS * r.machine.nproc, 1)} s, ${fmt(sentinel.window.cpu.unaccountedS, 1)} s outside the measured processes.`,
+    "",
+    "## Ingestion (saturating, realtime sidecar running, no dashboards connected)",
+    "",
+    "| endpoint | in flight | accepted/s | points/s | errors | response p50 / p99 (ms) | server CPU ms / request |",
+    "|---|---:|---:|---:|---|---:|---:|",
+    ...(
+      [
+        ["POST /api/telemetry (Next)", r.ingestion.nextSingle],
+        ["POST /api/telemetry/batch, 500 points (Next)", r.ingestion.nextBatch],
+        ["GET /api/ping (Next's floor)", r.ingestion.nextPing],
+        ["bare node:http + ioredis, single point", r.ingestion.floorSingle],
+        ["bare node:http + ioredis, 500-point batch", r.ingestion.floorBatch],
+      ] as const
+    ).map(
+      ([label, x]) =>
+        `| ${label} | ${x.concurrency} | ${fmt(x.acceptedPerS, 0)} | ${fmt(x.unitsPerS, 0)} | ${errorsText(x.errors)} | ${fmt(x.responseMs.p50, 2)} / ${fmt(x.responseMs.p99, 2)} | ${fmt(webCpuPer1kRequests(x), 3)} |`,
+    ),
+    "",
+    `Next's telemetry route sustains ${percent(r.ingestion.nextSingle.acceptedPerS, r.ingestion.floorSingle.acceptedPerS)} of the bare server's single-point rate ` +
+      `and ${percent(r.ingestion.nextSingle.acceptedPerS, r.ingestion.nextPing.acceptedPerS)} of Next's own trivial-route rate.`,
+    "",
+    "## SQL while telemetry streams",
+    "",
+    `${r.sql.transactions} transactions (an upper bound on statements), ${r.sql.scans} table scans, ${r.sql.rowsReturned + r.sql.rowsFetched} rows read and ` +
+      `${r.sql.rowsInserted + r.sql.rowsUpdated + r.sql.rowsDeleted} rows written in the benchmark database while Next accepted ${r.sql.points.toLocaleString("en-US")} telemetry points ` +
+      `(${fmt(r.sql.transactionsPerPoint, 3)} per point). Window: from Sentinel's streaming window through the saturating ingestion runs${r.streaming.some((x) => x.system === "socketio") ? " and the Socket.IO window" : ""}; ` +
+      `pg_stat_database and pg_stat_user_tables deltas over ${fmt(r.sql.windowS, 1)} s, each read ≥ 11 s after the last activity so every backend had published its counters; ${r.sql.maintenance} autovacuum/analyze runs.`,
+    "",
+  ];
+  if (r.ramp) {
+    lines.push("## Ramp (until p99 > 50 ms, an error, or a missing frame)", "", "| tier | highest sustained msg/s | stopped | msg/s: p99 ms (HTTP p99 ms) / tier CPU s per 1k frames |", "|---|---:|---|---|");
+    for (const ramp of r.ramp) {
+      const steps = ramp.steps.map((st) => `${st.rate}: ${fmt(st.p99Ms, 1)} (${fmt(st.httpP99Ms, 1)}) / ${fmt(st.tierCpuSPer1k, 4)}`).join(" · ");
+      lines.push(`| ${SYSTEM_TITLE[ramp.system]} | ${fmt(ramp.highestSustainedRate, 0)} | ${ramp.stoppedBecause} | ${steps} |`);
+    }
+    lines.push("");
+  }
+  lines.push("## Targets", "", "| target | measured | met |", "|---|---|---|");
+  for (const t of r.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} |`);
+  lines.push("");
+  return lines.join("\n");
+}

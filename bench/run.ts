@@ -1,0 +1,282 @@
+// npm run bench [-- --quick] [--ramp] [--json FILE] – Sentinel against a firehose, Socket.IO and the ingestion floor, on its own stack.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { ROOT, startTestStack, type TestStack } from "../scripts/stack";
+import { TEST_SECRETS } from "../test/secrets";
+import { monotonicMs, sleep } from "./clock";
+import { DashboardPool } from "./dashboards";
+import { chooseDashboards, loadOrganisation, startFleet, visiblePatrols } from "./fleet";
+import { LocalHttpClient } from "./http-load";
+import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } from "./phases";
+import { parentOf, processTree, type ProcessRole } from "./proc-stats";
+import { checkTargets, renderMarkdown, type BenchReport, type MachineInfo } from "./report";
+import { BENCH_TELEMETRY_RATE_PER_SECOND, parseScenario, USAGE, type Scenario } from "./scenario";
+import { backendPids, SQL_STATS_FLUSH_MS, SqlWindow } from "./sql-stats";
+import { sentinelSystem, startFirehose, startFloorServer, startSocketIo, type RealtimeSystem } from "./systems";
+import { TelemetryDriver } from "./telemetry-driver";
+
+/**
+ * The team's build lock: `npm run build` runs under `flock` on it, and
+ * anything serving `.next` holds it shared, so nobody rebuilds under a
+ * running server.
+ */
+const BUILD_LOCK = "/tmp/sentinel-build.lock";
+/** Routes the benchmark calls; a build without them is stale. */
+const REQUIRED_ROUTES = ["/api/ping", "/api/telemetry", "/api/telemetry/batch", "/api/vehicles/token", "/api/patrols/start"];
+const RESULTS_DIR = path.join(ROOT, "bench", "results");
+
+/** True when `.next` holds a production build with every route the benchmark calls. */
+function buildIsUsable(): boolean {
+  const manifest = path.join(ROOT, ".next", "app-path-routes-manifest.json");
+  if (!existsSync(path.join(ROOT, ".next", "BUILD_ID")) || !existsSync(manifest)) return false;
+  const routes = new Set(Object.values(JSON.parse(readFileSync(manifest, "utf8")) as Record<string, string>));
+  return REQUIRED_ROUTES.every((r) => routes.has(r));
+}
+
+/** Longest wait for a build in progress to release the lock: 15 minutes. */
+const LOCK_WAIT_S = 900;
+
+/**
+ * True when one of our ancestors holds the build lock exclusively, as
+ * `flock … npm test` does around the suite that runs this benchmark's smoke
+ * test: nobody can rebuild under us then, and waiting for a shared lock would
+ * wait for ourselves.
+ */
+function lockHeldByAncestor(fd: number): boolean {
+  const inode = fstatSync(fd).ino;
+  const holders = new Set<number>();
+  for (const line of readFileSync("/proc/locks", "utf8").split("\n")) {
+    const m = /^\d+: FLOCK\s+ADVISORY\s+WRITE\s+(\d+)\s+[0-9a-f]+:[0-9a-f]+:(\d+)\s/i.exec(line);
+    if (m && Number(m[2]) === inode) holders.add(Number(m[1]));
+  }
+  for (let pid: number | null = process.ppid; pid !== null && pid > 1; pid = parentOf(pid)) if (holders.has(pid)) return true;
+  return false;
+}
+
+/**
+ * Builds the web app when there is no usable build (or on `--rebuild`) under
+ * the exclusive build lock, then takes the lock shared for the rest of this
+ * process's life. `flock -s 3` locks the open file description it inherits
+ * from us, so the lock stays with our descriptor after `flock` exits. Without
+ * `flock` (not Linux) the benchmark runs unlocked.
+ */
+function holdBuild(rebuild: boolean): void {
+  const flock = spawnSync("flock", ["--version"], { stdio: "ignore" }).status === 0;
+  const fd = flock ? openSync(BUILD_LOCK, "a") : null;
+  const ours = fd !== null && lockHeldByAncestor(fd);
+  if (rebuild || !buildIsUsable()) {
+    console.log("Building the web app (no usable production build)…");
+    if (fd !== null && !ours) execFileSync("flock", ["-w", String(LOCK_WAIT_S), BUILD_LOCK, "npm", "run", "build"], { cwd: ROOT, stdio: "inherit" });
+    else execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+  }
+  if (fd === null || ours) return;
+  const locked = spawnSync("flock", ["-s", "-w", String(LOCK_WAIT_S), "3"], { stdio: ["ignore", "inherit", "inherit", fd] });
+  if (locked.status !== 0) throw new Error(`could not take ${BUILD_LOCK} shared within ${LOCK_WAIT_S} s (is a build stuck?)`);
+}
+
+function machineInfo(): MachineInfo {
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  return {
+    nproc: Number(execFileSync("nproc").toString().trim()),
+    cpuModel: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown",
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    loadavgAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+function log(line: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+}
+
+async function waitUntil(monotonicDeadline: number): Promise<void> {
+  const left = monotonicDeadline - monotonicMs();
+  if (left > 0) await sleep(left);
+}
+
+/** Runs every phase on a fresh stack and returns the report. */
+async function runBenchmark(scenario: Scenario, command: string): Promise<BenchReport> {
+  const startedAt = new Date();
+  const started = monotonicMs();
+  const machine = machineInfo();
+  const stackEnv = { TELEMETRY_RATE_PER_SECOND: String(BENCH_TELEMETRY_RATE_PER_SECOND), REALTIME_WORKERS: String(scenario.workers), LOG_LEVEL: "warn" };
+  // Every server started with the stack's environment (web, realtime, baselines, floor) preloads the memory probe,
+  // and the CPU profiler with --profile.
+  const memoryDir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-memory-"));
+  const preload = (file: string) => `--import ${pathToFileURL(path.join(__dirname, file)).href}`;
+  if (scenario.profileDir) mkdirSync(scenario.profileDir, { recursive: true });
+  const probeEnv = {
+    NODE_OPTIONS: [preload("memory-probe.mjs"), ...(scenario.profileDir ? [preload("cpu-profiler.mjs")] : [])].join(" "),
+    SENTINEL_BENCH_MEMORY_DIR: memoryDir,
+    SENTINEL_BENCH_PROFILE_DIR: scenario.profileDir ?? undefined,
+  };
+  log(`starting a private stack (database seeded "bench", redis-server, next start, realtime ×${scenario.workers})`);
+  const stack: TestStack = await startTestStack({ label: "bench", seedProfile: "bench", secrets: TEST_SECRETS, env: { ...stackEnv, ...probeEnv }, realtime: true });
+  const pool = DashboardPool.start(scenario.dashboardProcesses, stack.env);
+  const web = new LocalHttpClient(stack.baseUrl);
+  // The baselines start now, next to the fleet, and idle without subscriptions until their turn; by then V8 has
+  // collected their start-up garbage as it has the sidecar's, so the tiers' RSS deltas compare like with like.
+  const baselineServers = scenario.baselines
+    ? Promise.all([startFirehose(stack, scenario.workers), startSocketIo(stack, scenario.workers)])
+    : Promise.resolve(null);
+  // Awaited when their turn comes; a failure to start is reported there, not as an unhandled rejection now.
+  baselineServers.catch(() => undefined);
+  const stopEverything = async () => {
+    web.close();
+    pool.stop();
+    for (const system of (await baselineServers.catch(() => null)) ?? []) await system.stop();
+    await stack.stop();
+    rmSync(memoryDir, { recursive: true, force: true });
+  };
+  // Ctrl-C or a kill: never leave the servers (each in its own process group) behind.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the stack`);
+    void stopEverything().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  try {
+    const org = await loadOrganisation(stack.databaseUrl);
+    // Every n-th vehicle, so a smaller fleet still spans the whole organisation.
+    const vehicles = org.vehicles.filter((_, i) => i % Math.max(1, Math.floor(org.vehicles.length / scenario.patrols)) === 0).slice(0, scenario.patrols);
+    log(`starting ${vehicles.length} patrols through the vehicle API`);
+    const patrols = await startFleet(web, stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD, org.stations, vehicles);
+    // The last SQL the benchmark causes until the window: statistics must flush before the window opens.
+    const sqlQuietFrom = monotonicMs();
+    const dashboards = chooseDashboards(scenario.clients, patrols);
+    const webRole: ProcessRole = { name: "web (next start)", kind: "backend", pids: processTree(stack.web.child.pid!) };
+    const redisRole: ProcessRole = { name: "redis-server", kind: "backend", pids: [stack.redis.child.pid!] };
+    const driverRole: ProcessRole = { name: "driver (load)", kind: "load", pids: [process.pid] };
+    const sharedRoles: ProcessRole[] = [
+      webRole,
+      redisRole,
+      { name: "postgres backends", kind: "backend", pids: await backendPids(stack.databaseUrl) },
+      driverRole,
+      { name: "dashboards (load)", kind: "load", pids: pool.pids },
+    ];
+    const ctx: BenchContext = { scenario, web, driver: new TelemetryDriver(patrols), pool, patrols, dashboards, visible: visiblePatrols(dashboards, patrols), sharedRoles, memoryDir };
+    const sentinel = await sentinelSystem(stack, scenario.workers);
+    const [firehose, socketio] = (await baselineServers) ?? [null, null];
+    const stream = (system: RealtimeSystem, beforeWindow?: () => Promise<void>) => {
+      log(`${system.name}: ${dashboards.length} dashboards, ${scenario.rate} points/s for ${scenario.windowS} s`);
+      return streamingRun(ctx, system, beforeWindow);
+    };
+    const streamThenStop = async (system: RealtimeSystem) => {
+      try {
+        return await stream(system);
+      } finally {
+        await system.stop();
+      }
+    };
+
+    // The firehose goes first: it fills the wait for the fleet's SQL statistics to flush.
+    const firehoseReport = firehose ? await streamThenStop(firehose) : null;
+
+    // SQL is counted from here to the end of the last phase that sends telemetry through Next.
+    const sql = new SqlWindow(stack.databaseUrl);
+    let webPointsBefore = 0;
+    const sentinelReport = await stream(sentinel, async () => {
+      await waitUntil(sqlQuietFrom + SQL_STATS_FLUSH_MS);
+      await sql.start();
+      webPointsBefore = ctx.driver.acceptedPoints(web);
+    });
+
+    log("ingestion through Next: single points and 500-point batches");
+    const ingestRoles = [webRole, redisRole, driverRole];
+    const nextSingle = await saturate(ctx, "POST /api/telemetry", ingestRoles, scenario.singleConcurrency, () => ctx.driver.point(web));
+    const nextBatch = await saturate(ctx, "POST /api/telemetry/batch", ingestRoles, scenario.batchConcurrency, () => ctx.driver.batch(web, scenario.batchSize));
+
+    const socketioReport = socketio ? await streamThenStop(socketio) : null;
+    const lastWebTelemetry = monotonicMs();
+    const webPoints = ctx.driver.acceptedPoints(web) - webPointsBefore;
+
+    // Nothing in the floor phase can reach PostgreSQL: it fills the wait before the SQL counters are read again.
+    log("floors: GET /api/ping and the bare node:http ingestion server");
+    const nextPing = await saturate(ctx, "GET /api/ping", [webRole, redisRole, driverRole], scenario.singleConcurrency, async () => {
+      const outcome = await web.request("GET", "/api/ping");
+      return { outcome, ok: outcome.status === 204, units: 1 };
+    });
+    const floor = await startFloorServer(stack);
+    const floorClient = new LocalHttpClient(floor.baseUrl);
+    const floorRoles: ProcessRole[] = [{ name: "floor server", kind: "backend", pids: floor.pids }, redisRole, driverRole];
+    let floorSingle, floorBatch;
+    try {
+      floorSingle = await saturate(ctx, "floor single", floorRoles, scenario.singleConcurrency, () => ctx.driver.point(floorClient));
+      floorBatch = await saturate(ctx, "floor batch", floorRoles, scenario.batchConcurrency, () => ctx.driver.batch(floorClient, scenario.batchSize));
+    } finally {
+      floorClient.close();
+      await floor.stop();
+    }
+    await waitUntil(lastWebTelemetry + SQL_STATS_FLUSH_MS);
+    const sqlDelta = await sql.stop();
+
+    let ramp: RampReport[] | null = null;
+    if (scenario.ramp) {
+      log("ramp: Sentinel");
+      ramp = [await rampRun(ctx, sentinel)];
+      if (scenario.baselines) {
+        for (const start of [startFirehose, startSocketIo]) {
+          const system = await start(stack, scenario.workers);
+          try {
+            log(`ramp: ${system.name}`);
+            ramp.push(await rampRun(ctx, system));
+          } finally {
+            await system.stop();
+          }
+        }
+      }
+    }
+    const streaming = [sentinelReport, ...(firehoseReport ? [firehoseReport] : []), ...(socketioReport ? [socketioReport] : [])];
+
+    const levels: Record<string, number> = {};
+    for (const d of dashboards) levels[d.scope.level] = (levels[d.scope.level] ?? 0) + 1;
+    const partial: Omit<BenchReport, "targets"> = {
+      version: 1,
+      command,
+      startedAt: startedAt.toISOString(),
+      durationS: Math.round((monotonicMs() - started) / 1000),
+      machine,
+      scenario,
+      stackEnv: { TELEMETRY_RATE_PER_SECOND: stackEnv.TELEMETRY_RATE_PER_SECOND, REALTIME_WORKERS: stackEnv.REALTIME_WORKERS },
+      fleet: { stations: org.stations.size, patrols: patrols.length, dashboards: levels, dashboardProcesses: scenario.dashboardProcesses },
+      streaming,
+      sql: { ...sqlDelta, points: webPoints, transactionsPerPoint: webPoints ? sqlDelta.transactions / webPoints : 0 },
+      ingestion: { nextSingle, nextBatch, nextPing, floorSingle, floorBatch },
+      ramp,
+    };
+    return { ...partial, targets: checkTargets(partial) };
+  } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+    await stopEverything();
+  }
+}
+
+async function main(): Promise<void> {
+  const scenario = parseScenario(process.argv.slice(2));
+  if (scenario === "help") return console.log(USAGE);
+  holdBuild(scenario.rebuild);
+  const command = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
+  const report = await runBenchmark(scenario, command);
+  const markdown = renderMarkdown(report);
+  if (scenario.jsonPath) {
+    writeFileSync(scenario.jsonPath, JSON.stringify(report, null, 2));
+  } else {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = path.join(RESULTS_DIR, `${report.startedAt.replace(/[:.]/g, "-")}.json`);
+    writeFileSync(file, JSON.stringify(report, null, 2));
+    writeFileSync(path.join(RESULTS_DIR, "latest.md"), markdown);
+    console.log(`\nWrote ${path.relative(ROOT, file)} and bench/results/latest.md`);
+  }
+  console.log(`\n${markdown}`);
+  // Load processes and sockets are gone; exit even if a library left a timer behind.
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+/** Everything a benchmark run is parameterised by. */
+export interface Scenario {
+  name: "default" | "quick";
+  /** Vehicles put on patrol, from the seeded 1,000 (default all). */
+  patrols: number;
+  /** Dashboard clients (default 300). */
+  clients: number;
+  /** Processes holding them (default 4). */
+  dashboardProcesses: number;
+  /** Realtime workers of every tier under test (default 2, the machine's cores). */
+  workers: number;
+  /** Telemetry points per second during streaming windows (default 200). */
+  rate: number;
+  /** Measured streaming window per tier, seconds (default 20). */
+  windowS: number;
+  /** Streaming before each window, seconds (default 3). */
+  warmupS: number;
+  /** Wait after the last send for frames still in flight, ms (default 1000). */
+  drainMs: number;
+  /** Measured part of each saturating ingestion run, seconds (default 8). */
+  saturationS: number;
+  /** Unmeasured start of each saturating run, seconds (default 1). */
+  saturationWarmupS: number;
+  /** Requests in flight during single-point saturation (default 16). */
+  singleConcurrency: number;
+  /** Requests in flight during batch saturation (default 4). */
+  batchConcurrency: number;
+  /** Points per batch (default 500, the API's maximum). */
+  batchSize: number;
+  /** Run the firehose and Socket.IO baselines (default yes). */
+  baselines: boolean;
+  /** Ramp mode: raise the rate step by step until p99 > 50 ms or errors (default off). */
+  ramp: boolean;
+  /** Rates tried by the ramp, msg/s. */
+  rampRates: number[];
+  /** Length of each ramp step, seconds (default 8: enough points that one GC pause does not decide a p99). */
+  rampStepS: number;
+  /** Write the JSON report here instead of bench/results/ (default: bench/results/<timestamp>.json + latest.md). */
+  jsonPath: string | null;
+  /** Rebuild the web app even when a build exists. */
+  rebuild: boolean;
+  /** Write V8 CPU profiles of every server and load process into this directory (`node --cpu-prof`); default off. */
+  profileDir: string | null;
+}
+
+/** Per-vehicle telemetry limit the benchmark's stack runs with: 1000/s, so the limiter never caps a measurement. */
+export const BENCH_TELEMETRY_RATE_PER_SECOND = 1000;
+
+/** p99 end-to-end latency above which a ramp step no longer counts as sustained: 50 ms. */
+export const RAMP_P99_LIMIT_MS = 50;
+
+const DEFAULT: Scenario = {
+  name: "default",
+  patrols: 1_000,
+  clients: 300,
+  dashboardProcesses: 4,
+  workers: 2,
+  rate: 200,
+  windowS: 20,
+  warmupS: 3,
+  drainMs: 1_000,
+  saturationS: 8,
+  saturationWarmupS: 1,
+  singleConcurrency: 16,
+  batchConcurrency: 4,
+  batchSize: 500,
+  baselines: true,
+  ramp: false,
+  rampRates: [200, 400, 600, 800, 1_000, 1_200, 1_500, 2_000, 2_500, 3_000, 4_000, 5_000],
+  rampStepS: 8,
+  jsonPath: null,
+  rebuild: false,
+  profileDir: null,
+};
+
+/** `--quick`: the same phases, shortened to finish in under a minute (the smoke test's run). */
+const QUICK: Partial<Scenario> = {
+  name: "quick",
+  patrols: 300,
+  clients: 100,
+  dashboardProcesses: 2,
+  windowS: 3,
+  warmupS: 1,
+  drainMs: 500,
+  saturationS: 1.5,
+  saturationWarmupS: 0.5,
+  rampStepS: 3,
+};
+
+/** Usage text of `npm run bench`. */
+export const USAGE = `Usage: npm run bench -- [--quick] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--rebuild] [--profile DIR]
+  --quick         short run (< 1 min): ${QUICK.patrols} patrols, ${QUICK.clients} dashboards, ${QUICK.windowS} s windows
+  --ramp          also raise the rate until p99 > ${RAMP_P99_LIMIT_MS} ms or errors, per tier
+  --json FILE     write the JSON report to FILE (default: bench/results/<timestamp>.json and latest.md)
+  --rate N        streaming rate in points/s (default ${DEFAULT.rate})
+  --clients N     dashboard clients (default ${DEFAULT.clients})
+  --window S      streaming window in seconds (default ${DEFAULT.windowS})
+  --no-baselines  skip the firehose and Socket.IO baselines
+  --rebuild       rebuild the web app first
+  --profile DIR   write CPU profiles (node --cpu-prof) of every server and load process to DIR`;
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number (got "${raw}").\n${USAGE}`);
+  return n;
+}
+
+/** Parses the command line into a scenario; throws with the usage on a bad option. */
+export function parseScenario(argv: string[]): Scenario | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      ramp: { type: "boolean", default: false },
+      json: { type: "string" },
+      rate: { type: "string" },
+      clients: { type: "string" },
+      window: { type: "string" },
+      "no-baselines": { type: "boolean", default: false },
+      rebuild: { type: "boolean", default: false },
+      profile: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) return "help";
+  const base = values.quick ? { ...DEFAULT, ...QUICK } : DEFAULT;
+  return {
+    ...base,
+    rate: positive("rate", values.rate, base.rate),
+    clients: Math.round(positive("clients", values.clients, base.clients)),
+    windowS: positive("window", values.window, base.windowS),
+    baselines: !values["no-baselines"],
+    ramp: values.ramp,
+    jsonPath: values.json ?? null,
+    rebuild: values.rebuild,
+    profileDir: values.profile === undefined ? null : path.resolve(values.profile),
+  };
+}
