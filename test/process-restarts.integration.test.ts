@@ -16,7 +16,7 @@ let db: StackDb;
 let redis: Redis;
 /** The web server started again after a kill (the stack's own `stop` only knows the first one). */
 let restartedWeb: Managed | null = null;
-let dashboards: TimedClient[] = [];
+const dashboards: TimedClient[] = [];
 let vehicles: StackVehicle[] = [];
 
 beforeAll(async () => {
