@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { WebSocketServer, type WebSocket } from "ws";
 import { env } from "../../lib/env";
 import type { SnapshotFrame } from "../../lib/realtime/protocol";
+import { patrolChannelPattern } from "../../lib/redis/keys";
 import { scopeContains, type Scope } from "../../lib/scope";
 import { RealtimeError } from "../../realtime/errors";
 import { redisScopeState } from "../../realtime/scope-state";
@@ -52,7 +53,7 @@ async function startWorker(): Promise<void> {
           const client = { ws, scope: claims.scope };
           ws.once("close", () => clients.delete(client));
           void (async () => {
-            await (firehose ??= subscriber.psubscribe(`${prefix}live:*`));
+            await (firehose ??= subscriber.psubscribe(patrolChannelPattern(prefix)));
             const patrols = (await state.patrolViews(await state.activePatrolIds(claims.scope))).filter((p) => scopeContains(claims.scope, p));
             const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: claims.scope, patrols };
             ws.send(JSON.stringify(snapshot));

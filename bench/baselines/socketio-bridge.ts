@@ -9,7 +9,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { Server } from "socket.io";
 import { env } from "../../lib/env";
-import { patrolIdOfChannel } from "../../lib/redis/keys";
+import { patrolChannelPattern, patrolIdOfChannel } from "../../lib/redis/keys";
 import { formatScope, scopesOf } from "../../lib/scope";
 import { READY_LINE } from "./cluster";
 import { PatrolMetaCache } from "./patrol-meta-cache";
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
       io.to(scopesOf(meta).map(formatScope)).emit("telemetry", JSON.parse(payload.toString()) as unknown);
     });
   });
-  await data.psubscribe(`${prefix}live:patrol:*`);
+  await data.psubscribe(patrolChannelPattern(prefix));
   console.log(READY_LINE);
   process.on("SIGTERM", () => process.exit(0));
   process.on("SIGINT", () => process.exit(0));

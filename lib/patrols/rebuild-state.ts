@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { PatrolMeta } from "../realtime/protocol";
-import { lastStatusKey, statePlaneReadyKey } from "../redis/keys";
+import { isStatePlaneKey, lastStatusKey, statePlaneReadyKey, statePlaneScanPatterns } from "../redis/keys";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { announce, removeActivePatrol, writePatrolState } from "./state-plane";
 
@@ -38,18 +38,9 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
 export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult> {
   const metas = await activePatrolMetas(prisma);
   const active = new Set(metas.map((m) => String(m.patrolId)));
-  // Only our own key shapes: other deployments may share this Redis under other prefixes.
-  const escaped = prefix.replace(/[*?[\]\\]/g, "\\$&");
-  const ours = new RegExp(
-    `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:(?:station|division|zone|district):\\d+:active_patrols|city:active_patrols|patrol:\\d+:meta|vehicle:\\d+:active_patrol)$`,
+  const stale = [...new Set((await Promise.all(statePlaneScanPatterns(prefix).map((p) => scanKeys(redis, p)))).flat())].filter((key) =>
+    isStatePlaneKey(prefix, key),
   );
-  const stale = (
-    await Promise.all(
-      ["*:active_patrols", "city:active_patrols", "patrol:*:meta", "vehicle:*:active_patrol"].map((p) => scanKeys(redis, escaped + p)),
-    )
-  )
-    .flat()
-    .filter((key, i, all) => ours.test(key) && all.indexOf(key) === i);
   const lastStatusFields = await redis.hkeys(lastStatusKey(prefix));
   const endedFields = lastStatusFields.filter((field) => !active.has(field));
 

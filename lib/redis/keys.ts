@@ -45,3 +45,22 @@ export function patrolIdOfChannel(prefix: string, channel: string): number | nul
   const id = Number(channel.slice(head.length));
   return Number.isSafeInteger(id) && id > 0 ? id : null;
 }
+
+/** Pattern of every data channel, for observers and the benchmark's baselines (the product never PSUBSCRIBEs). */
+export const patrolChannelPattern = (prefix: string) => `${escapeGlob(prefix)}live:patrol:*`;
+
+/** SCAN patterns covering every state-plane key (scope sets, meta hashes, vehicle keys) under `prefix`. */
+export const statePlaneScanPatterns = (prefix: string) =>
+  ["*:active_patrols", "patrol:*:meta", "vehicle:*:active_patrol"].map((p) => escapeGlob(prefix) + p);
+
+/** True when `key` is a state-plane key of exactly this prefix (another deployment's prefix may share the Redis). */
+export function isStatePlaneKey(prefix: string, key: string): boolean {
+  if (!key.startsWith(prefix)) return false;
+  return /^(?:(?:station|division|zone|district):\d+:active_patrols|city:active_patrols|patrol:\d+:meta|vehicle:\d+:active_patrol)$/.test(
+    key.slice(prefix.length),
+  );
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
+}
