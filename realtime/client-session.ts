@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
 import type { TicketClaims } from "../lib/auth/tokens";
-import type { ControlEvent, SnapshotFrame, SystemEventFrame } from "../lib/realtime/protocol";
+import { patrolView, type ControlEvent, type SnapshotFrame, type SystemEventFrame } from "../lib/realtime/protocol";
 import { controlChannel, patrolChannel } from "../lib/redis/keys";
 import { formatScope, scopeContains } from "../lib/scope";
 import { RealtimeError } from "./errors";
 import type { Outbox } from "./outbox";
-import { patrolView, type ScopeStateReader } from "./scope-state";
+import type { ScopeStateReader } from "./scope-state";
 import type { SubscriptionRegistry } from "./subscription-registry";
 
 /** What a session needs from its worker. */

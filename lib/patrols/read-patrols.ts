@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { metaFromHash, positionOfFrame, type PatrolView } from "../realtime/protocol";
+import { metaFromHash, patrolView, positionOfFrame, type PatrolView } from "../realtime/protocol";
 import { lastStatusKey, patrolMetaKey, scopeSetKey } from "../redis/keys";
 import type { Scope } from "../scope";
 
@@ -11,8 +11,9 @@ export async function activePatrolIds(redis: Redis, prefix: string, scope: Scope
 
 /**
  * Metas and last positions of `patrolIds` in ONE round trip (a pipeline of
- * HGETALLs plus one HMGET). Patrols whose meta vanished (stopped meanwhile)
- * are left out.
+ * HGETALLs plus one HMGET), by patrol id. Patrols whose meta vanished
+ * (stopped meanwhile) are left out. Serves `GET /api/patrols` and the
+ * sidecar's SNAPSHOT alike.
  */
 export async function readPatrolViews(redis: Redis, prefix: string, patrolIds: number[]): Promise<PatrolView[]> {
   if (patrolIds.length === 0) return [];
@@ -20,13 +21,15 @@ export async function readPatrolViews(redis: Redis, prefix: string, patrolIds: n
   for (const id of patrolIds) pipe.hgetall(patrolMetaKey(prefix, id));
   pipe.hmgetBuffer(lastStatusKey(prefix), ...patrolIds.map(String));
   const replies = (await pipe.exec()) ?? [];
+  const failed = replies.find(([err]) => err);
+  if (failed?.[0]) throw failed[0];
   const lastFrames = (replies[patrolIds.length]?.[1] ?? []) as (Buffer | null)[];
   const views: PatrolView[] = [];
   patrolIds.forEach((id, i) => {
     const meta = metaFromHash(id, replies[i]?.[1] as Record<string, string> | undefined);
-    if (meta) views.push({ ...meta, last: positionOfFrame(lastFrames[i]) });
+    if (meta) views.push(patrolView(meta, positionOfFrame(lastFrames[i])));
   });
-  return views;
+  return views.sort((a, b) => a.patrolId - b.patrolId);
 }
 
 /** Every active patrol visible to `scope`, with meta and last position: two round trips, no SQL. */

@@ -43,6 +43,21 @@ export interface PatrolView extends PatrolMeta {
   last: Position | null;
 }
 
+/** A patrol as sent in SNAPSHOT and ADD_CAR: exactly the meta fields plus `last`, in contract order (control events may carry more). */
+export function patrolView(meta: PatrolMeta, last: Position | null): PatrolView {
+  return {
+    patrolId: meta.patrolId,
+    vehicleId: meta.vehicleId,
+    callSign: meta.callSign,
+    stationId: meta.stationId,
+    divisionId: meta.divisionId,
+    zoneId: meta.zoneId,
+    districtId: meta.districtId,
+    startedAt: meta.startedAt,
+    last,
+  };
+}
+
 export interface SnapshotFrame {
   type: "SNAPSHOT";
   scope: Scope;
