@@ -1,5 +1,6 @@
 import { inject } from "vitest";
 import { signIn } from "../scripts/simulator/sign-in";
+import { api, type ApiAnswer } from "./live-stack";
 import { TEST_SECRETS } from "./secrets";
 
 /** Base URL of the suite's web server. */
@@ -32,26 +33,10 @@ export async function login(email: string, password: string = DEMO.password): Pr
   };
 }
 
-/** JSON request helper: returns status and parsed body. */
-export async function call(
+/** `api` against the suite's web server, with a signed-in client's cookie when given. */
+export function call(
   path: string,
   opts: { method?: string; body?: unknown; token?: string; client?: UserClient; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.body !== undefined) headers["content-type"] ??= "application/json";
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  const init: RequestInit = {
-    method: opts.method ?? (opts.body === undefined ? "GET" : "POST"),
-    headers,
-    body: opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body),
-  };
-  const res = opts.client ? await opts.client.fetch(path, init) : await fetch(`${baseUrl()}${path}`, init);
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    /* not JSON: keep the text */
-  }
-  return { status: res.status, body, headers: res.headers };
+): Promise<ApiAnswer> {
+  return api(baseUrl(), path, { method: opts.method, body: opts.body, token: opts.token, cookie: opts.client?.cookie, headers: opts.headers });
 }

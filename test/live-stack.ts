@@ -25,17 +25,18 @@ export interface ApiAnswer {
 export async function api(
   base: string,
   path: string,
-  opts: { method?: string; body?: unknown; token?: string; cookie?: string; timeoutMs?: number } = {},
+  opts: { method?: string; body?: unknown; token?: string; cookie?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<ApiAnswer> {
-  const headers: Record<string, string> = {};
-  if (opts.body !== undefined) headers["content-type"] = "application/json";
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.body !== undefined) headers["content-type"] ??= "application/json";
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.cookie) headers.cookie = opts.cookie;
   const started = performance.now();
   const res = await fetch(`${base}${path}`, {
     method: opts.method ?? (opts.body === undefined ? "GET" : "POST"),
     headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    // A string body is sent as it is (malformed JSON, for tests of bad input).
+    body: opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body),
     signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
   });
   const text = await res.text();
