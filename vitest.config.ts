@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 const alias = {
   "@": path.resolve(__dirname),
   // `server-only` throws outside Next's react-server build; tests import server modules directly.
-  "server-only": path.resolve(__dirname, "test/server-only-stub.ts"),
+  "server-only": path.resolve(__dirname, "test/support/server-only-stub.ts"),
 };
 
 export default defineConfig({
@@ -14,7 +14,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["{lib,realtime,scripts,bench,components}/**/*.test.ts"],
+          include: ["{lib,realtime,scripts,bench,components,test}/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "node_modules/**"],
           environment: "node",
         },
@@ -25,8 +25,8 @@ export default defineConfig({
           name: "integration",
           include: ["{lib,realtime,scripts,bench,app,test}/**/*.integration.test.ts"],
           environment: "node",
-          globalSetup: ["test/global-setup.ts"],
-          setupFiles: ["test/setup-env.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: ["test/support/setup-env.ts"],
           // Files share one database, one Redis and one web server: run them one at a time.
           fileParallelism: false,
           testTimeout: 30_000,

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { seededVehicleSecret } from "../lib/seed/seed";
 import { scopeContains, type Scope, type UnitChain } from "../lib/scope";
-import type { LocalHttpClient } from "./http-load";
+import type { LocalHttpClient } from "../test/support/load/http-load";
 
 /**
  * The benchmark's fleet and audience: every seeded vehicle on patrol (through

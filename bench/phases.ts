@@ -1,12 +1,12 @@
-import { monotonicMs, sleep } from "./clock";
-import type { ClientStatus, DashboardPool } from "./dashboards";
+import { monotonicMs, sleep } from "../test/support/load/clock";
+import type { ClientStatus, DashboardPool } from "../test/support/load/dashboards";
 import type { BenchPatrol, DashboardSpec } from "./fleet";
-import { runPaced, runSaturating, type LocalHttpClient, type Outcome, type PacedResult, type SaturationResult } from "./http-load";
-import { collectedMemory, CpuWindow, type CollectedMemory, type CpuUsage, type ProcessRole } from "./proc-stats";
+import { runPaced, runSaturating, type LocalHttpClient, type Outcome, type PacedResult, type SaturationResult } from "../test/support/load/http-load";
+import { collectedMemory, CpuWindow, type CollectedMemory, type CpuUsage, type ProcessRole } from "../test/support/load/proc-stats";
 import { RAMP_P99_LIMIT_MS, type Scenario } from "./scenario";
 import { joinDeliveries, percentiles, type Percentiles } from "./stats";
 import type { RealtimeSystem, SystemName } from "./systems";
-import type { TelemetryDriver } from "./telemetry-driver";
+import type { TelemetryDriver } from "../test/support/load/telemetry-driver";
 
 /**
  * The measurements: a streaming window against a realtime tier (latency,

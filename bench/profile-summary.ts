@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT } from "../scripts/stack";
+import { ROOT } from "../test/support/stack";
 
 interface ProfileNode {
   id: number;

@@ -4,19 +4,19 @@ import { existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT, startTestStack, type TestStack } from "../scripts/stack";
-import { TEST_SECRETS } from "../test/secrets";
-import { monotonicMs, sleep } from "./clock";
-import { DashboardPool } from "./dashboards";
+import { ROOT, startTestStack, type TestStack } from "../test/support/stack";
+import { TEST_SECRETS } from "../test/support/secrets";
+import { monotonicMs, sleep } from "../test/support/load/clock";
+import { DashboardPool } from "../test/support/load/dashboards";
 import { chooseDashboards, loadOrganisation, startFleet, visiblePatrols } from "./fleet";
-import { LocalHttpClient } from "./http-load";
+import { LocalHttpClient } from "../test/support/load/http-load";
 import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } from "./phases";
-import { parentOf, processTree, type ProcessRole } from "./proc-stats";
+import { parentOf, processTree, type ProcessRole } from "../test/support/load/proc-stats";
 import { checkTargets, renderMarkdown, type BenchReport, type MachineInfo } from "./report";
 import { BENCH_TELEMETRY_RATE_PER_SECOND, parseScenario, USAGE, type Scenario } from "./scenario";
 import { backendPids, SQL_STATS_FLUSH_MS, SqlWindow } from "./sql-stats";
 import { sentinelSystem, startFirehose, startFloorServer, startSocketIo, type RealtimeSystem } from "./systems";
-import { TelemetryDriver } from "./telemetry-driver";
+import { TelemetryDriver } from "../test/support/load/telemetry-driver";
 
 /**
  * The team's build lock: `npm run build` runs under `flock` on it, and

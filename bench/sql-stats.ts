@@ -1,5 +1,5 @@
 import pg from "pg";
-import { sleep } from "./clock";
+import { sleep } from "../test/support/load/clock";
 
 /**
  * SQL work done in the benchmark's database over a window, from PostgreSQL's

@@ -1,9 +1,9 @@
 import path from "node:path";
-import { freePort, ROOT, startProcess, type EnvVars, type Managed, type TestStack } from "../scripts/stack";
-import { sleep } from "./clock";
+import { freePort, ROOT, startProcess, type EnvVars, type Managed, type TestStack } from "../test/support/stack";
+import { sleep } from "../test/support/load/clock";
 import { READY_LINE } from "./baselines/cluster";
-import type { Transport } from "./dashboards";
-import { childrenOf, type ProcessRole } from "./proc-stats";
+import type { Transport } from "../test/support/load/dashboards";
+import { childrenOf, type ProcessRole } from "../test/support/load/proc-stats";
 
 /**
  * The realtime tiers under test — Sentinel's sidecar and the two baselines —

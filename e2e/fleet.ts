@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import { seededVehicleSecret } from "../lib/seed/seed";
 import { signIn } from "../scripts/simulator/sign-in";
-import { TEST_SECRETS } from "../test/secrets";
+import { TEST_SECRETS } from "../test/support/secrets";
 
 /** Where a test that restarts the sidecar records the new process for the global teardown. */
 export const RESTARTED_SIDECAR_PID_FILE = path.join(os.tmpdir(), `sentinel-e2e-sidecar-${process.ppid}.pid`);

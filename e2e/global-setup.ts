@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { startTestStack } from "../scripts/stack";
-import { TEST_SECRETS } from "../test/secrets";
+import { startTestStack } from "../test/support/stack";
+import { TEST_SECRETS } from "../test/support/secrets";
 import { CHROMIUM_PATH } from "./chromium";
 import { RESTARTED_SIDECAR_PID_FILE } from "./fleet";
 

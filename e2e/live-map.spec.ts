@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { startRealtime, type EnvVars } from "../scripts/stack";
+import { startRealtime, type EnvVars } from "../test/support/stack";
 import { Device, loadFleet, openMap, RESTARTED_SIDECAR_PID_FILE, storePatrolIds, type Station, type Vehicle } from "./fleet";
 
 let stations: Station[];

@@ -13,7 +13,7 @@ import { Outbox, type FrameSink } from "./outbox";
 import { RedisBridge } from "./redis-bridge";
 import { redisScopeState, type ScopeStateReader } from "./scope-state";
 import { SubscriptionRegistry } from "./subscription-registry";
-import { FrameRecorder, isEvent, isTelemetryOf, patrolAt, publishTelemetry, waitUntil } from "./test-helpers";
+import { FrameRecorder, isEvent, isTelemetryOf, patrolAt, publishTelemetry, waitUntil } from "../test/support/sidecar";
 
 /**
  * The connect sequence against real Redis, in-process, with the state reads

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addActivePatrol } from "../lib/patrols/state-plane";
 import { createRedis } from "../lib/redis/client";
 import { controlChannel, patrolChannel } from "../lib/redis/keys";
-import { startRedis, type PrivateRedis } from "../scripts/stack";
+import { startRedis, type PrivateRedis } from "../test/support/stack";
 import {
   LiveClient,
   connectOnEachWorker,
@@ -16,7 +16,7 @@ import {
   ticketFor,
   waitUntil,
   type Sidecar,
-} from "./test-helpers";
+} from "../test/support/sidecar";
 
 // A private redis-server this file may kill, and a sidecar of its own.
 const CITY = { level: "city", id: null } as const;

@@ -8,8 +8,8 @@ import type { PatrolMeta } from "../lib/realtime/protocol";
 import { createRedis } from "../lib/redis/client";
 import { controlChannel, patrolChannel } from "../lib/redis/keys";
 import { scopeContains, type Scope } from "../lib/scope";
-import { DEMO, login } from "../test/http";
-import { TEST_SECRETS } from "../test/secrets";
+import { DEMO, login } from "../test/support/http";
+import { TEST_SECRETS } from "../test/support/secrets";
 import {
   LiveClient,
   connectOnEachWorker,
@@ -24,7 +24,7 @@ import {
   waitUntil,
   workerSubscriptionCount,
   type Sidecar,
-} from "./test-helpers";
+} from "../test/support/sidecar";
 
 // An organisation of two districts: district 1 (zones 1 and 2), district 2 (zone 3).
 const STATIONS = {

@@ -5,7 +5,7 @@ import { addActivePatrol } from "../lib/patrols/state-plane";
 import { encodeTelemetryFrame } from "../lib/realtime/protocol";
 import { createRedis } from "../lib/redis/client";
 import { lastStatusKey, patrolChannel } from "../lib/redis/keys";
-import { connectOnEachWorker, discoverWorkers, isTelemetryOf, patrolAt, startSidecar, waitUntil, type Sidecar } from "./test-helpers";
+import { connectOnEachWorker, discoverWorkers, isTelemetryOf, patrolAt, startSidecar, waitUntil, type Sidecar } from "../test/support/sidecar";
 
 const prefix = `rt-${randomBytes(3).toString("hex")}:`;
 const STATION = { stationId: 1, divisionId: 1, zoneId: 1, districtId: 1 };

@@ -9,10 +9,10 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { seededRandom } from "../lib/seed/tree";
 import { scopeContains, type Scope, type UnitChain } from "../lib/scope";
-import { childrenOf, promGauge, rssBytes } from "./soak/process-memory";
-import { histogramQuantile, LATENCY_BUCKETS_MS, type SoakClientCounts, type SoakClientSpec, type SoakCommand, type SoakReply } from "./soak/protocol";
+import { childrenOf, promGauge, rssBytes } from "../test/support/load/process-memory";
+import { histogramQuantile, LATENCY_BUCKETS_MS, type SoakClientCounts, type SoakClientSpec, type SoakCommand, type SoakReply } from "../test/support/load/soak-protocol";
 import { VehicleFleet, type FleetPatrol } from "./soak/vehicle-fleet";
-import { startTestStack, type TestStack } from "./stack";
+import { startTestStack, type TestStack } from "../test/support/stack";
 
 const USAGE = `Usage: npm run soak -- [--minutes 10] [--rate 500] [--clients 500] [--client-processes 4] [--patrols N] [--json FILE]
 Starts a private stack (bench seed: 600 stations, 1,000 vehicles; 2 realtime workers), drives --rate telemetry points per
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     const specs = dashboardSpecs(opts.clients, patrols.map((p) => p.chain));
     const inScope = specs.map((spec) => patrols.filter((p) => scopeContains(spec.scope, p.chain)).map((p) => p.patrolId));
     for (let i = 0; i < opts.clientProcesses; i++) {
-      const child = fork(path.join(__dirname, "soak", "dashboard-clients.ts"), [], {
+      const child = fork(path.join(__dirname, "../test/support/load/soak-dashboard-process.ts"), [], {
         env: { ...process.env, ...secrets, LOG_LEVEL: "warn" },
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });

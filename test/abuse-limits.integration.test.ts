@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env } from "@/lib/env";
-import { baseUrl, call, DEMO, login, type UserClient } from "./http";
-import { idleVehicles, type TestVehicle } from "./vehicles";
+import { baseUrl, call, DEMO, login, type UserClient } from "./support/http";
+import { idleVehicles, type TestVehicle } from "./support/vehicles";
 
 /**
  * Request body limits at their defaults (REQUEST_BODY_LIMIT_BYTES 16 KiB,

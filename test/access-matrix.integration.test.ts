@@ -6,8 +6,8 @@ import { hashDeviceSecret, hashPassword } from "@/lib/auth/password";
 import { TICKET_AUDIENCE, VEHICLE_AUDIENCE } from "@/lib/auth/tokens";
 import { prisma } from "@/lib/db";
 import { scopeContains, toScope, type Scope, type UnitChain } from "@/lib/scope";
-import { LiveClient, startSidecar, type Sidecar } from "@/realtime/test-helpers";
-import { call, DEMO, login, type UserClient } from "./http";
+import { LiveClient, startSidecar, type Sidecar } from "@/test/support/sidecar";
+import { call, DEMO, login, type UserClient } from "./support/http";
 import {
   claims,
   deviceToken,
@@ -17,8 +17,8 @@ import {
   tamperedToken,
   unsignedToken,
   WRONG_KEY,
-} from "./forged-tokens";
-import { idleVehicles, vehicleToken, type TestVehicle } from "./vehicles";
+} from "./support/forged-tokens";
+import { idleVehicles, vehicleToken, type TestVehicle } from "./support/vehicles";
 
 /**
  * Who may call what: every route handler under app/api × every kind of

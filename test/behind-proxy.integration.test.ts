@@ -3,11 +3,11 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { createRedis } from "@/lib/redis/client";
-import { freePort, startWeb, type Managed } from "@/scripts/stack";
-import { DEMO } from "./http";
-import { attemptLogin, requestFrom, type RawRequest } from "./login-attempt";
-import { TEST_SECRETS } from "./secrets";
-import { idleVehicles, type TestVehicle } from "./vehicles";
+import { freePort, startWeb, type Managed } from "@/test/support/stack";
+import { DEMO } from "./support/http";
+import { attemptLogin, requestFrom, type RawRequest } from "./support/login-attempt";
+import { TEST_SECRETS } from "./support/secrets";
+import { idleVehicles, type TestVehicle } from "./support/vehicles";
 
 /**
  * A second web server, as deployed behind a TLS-terminating reverse proxy

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { createRedis } from "@/lib/redis/client";
-import { LiveClient, startSidecar, ticketFor, waitUntil, type Sidecar } from "@/realtime/test-helpers";
-import { fuzzRequest, Gen, type FuzzContext, type FuzzRequest } from "./fuzz-requests";
-import { baseUrl, call, DEMO, login } from "./http";
-import { idleVehicles, type TestVehicle } from "./vehicles";
+import { LiveClient, startSidecar, ticketFor, waitUntil, type Sidecar } from "@/test/support/sidecar";
+import { fuzzRequest, Gen, type FuzzContext, type FuzzRequest } from "./support/fuzz-requests";
+import { baseUrl, call, DEMO, login } from "./support/http";
+import { idleVehicles, type TestVehicle } from "./support/vehicles";
 
 /**
  * 10,000 generated malformed requests against every vehicle and admin

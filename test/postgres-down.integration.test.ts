@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isTelemetryOf, waitUntil } from "@/realtime/test-helpers";
+import { isTelemetryOf, waitUntil } from "@/test/support/sidecar";
 import { signIn } from "@/scripts/simulator/sign-in";
-import { startTestStack, type TestStack } from "@/scripts/stack";
-import { api, sleep, StackDb, TelemetryDriver, TimedClient } from "@/test/live-stack";
-import { attemptLogin } from "@/test/login-attempt";
-import { startPrivatePostgres, type PrivatePostgres } from "@/test/private-postgres";
-import { TEST_SECRETS } from "@/test/secrets";
+import { startTestStack, type TestStack } from "@/test/support/stack";
+import { api, sleep, StackDb, TelemetryDriver, TimedClient } from "@/test/support/live-stack";
+import { attemptLogin } from "@/test/support/login-attempt";
+import { startPrivatePostgres, type PrivatePostgres } from "@/test/support/private-postgres";
+import { TEST_SECRETS } from "@/test/support/secrets";
 
 // The machine's PostgreSQL is shared: this file runs its stack on a private cluster and stops that one.
 const CITY = { level: "city", id: null } as const;

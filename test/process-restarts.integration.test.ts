@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServerFrame } from "@/lib/realtime/protocol";
 import { createRedis } from "@/lib/redis/client";
 import { patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
-import { LiveClient, isEvent, isSnapshot, isTelemetryOf, ticketFor, waitUntil } from "@/realtime/test-helpers";
-import { startTestStack, startWeb, type Managed, type TestStack } from "@/scripts/stack";
-import { api, sleep, StackDb, TelemetryDriver, TimedClient, type ApiAnswer, type StackVehicle } from "@/test/live-stack";
-import { TEST_SECRETS } from "@/test/secrets";
+import { LiveClient, isEvent, isSnapshot, isTelemetryOf, ticketFor, waitUntil } from "@/test/support/sidecar";
+import { startTestStack, startWeb, type Managed, type TestStack } from "@/test/support/stack";
+import { api, sleep, StackDb, TelemetryDriver, TimedClient, type ApiAnswer, type StackVehicle } from "@/test/support/live-stack";
+import { TEST_SECRETS } from "@/test/support/secrets";
 
 // A stack of its own: this file kills its web server and one of its realtime workers.
 const CITY = { level: "city", id: null } as const;

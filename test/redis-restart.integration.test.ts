@@ -2,10 +2,10 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis } from "@/lib/redis/client";
 import { scopeSetKey } from "@/lib/redis/keys";
-import { isSnapshot, isTelemetryOf, waitUntil } from "@/realtime/test-helpers";
-import { startTestStack, type TestStack } from "@/scripts/stack";
-import { api, sleep, StackDb, TelemetryDriver, TimedClient, type StackVehicle } from "@/test/live-stack";
-import { TEST_SECRETS } from "@/test/secrets";
+import { isSnapshot, isTelemetryOf, waitUntil } from "@/test/support/sidecar";
+import { startTestStack, type TestStack } from "@/test/support/stack";
+import { api, sleep, StackDb, TelemetryDriver, TimedClient, type StackVehicle } from "@/test/support/live-stack";
+import { TEST_SECRETS } from "@/test/support/secrets";
 
 // A stack of its own (web, 2 realtime workers, private redis-server without persistence): this file kills its Redis.
 const CITY = { level: "city", id: null } as const;

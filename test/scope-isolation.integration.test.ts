@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PatrolView } from "@/lib/realtime/protocol";
 import { seededRandom } from "@/lib/seed/tree";
 import { formatScope, scopeContains, type Scope, type UnitChain } from "@/lib/scope";
-import { waitUntil } from "@/realtime/test-helpers";
-import { startTestStack, type TestStack } from "@/scripts/stack";
-import { api, sleep, StackDb, TelemetryDriver, TimedClient, type SentPoint, type StackStation, type StackVehicle } from "@/test/live-stack";
-import { TEST_SECRETS } from "@/test/secrets";
+import { waitUntil } from "@/test/support/sidecar";
+import { startTestStack, type TestStack } from "@/test/support/stack";
+import { api, sleep, StackDb, TelemetryDriver, TimedClient, type SentPoint, type StackStation, type StackVehicle } from "@/test/support/live-stack";
+import { TEST_SECRETS } from "@/test/support/secrets";
 
 /**
  * Randomised scope isolation: 100 dashboards of random jurisdictions across

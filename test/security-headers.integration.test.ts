@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { env } from "@/lib/env";
 import { API_CONTENT_SECURITY_POLICY, templateOriginSource } from "@/lib/http/content-security-policy";
-import { baseUrl, DEMO, login, type UserClient } from "./http";
-import { attemptLogin } from "./login-attempt";
+import { baseUrl, DEMO, login, type UserClient } from "./support/http";
+import { attemptLogin } from "./support/login-attempt";
 
 /**
  * Response headers of pages and API routes on the suite's web server (plain

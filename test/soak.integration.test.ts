@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SoakReport } from "@/scripts/soak";
-import { ROOT } from "@/scripts/stack";
+import { ROOT } from "@/test/support/stack";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-soak-"));

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO, call, login, type UserClient } from "../../test/http";
+import { DEMO, call, login, type UserClient } from "../../test/support/http";
 import { prisma } from "../db";
 
 // Codes unique to this run, so the suite never collides with the demo seed or another file.

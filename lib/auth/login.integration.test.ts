@@ -6,8 +6,8 @@ import { env } from "@/lib/env";
 import { PEER_ADDRESS_HEADER } from "@/lib/http/client-address";
 import { createRedis } from "@/lib/redis/client";
 import { rateLimitKey } from "@/lib/redis/keys";
-import { baseUrl, DEMO } from "@/test/http";
-import { attemptLogin as attemptLoginAt } from "@/test/login-attempt";
+import { baseUrl, DEMO } from "@/test/support/http";
+import { attemptLogin as attemptLoginAt } from "@/test/support/login-attempt";
 import { hashPassword } from "./password";
 import { WRONG_CREDENTIALS } from "./options";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { freePort, startRedis, startWeb, type Managed, type PrivateRedis } from "@/scripts/stack";
-import { call } from "@/test/http";
-import { TEST_SECRETS } from "@/test/secrets";
+import { freePort, startRedis, startWeb, type Managed, type PrivateRedis } from "@/test/support/stack";
+import { call } from "@/test/support/http";
+import { TEST_SECRETS } from "@/test/support/secrets";
 
 interface HealthAnswer {
   status: number;

@@ -5,8 +5,8 @@ import type { ControlEvent } from "@/lib/realtime/protocol";
 import { createRedis } from "@/lib/redis/client";
 import { controlChannel, patrolChannel, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
 import { scopesOf, type UnitChain } from "@/lib/scope";
-import { call, DEMO, login } from "@/test/http";
-import { idleVehicles, type TestVehicle } from "@/test/vehicles";
+import { call, DEMO, login } from "@/test/support/http";
+import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
 let redis: Redis;
 let sub: Redis;

@@ -4,8 +4,8 @@ import { promisify } from "node:util";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { createRedis } from "@/lib/redis/client";
-import { call } from "@/test/http";
-import { idleVehicles, type TestVehicle } from "@/test/vehicles";
+import { call } from "@/test/support/http";
+import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
 const run = promisify(execFile);
 let redis: Redis;

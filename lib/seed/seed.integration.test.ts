@@ -1,6 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, dropDatabase } from "../../scripts/stack";
+import { createTestDatabase, dropDatabase } from "../../test/support/stack";
 import { verifyDeviceSecret, verifyPassword } from "../auth/password";
 import { PrismaClient } from "../generated/prisma/client";
 import { BENCH_SHAPE, benchTree } from "./bench";

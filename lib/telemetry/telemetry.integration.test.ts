@@ -3,9 +3,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedis } from "@/lib/redis/client";
 import { lastStatusKey, patrolChannel } from "@/lib/redis/keys";
-import { call } from "@/test/http";
-import { TEST_SECRETS } from "@/test/secrets";
-import { idleVehicles, type TestVehicle } from "@/test/vehicles";
+import { call } from "@/test/support/http";
+import { TEST_SECRETS } from "@/test/support/secrets";
+import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
 let redis: Redis;
 let sub: Redis;

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VEHICLE_AUDIENCE } from "@/lib/auth/tokens";
 import { prisma } from "@/lib/db";
 import { seededVehicleSecret } from "@/lib/seed/seed";
-import { call, DEMO, login, type UserClient } from "@/test/http";
-import { TEST_SECRETS } from "@/test/secrets";
-import { idleVehicles, type TestVehicle } from "@/test/vehicles";
+import { call, DEMO, login, type UserClient } from "@/test/support/http";
+import { TEST_SECRETS } from "@/test/support/secrets";
+import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
 const requestToken = (body: unknown, headers?: Record<string, string>) => call("/api/vehicles/token", { body, headers });
 const secretOf = (v: TestVehicle) => seededVehicleSecret(DEMO.password, v.callSign);

@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import type { EnvVars } from "../scripts/stack";
-import type { BenchPatrol, DashboardSpec } from "./fleet";
-import type { ClientFrames } from "./stats";
+import type { EnvVars } from "../stack";
+import type { BenchPatrol, DashboardSpec } from "../../../bench/fleet";
+import type { ClientFrames } from "../../../bench/stats";
 
 /**
  * The dashboard audience: clients spread over separate load processes (so

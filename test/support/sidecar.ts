@@ -1,11 +1,11 @@
 import type { Redis } from "ioredis";
 import { WebSocket } from "ws";
-import { signRealtimeTicket, type TicketClaims } from "../lib/auth/tokens";
-import { encodeTelemetryFrame, type PatrolMeta, type Position, type ServerFrame } from "../lib/realtime/protocol";
-import { lastStatusKey, patrolChannel } from "../lib/redis/keys";
-import type { Scope } from "../lib/scope";
-import { freePort, startRealtime, type EnvVars, type Managed } from "../scripts/stack";
-import { WORKER_HEADER } from "./worker";
+import { signRealtimeTicket, type TicketClaims } from "../../lib/auth/tokens";
+import { encodeTelemetryFrame, type PatrolMeta, type Position, type ServerFrame } from "../../lib/realtime/protocol";
+import { lastStatusKey, patrolChannel } from "../../lib/redis/keys";
+import type { Scope } from "../../lib/scope";
+import { freePort, startRealtime, type EnvVars, type Managed } from "./stack";
+import { WORKER_HEADER } from "../../realtime/worker";
 
 /**
  * Test support for the sidecar's integration tests: a real sidecar cluster,

@@ -1,8 +1,8 @@
 import pg from "pg";
 import { WebSocket } from "ws";
-import { signVehicleToken } from "../lib/auth/tokens";
-import type { Scope } from "../lib/scope";
-import { LiveClient, ticketFor } from "../realtime/test-helpers";
+import { signVehicleToken } from "../../lib/auth/tokens";
+import type { Scope } from "../../lib/scope";
+import { LiveClient, ticketFor } from "./sidecar";
 
 /**
  * Test support for files that run a stack of their own (scope isolation,

@@ -1,7 +1,7 @@
 // A soak dashboard process (forked by scripts/soak.ts): holds many live connections and counts what they receive.
 import { WebSocket } from "ws";
-import { signRealtimeTicket } from "../../lib/auth/tokens";
-import { latencyBucket, LATENCY_BUCKETS_MS, type SoakClientCounts, type SoakClientSpec, type SoakCommand, type SoakReply } from "./protocol";
+import { signRealtimeTicket } from "../../../lib/auth/tokens";
+import { latencyBucket, LATENCY_BUCKETS_MS, type SoakClientCounts, type SoakClientSpec, type SoakCommand, type SoakReply } from "./soak-protocol";
 
 /** Connections opened at once: 25. */
 const CONNECT_BATCH = 25;

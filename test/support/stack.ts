@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import pg from "pg";
-import { applyMigrations } from "../lib/migrate";
+import { applyMigrations } from "../../lib/migrate";
 
 /** Extra environment variables for a child process. */
 export type EnvVars = Record<string, string | undefined>;
@@ -16,7 +16,7 @@ export type EnvVars = Record<string, string | undefined>;
  */
 
 /** Project root (where package.json lives). */
-export const ROOT = path.resolve(__dirname, "..");
+export const ROOT = path.resolve(__dirname, "../..");
 
 /** Asks the OS for a free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {

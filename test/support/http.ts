@@ -1,5 +1,5 @@
 import { inject } from "vitest";
-import { signIn } from "../scripts/simulator/sign-in";
+import { signIn } from "../../scripts/simulator/sign-in";
 import { api, type ApiAnswer } from "./live-stack";
 import { TEST_SECRETS } from "./secrets";
 

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, waitForPort } from "../scripts/stack";
+import { freePort, waitForPort } from "./stack";
 
 /**
  * A PostgreSQL cluster of our own, for fault tests that stop the database:

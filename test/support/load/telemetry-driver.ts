@@ -1,7 +1,7 @@
 import { monotonicMs } from "./clock";
-import type { BenchPatrol } from "./fleet";
+import type { BenchPatrol } from "../../../bench/fleet";
 import { OutcomeTally, type LocalHttpClient, type Outcome } from "./http-load";
-import { pointKey, type SentPoint } from "./stats";
+import { pointKey, type SentPoint } from "../../../bench/stats";
 
 /**
  * Produces the vehicles' telemetry: round-robin over every patrol, positions

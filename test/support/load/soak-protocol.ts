@@ -1,8 +1,8 @@
-import type { Scope } from "../../lib/scope";
+import type { Scope } from "../../../lib/scope";
 
 /**
  * Messages between `npm run soak` and its dashboard processes
- * (scripts/soak/dashboard-clients.ts), over the fork IPC channel.
+ * (test/support/load/soak-dashboard-process.ts), over the fork IPC channel.
  */
 
 /** One dashboard to hold open: the user it signs in as and its jurisdiction. */

@@ -1,12 +1,12 @@
 // A dashboard load process (forked by bench/dashboards.ts): holds many dashboard connections and stamps every frame on arrival.
 import { io } from "socket.io-client";
 import WebSocket from "ws";
-import { signRealtimeTicket } from "../lib/auth/tokens";
-import { scopeContains, type UnitChain } from "../lib/scope";
+import { signRealtimeTicket } from "../../../lib/auth/tokens";
+import { scopeContains, type UnitChain } from "../../../lib/scope";
 import { monotonicMs } from "./clock";
 import type { ClientStatus, DashboardCommand, DashboardReply } from "./dashboards";
-import type { DashboardSpec } from "./fleet";
-import type { ClientFrames } from "./stats";
+import type { DashboardSpec } from "../../../bench/fleet";
+import type { ClientFrames } from "../../../bench/stats";
 
 /** Connections opened at once per process: 25. */
 const CONNECT_BATCH = 25;

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startTestStack } from "../scripts/stack";
+import { startTestStack } from "./stack";
 import { TEST_SECRETS } from "./secrets";
 
 declare module "vitest" {

@@ -1,6 +1,6 @@
 import http from "node:http";
 import { monotonicMs, sleep } from "./clock";
-import { percentiles, type Percentiles } from "./stats";
+import { percentiles, type Percentiles } from "../../../bench/stats";
 
 /**
  * HTTP load generation against 127.0.0.1 only: keep-alive connections,
