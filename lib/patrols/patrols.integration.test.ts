@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import type { ControlEvent } from "@/lib/realtime/protocol";
 import { createRedis } from "@/lib/redis/client";
-import { controlChannel, patrolChannel, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
+import { controlChannel, patrolChannel, patrolLastTsKey, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
 import { scopesOf, type UnitChain } from "@/lib/scope";
 import { call, DEMO, login } from "@/test/support/http";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
@@ -110,6 +110,7 @@ describe("patrol stop", () => {
     const chain = await chainOf(v!.homeStationId);
     const { patrolId } = (await start(v!)).body as { patrolId: number };
     await call("/api/telemetry", { token: v!.token, body: { patrolId, lat: 9.97, lon: 76.29 } });
+    expect(await redis.exists(patrolLastTsKey("", patrolId))).toBe(1);
     const channels = scopesOf(chain).map((s) => controlChannel("", s));
     const stops: ControlEvent[] = [];
     const onMessage = (_: string, message: string) => stops.push(JSON.parse(message) as ControlEvent);
@@ -123,6 +124,7 @@ describe("patrol stop", () => {
     expect(await setsContaining(patrolId)).toEqual([]);
     expect(await redis.exists(patrolMetaKey("", patrolId), vehicleActivePatrolKey("", v!.id))).toBe(0);
     expect(await redis.hexists("patrol:last_status", String(patrolId))).toBe(0);
+    expect(await redis.exists(patrolLastTsKey("", patrolId))).toBe(0);
     await expect.poll(() => stops.length).toBe(5);
     expect(stops.every((e) => e.type === "PATROL_STOP" && e.patrol.patrolId === patrolId)).toBe(true);
     sub.off("message", onMessage);

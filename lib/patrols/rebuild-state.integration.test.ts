@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { createRedis } from "@/lib/redis/client";
+import { patrolLastTsKey } from "@/lib/redis/keys";
 import { call } from "@/test/support/http";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
@@ -70,6 +71,9 @@ it("npm run state:rebuild restores exactly the pre-flush state plane after FLUSH
 it("removes leftovers of patrols that are no longer active", async () => {
   await redis.sadd("zone:999:active_patrols", "424242");
   await redis.set("vehicle:999:active_patrol", "424242");
+  await redis.hset("patrol:last_status", "424242", "{}");
+  await redis.set(patrolLastTsKey("", 424242), "1");
   await rebuild();
-  expect(await redis.exists("zone:999:active_patrols", "vehicle:999:active_patrol")).toBe(0);
+  expect(await redis.exists("zone:999:active_patrols", "vehicle:999:active_patrol", patrolLastTsKey("", 424242))).toBe(0);
+  expect(await redis.hexists("patrol:last_status", "424242")).toBe(0);
 });

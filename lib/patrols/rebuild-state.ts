@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { PatrolMeta } from "../realtime/protocol";
-import { isStatePlaneKey, lastStatusKey, statePlaneReadyKey, statePlaneScanPatterns } from "../redis/keys";
+import { isStatePlaneKey, lastStatusKey, patrolLastTsKey, statePlaneReadyKey, statePlaneScanPatterns } from "../redis/keys";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { announce, removeActivePatrol, writePatrolState } from "./state-plane";
 
@@ -46,7 +46,10 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
 
   const tx = redis.multi();
   if (stale.length) tx.del(...stale);
-  if (endedFields.length) tx.hdel(lastStatusKey(prefix), ...endedFields);
+  if (endedFields.length) {
+    tx.hdel(lastStatusKey(prefix), ...endedFields);
+    tx.del(...endedFields.map((field) => patrolLastTsKey(prefix, field)));
+  }
   for (const meta of metas) {
     writePatrolState(tx, prefix, meta);
     // Dashboards that re-synced before the rebuild learn of the patrols now; the sidecar ignores

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { metaToHash, type ControlEvent, type PatrolMeta } from "../realtime/protocol";
-import { controlChannel, lastStatusKey, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "../redis/keys";
+import { controlChannel, lastStatusKey, patrolLastTsKey, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "../redis/keys";
 import { scopesOf } from "../scope";
 
 /**
@@ -30,6 +30,7 @@ export async function removeActivePatrol(redis: Redis, prefix: string, meta: Pat
     String(meta.patrolId),
   );
   tx.hdel(lastStatusKey(prefix), String(meta.patrolId));
+  tx.del(patrolLastTsKey(prefix, meta.patrolId));
   announce(tx, prefix, { type: "PATROL_STOP", patrol: meta });
   await execOrThrow(tx);
 }

@@ -21,6 +21,13 @@ export const vehicleActivePatrolKey = (prefix: string, vehicleId: number) =>
 /** HASH patrol id → last TELEMETRY frame bytes: `patrol:last_status`. */
 export const lastStatusKey = (prefix: string) => `${prefix}patrol:last_status`;
 
+/**
+ * STRING (not part of the contract) with the `ts` of a patrol's last published point, kept beside
+ * `patrol:last_status` so the ingest script compares numbers instead of parsing the stored frame:
+ * `patrol:{id}:last_ts`, the id in braces being its Redis Cluster hash tag (like every new key of one patrol).
+ */
+export const patrolLastTsKey = (prefix: string, patrolId: number | string) => `${prefix}patrol:{${patrolId}}:last_ts`;
+
 /** Data-plane channel of one patrol: `live:patrol:{id}`. */
 export const patrolChannel = (prefix: string, patrolId: number) => `${prefix}live:patrol:${patrolId}`;
 

@@ -1,0 +1,117 @@
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { AppError } from "@/lib/errors";
+import { createRedis } from "@/lib/redis/client";
+import { lastStatusKey, patrolChannel, patrolLastTsKey, patrolMetaKey, rateLimitKey, statePlaneReadyKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
+import { ingestOutcome } from "./ingest";
+import { INGEST_STATUSES, runIngestScript, type IngestStatus } from "./ingest-script";
+
+// The script against the suite's real Redis, under a prefix of its own so the web server's keys are untouched.
+const prefix = `ingest-script-test:${process.pid}:`;
+const vehicleId = 7;
+const patrolId = 101;
+let redis: Redis;
+let window = 0;
+
+const keysFor = (patrol: number) => ({
+  rateCounter: rateLimitKey(prefix, "telemetry", String(vehicleId), window),
+  vehicleActivePatrol: vehicleActivePatrolKey(prefix, vehicleId),
+  patrolMeta: patrolMetaKey(prefix, patrol),
+  statePlaneReady: statePlaneReadyKey(prefix),
+  patrolChannel: patrolChannel(prefix, patrol),
+  lastStatus: lastStatusKey(prefix),
+  lastTs: patrolLastTsKey(prefix, patrol),
+});
+
+const run = (points: (string | number)[], { patrol = patrolId, rateLimit = 1_000 } = {}) =>
+  runIngestScript(redis, keysFor(patrol), { patrolId: patrol, rateLimit, rateWindowMs: 60_000 }, points);
+
+beforeAll(async () => {
+  redis = createRedis(inject("redisUrl"));
+  await redis.connect();
+});
+
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe("ingest script", () => {
+  it("answers each named status for the case it names", async () => {
+    window += 1;
+    expect((await run([1, "a"])).status).toBe("STATE_PLANE_MISSING");
+    await redis.set(statePlaneReadyKey(prefix), "1");
+    expect((await run([1, "a"])).status).toBe("NOT_ACTIVE");
+    await redis.hset(patrolMetaKey(prefix, 202), { vehicleId: 8 });
+    expect((await run([1, "a"], { patrol: 202 })).status).toBe("NOT_OWNER");
+    await redis.set(vehicleActivePatrolKey(prefix, vehicleId), String(patrolId));
+    await redis.hset(patrolMetaKey(prefix, patrolId), { vehicleId });
+    expect(await run([1, "a"])).toEqual({ status: "OK", published: 1, stale: 0, retryAfterMs: 0 });
+    window += 1;
+    expect((await run([2, "b"], { rateLimit: 1 })).status).toBe("OK");
+    const limited = await run([3, "c"], { rateLimit: 1 });
+    expect(limited.status).toBe("RATE_LIMITED");
+    expect(limited.retryAfterMs).toBeGreaterThan(0);
+    expect(INGEST_STATUSES).toHaveLength(5);
+  });
+
+  it("keeps the last frame in patrol:last_status and its ts as its own key", async () => {
+    window += 1;
+    const frame = '{"type":"TELEMETRY","patrolId":101,"lat":9.9,"lon":76.2,"ts":2000}';
+    expect(await run([1_000, "older", 2_000, frame])).toMatchObject({ status: "OK", published: 2, stale: 0 });
+    expect(await redis.hget(lastStatusKey(prefix), String(patrolId))).toBe(frame);
+    expect(await redis.get(patrolLastTsKey(prefix, patrolId))).toBe("2000");
+  });
+
+  it("counts older points and a byte-identical repeat of the last one as stale, without publishing them", async () => {
+    window += 1;
+    const sub = createRedis(inject("redisUrl"));
+    const heard: string[] = [];
+    sub.on("message", (_channel: string, message: string) => heard.push(message));
+    await sub.subscribe(patrolChannel(prefix, patrolId));
+    try {
+      await run([5_000, "last"]);
+      expect(await run([4_000, "older", 5_000, "last", 5_000, "same ts, new bytes", 6_000, "newer"])).toMatchObject({
+        status: "OK",
+        published: 2,
+        stale: 2,
+      });
+      await redis.ping();
+      await expect.poll(() => heard).toEqual(["last", "same ts, new bytes", "newer"]);
+      expect(await redis.get(patrolLastTsKey(prefix, patrolId))).toBe("6000");
+    } finally {
+      sub.disconnect();
+    }
+  });
+
+  it("does not parse the stored frame: a frame whose bytes say another ts does not change the stale check", async () => {
+    window += 1;
+    await run([7_000, '{"ts":1}']);
+    expect(await run([6_999, "x"])).toMatchObject({ published: 0, stale: 1 });
+  });
+});
+
+describe("ingestOutcome", () => {
+  const reply = (status: string, retryAfterMs = 0) => ({ status, published: 3, stale: 1, retryAfterMs });
+  const codeOf = (status: IngestStatus, retryAfterMs = 0) => {
+    try {
+      ingestOutcome(reply(status, retryAfterMs), patrolId);
+      return "none";
+    } catch (err) {
+      return err instanceof AppError ? `${err.status} ${err.code} ${err.headers["Retry-After"] ?? ""}`.trim() : String(err);
+    }
+  };
+
+  it("maps every named status to the answer the device gets", () => {
+    expect(ingestOutcome(reply("OK"), patrolId)).toEqual({ published: 3, stale: 1 });
+    expect(codeOf("RATE_LIMITED", 1_500)).toBe("429 RATE_LIMITED 2");
+    expect(codeOf("NOT_OWNER")).toBe("403 FORBIDDEN");
+    expect(codeOf("NOT_ACTIVE")).toBe("409 PATROL_NOT_ACTIVE");
+  });
+
+  it("turns a status it does not know into an internal error (a logged 500), not a 429", () => {
+    expect(() => ingestOutcome(reply("TOKEN_REVOKED"), patrolId)).toThrow(/unknown status "TOKEN_REVOKED"/);
+    expect(() => ingestOutcome(reply("TOKEN_REVOKED"), patrolId)).not.toThrow(AppError);
+  });
+});
