@@ -272,6 +272,7 @@ const ROUTES: RouteCase[] = [
       { method: "DELETE", route: `/api/admin/${resource}/[id]`, access: "admin", ok: 200, prepare: async () => ({ path: await item() }) },
     ];
   }),
+  { method: "GET", route: "/api/admin/audit", access: "admin", ok: 200, prepare: async () => ({ path: "/api/admin/audit?limit=5" }) },
   {
     method: "POST",
     route: "/api/admin/vehicles/[id]/secret",

@@ -9,6 +9,7 @@ export function AdminNavClient() {
   const segment = useSelectedLayoutSegment();
   const links = [{ href: "/admin", label: "Overview", current: segment === null }].concat(
     ADMIN_SECTIONS.map((s) => ({ href: `/admin/${s.resource}`, label: s.label, current: segment === s.resource })),
+    [{ href: "/admin/audit", label: "Audit", current: segment === "audit" }],
   );
   return (
     <nav className="admin-nav" aria-label="Admin sections">

@@ -1,5 +1,6 @@
 import "server-only";
 import { NextResponse } from "next/server";
+import { recordAudit, userActor } from "../audit/record";
 import { requireAdmin } from "../auth/session";
 import { apiRoute, idParam, parseBody } from "../http/handler";
 import { log } from "../log";
@@ -8,10 +9,19 @@ import type { AdminResource } from "./crud";
 /**
  * Route handlers shared by every admin resource (DESIGN §8), so the six
  * resources answer alike: ADMIN session first (401 anonymous, 403 anyone
- * else), then the body, then the resource. Responses are never cached.
+ * else), then the body, then the resource, then one audit row
+ * (`<noun>.create|update|delete`). Responses are never cached.
  */
 
 const NO_STORE = { "Cache-Control": "no-store" };
+
+/** Fields whose values never reach the audit log (a password, a device secret): only that they were set. */
+const SECRET_FIELDS = new Set(["password", "secret"]);
+
+/** `values` for the audit log, secrets replaced by "(set)". */
+function auditable(values: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, SECRET_FIELDS.has(key) ? "(set)" : value]));
+}
 
 function json(body: unknown, status = 200): Response {
   return NextResponse.json(body, { status, headers: NO_STORE });
@@ -31,6 +41,12 @@ export function collectionRoutes<Item extends { id: number }, CreateInput, Updat
       const input = await parseBody(req, resource.createSchema);
       const created = await resource.create(input, actor);
       log.info({ userId: actor.id, resource: resource.noun, id: created.id }, "admin created");
+      await recordAudit({
+        action: `${resource.noun}.create`,
+        actor: userActor(actor, req),
+        target: `${resource.noun}:${created.id}`,
+        detail: { item: auditable(created) },
+      });
       return json(created, 201);
     }),
   };
@@ -51,13 +67,22 @@ export function itemRoutes<Item extends { id: number }, CreateInput, UpdateInput
       const input = await parseBody(req, resource.updateSchema);
       const updated = await resource.update(id, input, actor);
       log.info({ userId: actor.id, resource: resource.noun, id, fields: Object.keys(input as object) }, "admin updated");
+      await recordAudit({
+        action: `${resource.noun}.update`,
+        actor: userActor(actor, req),
+        target: `${resource.noun}:${id}`,
+        detail: { changes: auditable(input as object) },
+      });
       return json(updated);
     }),
-    DELETE: apiRoute<{ id: string }>(async (_req, { params }) => {
+    DELETE: apiRoute<{ id: string }>(async (req, { params }) => {
       const actor = await requireAdmin();
       const id = idParam((await params).id, resource.noun);
+      // Read first so the audit row says what was deleted (a user's email, a station's name).
+      const item = await resource.get(id);
       await resource.remove(id, actor);
       log.info({ userId: actor.id, resource: resource.noun, id }, "admin deleted");
+      await recordAudit({ action: `${resource.noun}.delete`, actor: userActor(actor, req), target: `${resource.noun}:${id}`, detail: { item: auditable(item) } });
       return json({ ok: true, id });
     }),
   };

@@ -1,8 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { hashDeviceSecret, newDeviceSecret } from "../auth/password";
+import { recordAudit, type AuditActor } from "../audit/record";
 import { prisma } from "../db";
-import type { SessionUser } from "../auth/options";
 import { log } from "../log";
 import { type AdminResource, assertUnreferenced, found, guardDelete, guardWrite, notFound, refField } from "./crud";
 import { requireStation } from "./units";
@@ -71,13 +71,14 @@ export const vehicles: AdminResource<
 };
 
 /**
- * Replaces a vehicle's device secret and returns the new one (shown once).
- * The old secret stops working for new token requests at once.
+ * Replaces a vehicle's device secret and returns the new one (shown once),
+ * audited as `vehicle.secret`. The old secret stops working for new token requests at once.
  */
-export async function rotateVehicleSecret(id: number, actor: SessionUser): Promise<{ secret: string }> {
+export async function rotateVehicleSecret(id: number, actor: AuditActor): Promise<{ secret: string }> {
   const secret = newDeviceSecret();
   const { count } = await prisma.vehicle.updateMany({ where: { id }, data: { secretHash: hashDeviceSecret(secret) } });
   if (count === 0) throw notFound("vehicle", id);
-  log.info({ userId: actor.id, vehicleId: id }, "vehicle secret rotated");
+  log.info({ userId: actor.userId, vehicleId: id }, "vehicle secret rotated");
+  await recordAudit({ action: "vehicle.secret", actor, target: `vehicle:${id}` });
   return { secret };
 }

@@ -1,6 +1,7 @@
 import type { AuthOptions, User as NextAuthUser } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
+import { recordAudit } from "../audit/record";
 import { prisma } from "../db";
 import { env } from "../env";
 import { clientAddress, peerAddressesRecorded, UNKNOWN_CLIENT } from "../http/client-address";
@@ -57,10 +58,13 @@ async function authorizeCredentials(credentials: unknown, headers: Record<string
   if (!user || !ok) {
     await recordLoginFailure(email, ip);
     log.info({ email, ip }, "login failed");
+    const reason = user ? "wrong password" : "unknown email";
+    await recordAudit({ action: "login.failure", actor: { userId: user?.id ?? null, email, ip }, detail: { reason } });
     throw new LoginRefusal(WRONG_CREDENTIALS);
   }
   await clearLoginFailures(email);
   log.info({ userId: user.id }, "login");
+  await recordAudit({ action: "login.success", actor: { userId: user.id, email, ip }, target: `user:${user.id}` });
   const sessionUser: SessionUser = {
     id: user.id,
     email: user.email,

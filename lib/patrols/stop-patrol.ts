@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from "../audit/record";
 import { prisma } from "../db";
 import { AppError } from "../errors";
 import { log } from "../log";
@@ -16,8 +17,13 @@ export type StopActor = { kind: "vehicle"; vehicleId: number } | { kind: "user";
  * Ends an active patrol: the owning vehicle, an admin, or a commander whose
  * scope contains the patrol may do it. The row is marked ENDED, then one
  * Redis MULTI clears every plane; if Redis fails the row is restored (503).
+ * A stop that happened is audited as `patrol.stop` under `audit` (a device: no user, `detail.vehicleId`).
  */
-export async function stopPatrol(patrolId: number, actor: StopActor): Promise<{ patrolId: number; endedAt: number }> {
+export async function stopPatrol(
+  patrolId: number,
+  actor: StopActor,
+  audit: AuditActor,
+): Promise<{ patrolId: number; endedAt: number }> {
   const patrol = await prisma.patrol.findUnique({
     where: { id: patrolId },
     select: { ...PATROL_META_SELECT, status: true },
@@ -58,6 +64,12 @@ export async function stopPatrol(patrolId: number, actor: StopActor): Promise<{ 
     throw err;
   }
   log.info({ patrolId, by: actor.kind === "vehicle" ? `vehicle:${actor.vehicleId}` : `user:${actor.userId}` }, "patrol stopped");
+  await recordAudit({
+    action: "patrol.stop",
+    actor: audit,
+    target: `patrol:${patrolId}`,
+    detail: { by: actor.kind, vehicleId: patrol.vehicleId, callSign: patrol.vehicle.callSign, stationId: patrol.stationId },
+  });
   return { patrolId, endedAt: endedAt.getTime() };
 }
 

@@ -1,4 +1,5 @@
 import { NextResponse } from "next/server";
+import { requestAddress, userActor, type AuditActor } from "@/lib/audit/record";
 import { requireUser } from "@/lib/auth/session";
 import { authenticateVehicle } from "@/lib/auth/tokens";
 import { apiRoute, idParam } from "@/lib/http/handler";
@@ -8,11 +9,14 @@ import { stopPatrol, type StopActor } from "@/lib/patrols/stop-patrol";
 export const POST = apiRoute<{ id: string }>(async (req, { params }) => {
   const patrolId = idParam((await params).id, "patrol");
   let actor: StopActor;
+  let audit: AuditActor;
   if (req.headers.has("authorization")) {
     actor = { kind: "vehicle", vehicleId: await authenticateVehicle(req) };
+    audit = { userId: null, email: null, ip: requestAddress(req.headers) };
   } else {
     const user = await requireUser();
     actor = { kind: "user", userId: user.id, role: user.role, scope: user.scope };
+    audit = userActor(user, req);
   }
-  return NextResponse.json(await stopPatrol(patrolId, actor));
+  return NextResponse.json(await stopPatrol(patrolId, actor, audit));
 });
