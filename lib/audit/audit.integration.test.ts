@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { baseUrl, call, DEMO, login, type UserClient } from "@/test/http";
-import { attemptLogin } from "@/test/login-attempt";
-import { idleVehicles } from "@/test/vehicles";
+import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http";
+import { attemptLogin } from "@/test/support/login-attempt";
+import { idleVehicles } from "@/test/support/vehicles";
 import type { AuditItem } from "./list-audit";
 
 const RUN = randomBytes(3).toString("hex");
