@@ -2,7 +2,7 @@ import { monotonicMs, sleep } from "../test/support/load/clock";
 import type { ClientStatus, DashboardPool } from "../test/support/load/dashboards";
 import type { BenchPatrol, DashboardSpec } from "./fleet";
 import { runPaced, runSaturating, type LocalHttpClient, type Outcome, type PacedResult, type SaturationResult } from "../test/support/load/http-load";
-import { collectedMemory, CpuWindow, type CollectedMemory, type CpuUsage, type ProcessRole } from "../test/support/load/proc-stats";
+import { collectedMemory, CpuWindow, type CollectedMemory, type CpuUsage, type ProcessRole } from "../test/support/load/proc";
 import { RAMP_P99_LIMIT_MS, type Scenario } from "./scenario";
 import { joinDeliveries, percentiles, type Percentiles } from "./stats";
 import type { RealtimeSystem, SystemName } from "./systems";

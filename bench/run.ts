@@ -11,7 +11,7 @@ import { DashboardPool } from "../test/support/load/dashboards";
 import { chooseDashboards, loadOrganisation, startFleet, visiblePatrols } from "./fleet";
 import { LocalHttpClient } from "../test/support/load/http-load";
 import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } from "./phases";
-import { parentOf, processTree, type ProcessRole } from "../test/support/load/proc-stats";
+import { parentOf, processTree, type ProcessRole } from "../test/support/load/proc";
 import { checkTargets, renderMarkdown, type BenchReport, type MachineInfo } from "./report";
 import { BENCH_TELEMETRY_RATE_PER_SECOND, parseScenario, USAGE, type Scenario } from "./scenario";
 import { backendPids, SQL_STATS_FLUSH_MS, SqlWindow } from "./sql-stats";

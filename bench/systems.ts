@@ -3,7 +3,7 @@ import { freePort, ROOT, startProcess, type EnvVars, type Managed, type TestStac
 import { sleep } from "../test/support/load/clock";
 import { READY_LINE } from "./baselines/cluster";
 import type { Transport } from "../test/support/load/dashboards";
-import { childrenOf, type ProcessRole } from "../test/support/load/proc-stats";
+import { childrenOf, type ProcessRole } from "../test/support/load/proc";
 
 /**
  * The realtime tiers under test — Sentinel's sidecar and the two baselines —

@@ -1,12 +1,7 @@
-import os from "node:os";
-import path from "node:path";
-import type { Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { seededVehicleSecret } from "../lib/seed/seed";
 import { signIn } from "../scripts/simulator/sign-in";
 import { TEST_SECRETS } from "../test/support/secrets";
-
-/** Where a test that restarts the sidecar records the new process for the global teardown. */
-export const RESTARTED_SIDECAR_PID_FILE = path.join(os.tmpdir(), `sentinel-e2e-sidecar-${process.ppid}.pid`);
 
 export const base = () => process.env.E2E_BASE_URL!;
 
@@ -79,4 +74,29 @@ export async function openMap(page: Page, email: string): Promise<void> {
 /** The patrol ids the page's store holds (the map's state), sorted. */
 export function storePatrolIds(page: Page): Promise<number[]> {
   return page.evaluate(() => [...(window.__sentinelFleet?.getState().patrols.keys() ?? [])].sort((a, b) => a - b));
+}
+
+/** The window the city map is shown in for the README: 1366 × 768, a common laptop screen. */
+export const CITY_VIEWPORT = { width: 1366, height: 768 };
+
+/**
+ * Starts every device of `fleet` and moves each around its home station for
+ * three reports, then waits until the map on `page` shows them all live.
+ */
+export async function showMovingFleet(page: Page, fleet: Device[], stations: Station[]): Promise<void> {
+  await Promise.all(fleet.map((d) => d.start()));
+  for (let step = 0; step < 3; step++) {
+    await Promise.all(
+      fleet.map((d, i) => {
+        const home = stations.find((s) => s.id === d.vehicle.homeStationId)!;
+        const angle = i * 0.7 + step * 0.3;
+        return d.report(+(home.lat + 0.004 * Math.sin(angle)).toFixed(5), +(home.lon + 0.004 * Math.cos(angle)).toFixed(5), {
+          speed: 6 + (i % 8),
+          heading: Math.round((i * 37 + step * 20) % 360),
+        });
+      }),
+    );
+  }
+  await expect(page.locator('[data-testid="patrol-row"][data-status="live"]')).toHaveCount(fleet.length);
+  await expect(page.getByTestId("count-live")).toHaveText(`${fleet.length} live`);
 }

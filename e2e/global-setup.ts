@@ -1,8 +1,7 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { startTestStack } from "../test/support/stack";
 import { TEST_SECRETS } from "../test/support/secrets";
 import { CHROMIUM_PATH } from "./chromium";
-import { RESTARTED_SIDECAR_PID_FILE } from "./fleet";
 
 /**
  * Starts the e2e stack — a fresh database seeded `demo`, a private Redis, the
@@ -18,17 +17,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_BASE_URL = stack.baseUrl;
   process.env.E2E_STACK_ENV = JSON.stringify(stack.env);
   process.env.E2E_REALTIME_PID = String(stack.realtime?.child.pid ?? "");
-  return async () => {
-    // A test that restarted the sidecar leaves its pid here: that process group is ours to stop too.
-    if (existsSync(RESTARTED_SIDECAR_PID_FILE)) {
-      const pid = Number(readFileSync(RESTARTED_SIDECAR_PID_FILE, "utf8"));
-      try {
-        process.kill(-pid, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
-      rmSync(RESTARTED_SIDECAR_PID_FILE);
-    }
-    await stack.stop();
-  };
+  // Also stops a sidecar a test restarted: it was started with the stack's environment, which names the stack.
+  return () => stack.stop();
 }

@@ -1,7 +1,6 @@
-import { writeFileSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { startRealtime, type EnvVars } from "../test/support/stack";
-import { Device, loadFleet, openMap, RESTARTED_SIDECAR_PID_FILE, storePatrolIds, type Station, type Vehicle } from "./fleet";
+import { CITY_VIEWPORT, Device, loadFleet, openMap, showMovingFleet, storePatrolIds, type Station, type Vehicle } from "./fleet";
 
 let stations: Station[];
 let vehicles: Vehicle[];
@@ -96,8 +95,8 @@ test("the map rides out a sidecar restart: reconnecting, then live with its mark
     process.kill(-Number(process.env.E2E_REALTIME_PID), "SIGKILL");
     await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", /reconnecting|offline/);
 
+    // Started with the stack's environment, which names the stack: the global teardown stops it too.
     const sidecar = await startRealtime(env);
-    writeFileSync(RESTARTED_SIDECAR_PID_FILE, String(sidecar.child.pid));
     process.env.E2E_REALTIME_PID = String(sidecar.child.pid);
 
     await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "live", { timeout: 20_000 });
@@ -109,28 +108,12 @@ test("the map rides out a sidecar restart: reconnecting, then live with its mark
   }
 });
 
-test("fifty moving vehicles on the city map (README screenshot)", async ({ browser }) => {
+test("sixty moving vehicles on the city map, all live", async ({ browser }) => {
   const fleet = devices(60, () => true);
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  const page = await context.newPage();
+  const page = await (await browser.newContext({ viewport: CITY_VIEWPORT })).newPage();
   await openMap(page, "admin@sentinel.local");
   try {
-    await Promise.all(fleet.map((d) => d.start()));
-    for (let step = 0; step < 3; step++) {
-      await Promise.all(
-        fleet.map((d, i) => {
-          const home = stations.find((s) => s.id === d.vehicle.homeStationId)!;
-          const angle = i * 0.7 + step * 0.3;
-          return d.report(+(home.lat + 0.004 * Math.sin(angle)).toFixed(5), +(home.lon + 0.004 * Math.cos(angle)).toFixed(5), {
-            speed: 6 + (i % 8),
-            heading: Math.round((i * 37 + step * 20) % 360),
-          });
-        }),
-      );
-    }
-    await expect(page.locator('[data-testid="patrol-row"][data-status="live"]')).toHaveCount(60);
-    await expect(page.getByTestId("count-live")).toHaveText("60 live");
-    await page.screenshot({ path: "docs/map.png" });
+    await showMovingFleet(page, fleet, stations);
   } finally {
     await Promise.all(fleet.map((d) => d.stop()));
   }

@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { seededRandom } from "../lib/seed/tree";
 import { scopeContains, type Scope, type UnitChain } from "../lib/scope";
-import { childrenOf, promGauge, rssBytes } from "../test/support/load/process-memory";
+import { childrenOf, rssBytes } from "../test/support/load/proc";
 import { histogramQuantile, LATENCY_BUCKETS_MS, type SoakClientCounts, type SoakClientSpec, type SoakCommand, type SoakReply } from "../test/support/load/soak-protocol";
 import { VehicleFleet, type FleetPatrol } from "./soak/vehicle-fleet";
 import { startTestStack, type TestStack } from "../test/support/stack";
@@ -453,6 +453,12 @@ function memoryLine(sample: Sample): string {
   const mb = (name: string) => Math.round((sample.processes.get(name)?.rss ?? 0) / 1024 / 1024);
   const workers = [...sample.processes.keys()].filter((k) => k.startsWith("realtime worker ")).map(mb);
   return `RSS MB web ${mb("web (next-server)")}, realtime ${mb("realtime primary")}+${workers.join("+")}, redis ${mb("redis")}`;
+}
+
+/** The value of a gauge in Prometheus text (summed over its series), or null when absent. */
+function promGauge(text: string, name: string): number | null {
+  const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].map((m) => Number(m[1]));
+  return values.length ? values.reduce((a, b) => a + b, 0) : null;
 }
 
 function clock(ms: number): string {

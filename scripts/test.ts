@@ -1,12 +1,23 @@
 // npm test – lint, typecheck, build, unit, integration (real PostgreSQL + Redis) and e2e (Chromium).
-// Prints one closing line summing every runner: `N passed, N failed`.
+// Prints one closing line summing every runner: `N passed, N failed`, including a last check that the run left
+// no process behind.
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { commandLine, listeningPorts, processesWithEnv, stopProcessesWithEnv } from "../test/support/load/proc";
 import { checkServices } from "./services";
 
 const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, ".tmp", "test-results");
+/**
+ * Every process of this run inherits `SENTINEL_TEST_RUN=<id of this run>`, so what it left behind is found by that
+ * marker in /proc/<pid>/environ — never a process of another run or another user on a shared machine.
+ */
+const RUN_MARKER = "SENTINEL_TEST_RUN";
+const RUN_ID = `${process.pid}-${randomBytes(6).toString("hex")}`;
+/** How long processes of the run may take to finish exiting after its last step: 10 s. */
+const LEFTOVER_GRACE_MS = 10_000;
 
 interface StepResult {
   name: string;
@@ -17,7 +28,7 @@ interface StepResult {
 
 function run(name: string, cmd: string, args: string[], env: Record<string, string> = {}): boolean {
   console.log(`\n━━ ${name}: ${cmd} ${args.join(" ")}`);
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env } });
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", [RUN_MARKER]: RUN_ID, ...env } });
   return r.status === 0;
 }
 
@@ -33,6 +44,31 @@ function playwrightCounts(file: string): { passed: number; failed: number } {
   if (!existsSync(file)) return { passed: 0, failed: 1 };
   const report = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number } };
   return { passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected };
+}
+
+/**
+ * Processes this run started that are still running after its last step (given LEFTOVER_GRACE_MS to exit): lists
+ * each with the ports it listens on, then stops them so they do not outlive the run. Returns how many there were.
+ */
+async function leftoverProcesses(): Promise<number> {
+  console.log(`\n━━ leftovers: processes still carrying ${RUN_MARKER}=${RUN_ID}`);
+  const deadline = Date.now() + LEFTOVER_GRACE_MS;
+  let pids = processesWithEnv(RUN_MARKER, RUN_ID);
+  while (pids.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    pids = processesWithEnv(RUN_MARKER, RUN_ID);
+  }
+  if (pids.length === 0) {
+    console.log("none: every process a test started was stopped");
+    return 0;
+  }
+  for (const pid of pids) {
+    const ports = listeningPorts(pid);
+    console.log(`  pid ${pid}${ports.length ? ` listening on ${ports.join(", ")}` : ""}: ${commandLine(pid).slice(0, 200)}`);
+  }
+  console.log(`${pids.length} process(es) outlived the step that started them; stopping them now.`);
+  await stopProcessesWithEnv(RUN_MARKER, RUN_ID);
+  return pids.length;
 }
 
 async function main() {
@@ -73,6 +109,10 @@ async function main() {
       return playwrightCounts(file);
     });
   }
+
+  const start = Date.now();
+  const leftovers = await leftoverProcesses();
+  results.push({ name: "leftovers", passed: leftovers ? 0 : 1, failed: leftovers ? 1 : 0, seconds: Math.round((Date.now() - start) / 1000) });
 
   console.log("\n━━ summary");
   for (const r of results) console.log(`${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  (${r.seconds}s)`);

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { childrenOf } from "./load/proc";
 import { freePort, waitForPort } from "./stack";
 
 /**
@@ -71,8 +72,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const signalAll = (signal: NodeJS.Signals) => {
     if (!running) return;
     const postmaster = Number(readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-    const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(postmaster)]).toString().split(/\s+/).filter(Boolean).map(Number);
-    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+    for (const pid of [postmaster, ...childrenOf(postmaster)]) process.kill(pid, signal);
   };
   await start();
   return {

@@ -5,6 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import pg from "pg";
 import { applyMigrations } from "../../lib/migrate";
+import { stopProcessesWithEnv } from "./load/proc";
 
 /** Extra environment variables for a child process. */
 export type EnvVars = Record<string, string | undefined>;
@@ -204,16 +205,23 @@ export async function startWeb(env: EnvVars & { PORT: string }): Promise<Managed
   return web;
 }
 
+/**
+ * Environment variable naming the stack a process belongs to: every process
+ * started with a stack's `env` carries it, including ones a test restarts
+ * itself, so `stop()` finds them all.
+ */
+export const STACK_MARKER = "SENTINEL_STACK";
+
 /** A running test stack: database, private Redis and web server. */
 export interface TestStack {
-  env: EnvVars & { DATABASE_URL: string; REDIS_URL: string; PORT: string; REALTIME_PORT: string };
+  env: EnvVars & { DATABASE_URL: string; REDIS_URL: string; PORT: string; REALTIME_PORT: string; [STACK_MARKER]: string };
   baseUrl: string;
   databaseUrl: string;
   redis: PrivateRedis;
   web: Managed;
   /** The realtime sidecar, when started with `realtime: true`. */
   realtime: Managed | null;
-  /** Stops every process and drops the database. */
+  /** Stops every process started with `env` (also any a test restarted) and drops the database. */
   stop(): Promise<void>;
 }
 
@@ -238,8 +246,10 @@ export async function startTestStack(opts: {
   const redis = await startRedis();
   const port = await freePort();
   const realtimePort = await freePort();
+  const stackId = `${opts.label}-${randomBytes(6).toString("hex")}`;
   const env = {
     ...opts.secrets,
+    [STACK_MARKER]: stackId,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redis.url,
     PORT: String(port),
@@ -272,6 +282,7 @@ export async function startTestStack(opts: {
       async stop() {
         await realtime?.stop();
         await web.stop();
+        await stopProcessesWithEnv(STACK_MARKER, stackId);
         await cleanup();
       },
     };

@@ -1,13 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import path from "node:path";
 import { monotonicMs, sleep } from "./clock";
 
 /**
- * CPU and memory of processes: what the benchmark charges to each process of
- * a system under test. CPU comes from Linux's /proc (utime + stime in clock
- * ticks, 10 ms each on this kernel, so windows should last seconds); memory
- * from the processes themselves, through bench/memory-probe.mjs.
+ * Processes as Linux's /proc shows them, for the benchmark, the soak and the
+ * test run: trees (cluster workers the load did not start itself), CPU
+ * (utime + stime in clock ticks, 10 ms each on this kernel, so windows should
+ * last seconds), resident memory, environment markers and listening ports.
+ * Live heap comes from the processes themselves, through bench/memory-probe.mjs.
  */
 
 function getconf(name: string, fallback: number): number {
@@ -44,15 +45,17 @@ export function parentOf(pid: number): number | null {
   return f ? Number(f[1]) : null;
 }
 
-/** Direct children of `pid`. */
+/** Every pid in /proc, ascending. */
+function allPids(): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** Direct children of `pid`, ascending. */
 export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const f = statFields(Number(entry));
-    if (f && Number(f[1]) === pid) out.push(Number(entry));
-  }
-  return out.sort((a, b) => a - b);
+  return allPids().filter((p) => parentOf(p) === pid);
 }
 
 /** `pid` and all its descendants. */
@@ -60,6 +63,73 @@ export function processTree(pid: number): number[] {
   const all = [pid];
   for (let i = 0; i < all.length; i++) all.push(...childrenOf(all[i]!));
   return all;
+}
+
+/** Resident memory of `pid` in bytes (VmRSS); 0 when it is gone. */
+export function rssBytes(pid: number): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Command line of `pid`, space-separated ("" when it is gone or a kernel thread). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Processes whose environment (as they were started: /proc/<pid>/environ)
+ * holds `name=value`. Only processes of our own user (or all, as root) can be
+ * read; zombies show an empty environment and are not found.
+ */
+export function processesWithEnv(name: string, value: string): number[] {
+  const wanted = `${name}=${value}`;
+  return allPids().filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(wanted);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** TCP ports `pid` listens on (IPv4 and IPv6), ascending. */
+export function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (link.startsWith("socket:[")) inodes.add(link.slice(8, -1));
+      } catch {
+        /* closed while we looked */
+      }
+    }
+  } catch {
+    return [];
+  }
+  const ports = new Set<number>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    // Columns: sl local_address rem_address st … inode; st 0A is LISTEN, the port is hex after the colon.
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === "0A" && inodes.has(cols[9] ?? "")) ports.add(parseInt(cols[1]!.split(":")[1]!, 16));
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }
 
 /** Busy CPU seconds of the whole machine since boot (every core; /proc/stat minus idle and iowait). */
@@ -180,4 +250,27 @@ export async function collectedMemory(pids: number[], dir: string): Promise<Coll
   }
   const usages = files.map((f) => JSON.parse(readFileSync(f, "utf8")) as { rss: number; heapUsed: number });
   return { rss: sum(usages.map((u) => u.rss)), heapUsed: sum(usages.map((u) => u.heapUsed)) };
+}
+
+/**
+ * Stops every process whose environment carries `name=value`: SIGTERM to the
+ * outermost ones (a launcher or cluster primary stops its own children in
+ * order), then SIGKILL to whatever still carries it after `graceMs` (default 5 s).
+ */
+export async function stopProcessesWithEnv(name: string, value: string, graceMs = 5_000): Promise<void> {
+  const marked = processesWithEnv(name, value);
+  const set = new Set(marked);
+  for (const pid of marked) if (!set.has(parentOf(pid) ?? 0)) signal(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (processesWithEnv(name, value).length > 0 && Date.now() < deadline) await sleep(100);
+  for (const pid of processesWithEnv(name, value)) signal(pid, "SIGKILL");
+}
+
+/** Sends `sig` to `pid`, ignoring a process that is already gone. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
 }
