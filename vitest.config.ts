@@ -14,7 +14,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["{lib,realtime,scripts,bench,components,test}/**/*.test.ts"],
+          include: ["{lib,realtime,history,scripts,bench,components,test}/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "node_modules/**"],
           environment: "node",
         },
@@ -23,7 +23,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "integration",
-          include: ["{lib,realtime,scripts,bench,app,test}/**/*.integration.test.ts"],
+          include: ["{lib,realtime,history,scripts,bench,app,test}/**/*.integration.test.ts"],
           environment: "node",
           globalSetup: ["test/support/global-setup.ts"],
           setupFiles: ["test/support/setup-env.ts"],

@@ -70,6 +70,12 @@ export const envSchema = z.object({
   REQUEST_BODY_LIMIT_BYTES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1024).default(16 * 1024)),
   /** Largest `POST /api/telemetry/batch` body in bytes; 500 points are ~100 KiB. Default: 262144 (256 KiB). */
   TELEMETRY_BATCH_BODY_LIMIT_BYTES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1024).default(256 * 1024)),
+  /**
+   * Points the history stream holds before its oldest are trimmed (`XADD … MAXLEN ~`): the backlog the history
+   * process may fall behind by (e.g. while PostgreSQL is down) without losing points. ~150 bytes of Redis memory
+   * each. Default: 1000000 (about 16 minutes at 1,000 points/s, 7 hours at the demo's 40/s).
+   */
+  HISTORY_STREAM_MAXLEN: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1000).default(1_000_000)),
   /** Password of every user the seed creates; seeded vehicles' device secrets derive from it. Default: sentinel-demo. */
   DEMO_PASSWORD: z.preprocess(unsetIfEmpty, z.string().min(8).default("sentinel-demo")),
   /** pino log level. Default: info. */

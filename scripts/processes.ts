@@ -9,19 +9,27 @@ export interface ServerProcess {
   name: string;
   command: string;
   args: string[];
+  /** Start it again when it dies on its own (with backoff if it keeps dying) instead of stopping the others. Default: false. */
+  restartOnCrash?: boolean;
 }
 
-/** The production server processes: the Next web server and the realtime sidecar cluster. */
+/** A process that dies sooner than this after starting counts as crash-looping: its restarts back off up to 30 s. */
+const QUICK_DEATH_MS = 5_000;
+
+/** The production server processes: the Next web server, the realtime sidecar cluster and the history writer. */
 export function serverProcesses(port: number): ServerProcess[] {
   return [
     { name: "web", command: process.execPath, args: [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port)] },
     { name: "realtime", command: process.execPath, args: [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "realtime/main.ts"] },
+    // Its stream keeps the points while it is down, so restarting it alone loses nothing.
+    { name: "history", command: process.execPath, args: [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "history/main.ts"], restartOnCrash: true },
   ];
 }
 
 /**
  * Runs processes together with prefixed output; Ctrl-C (or SIGTERM) stops
- * them all, and if one exits on its own the others are stopped too.
+ * them all, and if one exits on its own the others are stopped too (one
+ * marked `restartOnCrash` is started again instead).
  * Resolves with the exit code to use.
  */
 export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -42,7 +50,7 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
       }
       resolve(code);
     };
-    for (const p of processes) {
+    const launch = (p: ServerProcess, quickDeaths = 0) => {
       // Own process group: Ctrl-C reaches only us, so we can stop the children in order.
       const child = spawn(p.command, p.args, {
         cwd: ROOT,
@@ -50,17 +58,27 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       });
+      const startedAt = Date.now();
       const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${p.name}] `);
       child.stdout.on("data", (c: Buffer) => process.stdout.write(prefix(c)));
       child.stderr.on("data", (c: Buffer) => process.stderr.write(prefix(c)));
       child.on("exit", (code, signal) => {
-        if (!stopping) {
-          console.error(`[${p.name}] exited (${signal ?? `code ${code}`}); stopping the others.`);
-          void stopAll(code || 1);
+        if (stopping) return;
+        if (p.restartOnCrash) {
+          const quick = Date.now() - startedAt < QUICK_DEATH_MS ? quickDeaths + 1 : 0;
+          const delayMs = quick > 0 ? Math.min(1_000 * 2 ** (quick - 1), 30_000) : 0;
+          console.error(`[${p.name}] exited (${signal ?? `code ${code}`}); restarting it in ${delayMs} ms.`);
+          setTimeout(() => {
+            if (!stopping) launch(p, quick);
+          }, delayMs);
+          return;
         }
+        console.error(`[${p.name}] exited (${signal ?? `code ${code}`}); stopping the others.`);
+        void stopAll(code || 1);
       });
       children.set(p.name, child);
-    }
+    };
+    for (const p of processes) launch(p);
     process.on("SIGINT", () => void stopAll(0));
     process.on("SIGTERM", () => void stopAll(0));
     // Last resort if we die without stopping them: don't leave servers running.

@@ -1,4 +1,4 @@
-// npm start – run the production server processes together (web + realtime); Ctrl-C stops them all.
+// npm start – run the production server processes together (web, realtime, history); Ctrl-C stops them all.
 import "dotenv/config";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -15,7 +15,7 @@ async function main() {
   if (usesInsecureDefaults(env)) {
     console.warn("⚠ Using the built-in development secrets. Set NEXTAUTH_SECRET, VEHICLE_TOKEN_SECRET and REALTIME_TICKET_SECRET in production.");
   }
-  console.log(`Sentinel: web on http://localhost:${env.PORT}, realtime on :${env.REALTIME_PORT}. Ctrl-C stops both.`);
+  console.log(`Sentinel: web on http://localhost:${env.PORT}, realtime on :${env.REALTIME_PORT}, history writer beside them. Ctrl-C stops all.`);
   process.exit(await runTogether(serverProcesses(env.PORT)));
 }
 

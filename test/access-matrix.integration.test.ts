@@ -47,7 +47,7 @@ type Caller = (typeof CALLERS)[number];
 const COMMANDERS = ["station", "division", "zone", "district"] as const satisfies readonly Caller[];
 
 /** How a route decides who may call it. */
-type Access = "public" | "device" | "ownPatrol" | "stopPatrol" | "session" | "admin";
+type Access = "public" | "device" | "ownPatrol" | "stopPatrol" | "viewPatrol" | "session" | "admin";
 
 /** The route's own success status. */
 const OK = "ok";
@@ -62,6 +62,7 @@ const ACCESS: Record<Access, Outcome[]> = {
   device:       [401, OK,     OK,   401,   401,     401,    401,     401,   401,          401,    401,     401, 401,     401],
   ownPatrol:    [401, OK,     403,  401,   401,     401,    401,     401,   401,          401,    401,     401, 401,     401],
   stopPatrol:   [401, OK,     403,  401,   401,     401,    401,     401,   401,          IN,     IN,      IN,  IN,      OK],
+  viewPatrol:   [401, 401,    401,  401,   401,     401,    401,     401,   401,          IN,     IN,      IN,  IN,      OK],
   session:      [401, 401,    401,  401,   401,     401,    401,     401,   401,          OK,     OK,      OK,  OK,      OK],
   admin:        [401, 401,    401,  401,   401,     401,    401,     401,   401,          403,    403,     403, 403,     OK],
 };
@@ -248,6 +249,17 @@ const ROUTES: RouteCase[] = [
       prepare: async () => ({ path: `/api/patrols/${await startPatrol(targets[target].stationId)}/stop`, patrol: targets[target] }),
     }),
   ),
+  ...(["station", "otherDistrict"] as const).map(
+    (target): RouteCase => ({
+      method: "GET",
+      route: "/api/patrols/[id]/track",
+      label: target === "station" ? "patrol at the station commander's station" : "patrol in another district",
+      access: "viewPatrol",
+      ok: 200,
+      prepare: async () => ({ path: `/api/patrols/${await startPatrol(targets[target].stationId)}/track`, patrol: targets[target] }),
+    }),
+  ),
+  { method: "GET", route: "/api/patrols/history", access: "session", ok: 200, prepare: async () => ({ path: "/api/patrols/history" }) },
   { method: "GET", route: "/api/patrols", access: "session", ok: 200, prepare: async () => ({ path: "/api/patrols" }) },
   { method: "GET", route: "/api/realtime/ticket", access: "session", ok: 200, prepare: async () => ({ path: "/api/realtime/ticket" }) },
   ...RESOURCES.flatMap((resource): RouteCase[] => {

@@ -45,6 +45,17 @@ export const statePlaneReadyKey = (prefix: string) => `${prefix}state_plane:read
 export const rateLimitKey = (prefix: string, bucket: string, id: string, window: number) =>
   `${prefix}ratelimit:${bucket}:${id}:${window}`;
 
+/**
+ * STREAM (not part of the contract) of every accepted point on its way to PostgreSQL: `history:points`.
+ * Entries carry `v` (vehicle id) and `f` (the TELEMETRY frame bytes); the history process drains and deletes them.
+ * One stream for the whole deployment: under Redis Cluster it becomes one stream per patrol in the patrol's slot
+ * (see the README's History section), because a script may touch keys of one slot only.
+ */
+export const historyStreamKey = (prefix: string) => `${prefix}history:points`;
+
+/** Consumer group of the history process on `history:points`. */
+export const HISTORY_GROUP = "history";
+
 /** Parses a data channel name back to its patrol id, or null when it is not one. */
 export function patrolIdOfChannel(prefix: string, channel: string): number | null {
   const head = `${prefix}live:patrol:`;

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { createRedis } from "@/lib/redis/client";
-import { lastStatusKey, patrolChannel, patrolLastTsKey, patrolMetaKey, rateLimitKey, statePlaneReadyKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
+import { historyStreamKey, lastStatusKey, patrolChannel, patrolLastTsKey, patrolMetaKey, rateLimitKey, statePlaneReadyKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
 import { ingestOutcome } from "./ingest";
 import { INGEST_STATUSES, runIngestScript, type IngestStatus } from "./ingest-script";
 
@@ -21,10 +21,11 @@ const keysFor = (patrol: number) => ({
   patrolChannel: patrolChannel(prefix, patrol),
   lastStatus: lastStatusKey(prefix),
   lastTs: patrolLastTsKey(prefix, patrol),
+  historyStream: historyStreamKey(prefix),
 });
 
-const run = (points: (string | number)[], { patrol = patrolId, rateLimit = 1_000 } = {}) =>
-  runIngestScript(redis, keysFor(patrol), { patrolId: patrol, rateLimit, rateWindowMs: 60_000 }, points);
+const run = (points: (string | number)[], { patrol = patrolId, rateLimit = 1_000, historyMaxLen = 1_000_000 } = {}) =>
+  runIngestScript(redis, keysFor(patrol), { patrolId: patrol, rateLimit, rateWindowMs: 60_000, vehicleId, historyMaxLen }, points);
 
 beforeAll(async () => {
   redis = createRedis(inject("redisUrl"));
@@ -89,6 +90,36 @@ describe("ingest script", () => {
     window += 1;
     await run([7_000, '{"ts":1}']);
     expect(await run([6_999, "x"])).toMatchObject({ published: 0, stale: 1 });
+  });
+});
+
+describe("ingest script: history stream", () => {
+  it("appends every point but a byte-identical repeat, late ones included, with the vehicle id", async () => {
+    window += 1;
+    await redis.del(historyStreamKey(prefix));
+    await run([8_000, "p8"]);
+    expect(await run([7_500, "late", 8_000, "p8", 9_000, "p9"])).toMatchObject({ published: 1, stale: 2 });
+    const entries = await redis.xrange(historyStreamKey(prefix), "-", "+");
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ["v", String(vehicleId), "f", "p8"],
+      ["v", String(vehicleId), "f", "late"],
+      ["v", String(vehicleId), "f", "p9"],
+    ]);
+  });
+
+  it("keeps the stream near its bound by trimming the oldest entries", async () => {
+    await redis.del(historyStreamKey(prefix));
+    for (let b = 0; b < 6; b++) {
+      window += 1;
+      const points = Array.from({ length: 500 }, (_, i) => [100_000 + b * 500 + i, `b${b}p${i}`]).flat();
+      await run(points, { historyMaxLen: 1_000 });
+    }
+    const length = await redis.xlen(historyStreamKey(prefix));
+    // `MAXLEN ~` trims whole stream nodes (100 entries each), so it may keep up to one node more.
+    expect(length).toBeGreaterThanOrEqual(1_000);
+    expect(length).toBeLessThanOrEqual(1_100);
+    const newest = await redis.xrevrange(historyStreamKey(prefix), "+", "-", "COUNT", 1);
+    expect(newest[0]?.[1]).toEqual(["v", String(vehicleId), "f", "b5p499"]);
   });
 });
 

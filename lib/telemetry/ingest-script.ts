@@ -23,11 +23,12 @@ export const INGEST_KEYS = [
   "patrolChannel",
   "lastStatus",
   "lastTs",
+  "historyStream",
 ] as const;
 export type IngestKey = (typeof INGEST_KEYS)[number];
 
 /** The script's fixed arguments, in ARGV order; the points follow. */
-export const INGEST_ARGS = ["patrolId", "rateLimit", "rateWindowMs"] as const;
+export const INGEST_ARGS = ["patrolId", "rateLimit", "rateWindowMs", "vehicleId", "historyMaxLen"] as const;
 export type IngestArg = (typeof INGEST_ARGS)[number];
 
 /** The script's reply: a status name (unchecked: see `isIngestStatus`), then counts. */

@@ -23,7 +23,9 @@ end
 
 -- 3. Publish every point newer than the last published one. A point older than it is stale, and so is
 --    a repeat of it (same ts, same bytes: a device retrying after a lost answer). The last frame is
---    read only when a point carries the last ts.
+--    read only when a point carries the last ts. Every point but a repeat also goes to the history
+--    stream, late ones included (real positions, only too old for the live map); its bound trims the
+--    oldest entries should the history writer fall that far behind.
 local lastTs = tonumber(redis.call('GET', KEY.lastTs))
 local lastTsText, lastFrame = nil, nil
 local published, stale = 0, 0
@@ -31,11 +33,15 @@ for i = FIRST_POINT_ARG, #ARGV, 2 do
   local tsText, frame = ARGV[i], ARGV[i + 1]
   local ts = tonumber(tsText)
   if lastTs and ts == lastTs and lastFrame == nil then lastFrame = redis.call('HGET', KEY.lastStatus, ARG.patrolId) end
-  if lastTs and (ts < lastTs or (ts == lastTs and frame == lastFrame)) then
+  local repeated = lastTs and ts == lastTs and frame == lastFrame
+  if lastTs and (ts < lastTs or repeated) then
     stale = stale + 1
   else
     redis.call('PUBLISH', KEY.patrolChannel, frame)
     lastTs, lastTsText, lastFrame, published = ts, tsText, frame, published + 1
+  end
+  if not repeated then
+    redis.call('XADD', KEY.historyStream, 'MAXLEN', '~', ARG.historyMaxLen, '*', 'v', ARG.vehicleId, 'f', frame)
   end
 end
 

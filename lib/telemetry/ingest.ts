@@ -5,6 +5,7 @@ import { redis, redisPrefix } from "../redis/client";
 import { ensureStatePlane } from "../patrols/watch-state-plane";
 import { redisCall } from "../redis/guard";
 import {
+  historyStreamKey,
   lastStatusKey,
   patrolChannel,
   patrolLastTsKey,
@@ -28,7 +29,7 @@ export interface IngestResult {
 /**
  * The telemetry hot path: publishes points of one patrol for `vehicleId` with
  * no SQL and one Redis round trip (`ingest.lua`: rate limit, ownership, stale
- * check, publish, last status). The frame bytes are built here, once.
+ * check, publish, last status, history stream). The frame bytes are built here, once.
  * `points` must all carry the same patrol id. Throws 403/409/429/503 AppErrors.
  */
 export async function ingestTelemetry(vehicleId: number, points: TelemetryPoint[], now = Date.now()): Promise<IngestResult> {
@@ -55,8 +56,15 @@ export async function ingestTelemetry(vehicleId: number, points: TelemetryPoint[
         patrolChannel: patrolChannel(redisPrefix, patrolId),
         lastStatus: lastStatusKey(redisPrefix),
         lastTs: patrolLastTsKey(redisPrefix, patrolId),
+        historyStream: historyStreamKey(redisPrefix),
       },
-      { patrolId, rateLimit: env.TELEMETRY_RATE_PER_SECOND, rateWindowMs: RATE_WINDOW_MS },
+      {
+        patrolId,
+        rateLimit: env.TELEMETRY_RATE_PER_SECOND,
+        rateWindowMs: RATE_WINDOW_MS,
+        vehicleId,
+        historyMaxLen: env.HISTORY_STREAM_MAXLEN,
+      },
       frames,
     ),
   );

@@ -221,6 +221,8 @@ export interface TestStack {
   web: Managed;
   /** The realtime sidecar, when started with `realtime: true`. */
   realtime: Managed | null;
+  /** The history writer, when started with `history: true` (its metrics on `env.HISTORY_METRICS_PORT`). */
+  history: Managed | null;
   /** Stops every process started with `env` (also any a test restarted) and drops the database. */
   stop(): Promise<void>;
 }
@@ -229,7 +231,8 @@ export interface TestStack {
  * Starts an isolated stack for tests or the benchmark: a fresh database
  * (migrated and seeded with `seedProfile`), a private redis-server and the
  * production web server (built first if there is no build yet) and, with
- * `realtime: true`, the realtime sidecar (default: not started).
+ * `realtime: true`, the realtime sidecar and, with `history: true`, the
+ * history writer (default: neither started).
  */
 export async function startTestStack(opts: {
   label: string;
@@ -237,6 +240,7 @@ export async function startTestStack(opts: {
   secrets: EnvVars;
   env?: EnvVars;
   realtime?: boolean;
+  history?: boolean;
 }): Promise<TestStack> {
   if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
     console.log("No production build found: running `npm run build` once…");
@@ -246,6 +250,7 @@ export async function startTestStack(opts: {
   const redis = await startRedis();
   const port = await freePort();
   const realtimePort = await freePort();
+  const historyPort = await freePort();
   const stackId = `${opts.label}-${randomBytes(6).toString("hex")}`;
   const env = {
     ...opts.secrets,
@@ -257,6 +262,7 @@ export async function startTestStack(opts: {
     REALTIME_PORT: String(realtimePort),
     REALTIME_PUBLIC_URL: `ws://127.0.0.1:${realtimePort}/live`,
     REALTIME_WORKERS: "2",
+    HISTORY_METRICS_PORT: String(historyPort),
     LOG_LEVEL: "warn",
     ...opts.env,
   };
@@ -272,6 +278,9 @@ export async function startTestStack(opts: {
     });
     const web = await startWeb(env);
     const realtime = opts.realtime ? await startRealtime(env).catch(async (err: unknown) => (await web.stop(), Promise.reject(err))) : null;
+    const history = opts.history
+      ? await startHistory(env).catch(async (err: unknown) => (await realtime?.stop(), await web.stop(), Promise.reject(err)))
+      : null;
     return {
       env,
       baseUrl: `http://127.0.0.1:${port}`,
@@ -279,7 +288,9 @@ export async function startTestStack(opts: {
       redis,
       web,
       realtime,
+      history,
       async stop() {
+        await history?.stop();
         await realtime?.stop();
         await web.stop();
         await stopProcessesWithEnv(STACK_MARKER, stackId);
@@ -306,4 +317,17 @@ export async function startRealtime(env: EnvVars & { REALTIME_PORT: string }): P
     throw err;
   });
   return rt;
+}
+
+/** Starts the history writer (`history/main.ts`) and waits for its `/healthz` on `HISTORY_METRICS_PORT`. */
+export async function startHistory(env: EnvVars & { HISTORY_METRICS_PORT: string }): Promise<Managed> {
+  const history = startProcess(`history:${env.HISTORY_METRICS_PORT}`, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "history/main.ts"], {
+    ...env,
+    NODE_ENV: "production",
+  });
+  await waitForHttp(`http://127.0.0.1:${env.HISTORY_METRICS_PORT}/healthz`, 30_000).catch(async (err: unknown) => {
+    await history.stop();
+    throw err;
+  });
+  return history;
 }

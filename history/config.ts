@@ -1,0 +1,67 @@
+import os from "node:os";
+import { z } from "zod";
+import { env } from "../lib/env";
+
+/**
+ * Settings only the history process reads, validated once per process. Shared
+ * settings (DATABASE_URL, REDIS_URL, REDIS_PREFIX, HISTORY_STREAM_MAXLEN) come
+ * from `lib/env`.
+ */
+
+const unsetIfEmpty = (value: unknown) => (value === "" ? undefined : value);
+
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).max(max).default(fallback));
+
+/** The history process's own environment variables, with their defaults. */
+export const historyConfigSchema = z.object({
+  /** Port of the history process's `/metrics` and `/healthz`. Default: 3002. */
+  HISTORY_METRICS_PORT: int(1, 65535, 3002),
+  /** Days of positions kept; older daily partitions are dropped whole. Default: 365. */
+  HISTORY_RETENTION_DAYS: int(1, 36_500, 365),
+  /** Most points read from the stream and written in one INSERT. Default: 2000. */
+  HISTORY_BATCH_SIZE: int(1, 50_000, 2_000),
+  /** A point another consumer read but did not store for this long is taken over (XAUTOCLAIM). Default: 30000 ms. */
+  HISTORY_CLAIM_IDLE_MS: int(100, 3_600_000, 30_000),
+  /** Consumer name in the stream's consumer group; stable across restarts so a restart resumes its own pending points. Default: the host name. */
+  HISTORY_CONSUMER: z.preprocess(unsetIfEmpty, z.string().min(1).max(200).default(os.hostname())),
+  /** Grace period for a clean shutdown (finish the batch in hand) before the process exits anyway. Default: 10000 ms. */
+  HISTORY_SHUTDOWN_TIMEOUT_MS: int(100, 120_000, 10_000),
+});
+
+/** Validated history settings, plus the shared ones it uses. */
+export interface HistoryConfig {
+  metricsPort: number;
+  retentionDays: number;
+  batchSize: number;
+  claimIdleMs: number;
+  consumer: string;
+  shutdownTimeoutMs: number;
+  streamMaxLen: number;
+  redisPrefix: string;
+}
+
+/** Error thrown when a history setting is invalid; its message names each offending variable. */
+export class HistoryConfigError extends Error {
+  readonly code = "HISTORY_CONFIG_INVALID";
+}
+
+/** Validates `source` (default: `process.env`) and returns the history process's settings. */
+export function loadHistoryConfig(source: Record<string, string | undefined> = process.env): HistoryConfig {
+  const parsed = historyConfigSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new HistoryConfigError(`Invalid history settings:\n${lines.join("\n")}`);
+  }
+  const c = parsed.data;
+  return {
+    metricsPort: c.HISTORY_METRICS_PORT,
+    retentionDays: c.HISTORY_RETENTION_DAYS,
+    batchSize: c.HISTORY_BATCH_SIZE,
+    claimIdleMs: c.HISTORY_CLAIM_IDLE_MS,
+    consumer: c.HISTORY_CONSUMER,
+    shutdownTimeoutMs: c.HISTORY_SHUTDOWN_TIMEOUT_MS,
+    streamMaxLen: env.HISTORY_STREAM_MAXLEN,
+    redisPrefix: env.REDIS_PREFIX,
+  };
+}

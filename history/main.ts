@@ -1,0 +1,87 @@
+// History process entry point (`tsx history/main.ts`): drains the history stream into PostgreSQL; /metrics on HISTORY_METRICS_PORT.
+import http from "node:http";
+import { prisma } from "../lib/db";
+import { log as rootLog } from "../lib/log";
+import { createRedis } from "../lib/redis/client";
+import { loadHistoryConfig, HistoryConfigError, type HistoryConfig } from "./config";
+import { HistoryDrain } from "./drain";
+import { historyMetrics } from "./metrics";
+import { PositionPartitions } from "./partitions";
+
+function configOrExit(): HistoryConfig {
+  try {
+    return loadHistoryConfig();
+  } catch (err) {
+    if (!(err instanceof HistoryConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const log = rootLog.child({ role: "history", consumer: config.consumer });
+  // Blocking reads hold the connection for up to a second: no command timeout shorter than that, and retry forever.
+  const redis = createRedis(undefined, { commandTimeout: 5_000, maxRetriesPerRequest: null });
+  redis.on("error", (err: Error) => log.warn({ err: err.message }, "redis connection error"));
+  let drain: HistoryDrain | null = null;
+  const metrics = historyMetrics({ backlog: () => drain?.backlog() ?? Promise.resolve({ points: 0, oldestAgeMs: 0 }) }, config.streamMaxLen);
+  drain = new HistoryDrain(redis, config, new PositionPartitions(), metrics, log);
+
+  const server = http.createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://history.invalid").pathname;
+    if (req.method === "GET" && path === "/metrics") {
+      metrics.registry
+        .metrics()
+        .then((text) => {
+          res.writeHead(200, { "Content-Type": metrics.registry.contentType, "Cache-Control": "no-store" });
+          res.end(text);
+        })
+        .catch((err: unknown) => {
+          log.warn({ err: String(err) }, "metrics collection failed");
+          json(res, 503, { error: { code: "METRICS_UNAVAILABLE", message: "Metrics could not be collected (is Redis up?); retry." } });
+        });
+      return;
+    }
+    if (req.method === "GET" && path === "/healthz") {
+      json(res, redis.status === "ready" ? 200 : 503, { status: redis.status === "ready" ? "ok" : "unavailable", redis: redis.status });
+      return;
+    }
+    json(res, 404, { error: { code: "NOT_FOUND", message: "Nothing here: GET /metrics or /healthz." } });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.metricsPort, resolve);
+  });
+
+  await redis.connect();
+  await drain.start();
+  log.info({ metricsPort: config.metricsPort, batchSize: config.batchSize, retentionDays: config.retentionDays }, "history process started");
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "history process stopping: finishing the batch in hand");
+    setTimeout(() => {
+      log.error("history process did not stop in time; exiting (unacknowledged points will be stored after restart)");
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    void drain
+      .stop()
+      .then(() => Promise.allSettled([redis.quit(), prisma.$disconnect(), new Promise((r) => server.close(r))]))
+      .then(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+main().catch((err: unknown) => {
+  rootLog.fatal({ err: String(err) }, "history process failed to start");
+  process.exit(1);
+});
