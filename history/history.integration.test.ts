@@ -109,6 +109,15 @@ describe("history: every accepted point is stored and served", () => {
     expect(lines[2]).toBe(`${t0 + 500},9.9605,76.2905,,,`);
     expect(lines.slice(1).map((l) => Number(l.split(",")[0]))).toEqual(expected.map((p) => p.ts));
 
+    const admin_ = await prisma.user.findUniqueOrThrow({ where: { email: DEMO.admin } });
+    const audited = await prisma.auditEvent.findMany({ where: { target: `patrol:${patrolId}` }, orderBy: { id: "asc" } });
+    expect(audited.map((a) => [a.action, (a.detail as { format: string }).format, a.userId])).toEqual([
+      ["track.view", "json", admin_.id],
+      ["track.export", "geojson", admin_.id],
+      ["track.export", "gpx", admin_.id],
+      ["track.export", "csv", admin_.id],
+    ]);
+
     const windowed = await call(`/api/patrols/${patrolId}/track?from=${t0 + 1_000}&to=${t0 + 3_000}`, { client: admin });
     expect(windowed.body.points.map((p: { ts: number }) => p.ts)).toEqual([t0 + 1_000, t0 + 2_000, t0 + 3_000]);
 

@@ -26,6 +26,8 @@ export const AUDIT_ACTIONS = [
   "station.update",
   "station.delete",
   "patrol.stop",
+  "track.view",
+  "track.export",
 ] as const;
 
 /** One audited action name. */

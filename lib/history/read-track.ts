@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from "../audit/record";
 import type { SessionUser } from "../auth/options";
 import { prisma } from "../db";
 import { AppError } from "../errors";
@@ -43,9 +44,10 @@ interface PointRow {
 /**
  * Opens the stored track of one patrol for `user`: 404 when the patrol does not exist, 403 when it is outside
  * the user's jurisdiction (the live map's rule), 400 for a window over `MAX_TRACK_WINDOW_MS`. The first page is
- * read before returning so a database failure is an error response, not a truncated body.
+ * read before returning so a database failure is an error response, not a truncated body. Audited as
+ * `track.view` (json) or `track.export` (a file format).
  */
-export async function readTrack(user: SessionUser, patrolId: number, query: TrackQuery): Promise<TrackResponse> {
+export async function readTrack(user: SessionUser, patrolId: number, query: TrackQuery, actor: AuditActor): Promise<TrackResponse> {
   const patrol = await prisma.patrol.findUnique({
     where: { id: patrolId },
     select: {
@@ -65,6 +67,12 @@ export async function readTrack(user: SessionUser, patrolId: number, query: Trac
   const encoder = trackEncoder(query.format);
   const utf8 = new TextEncoder();
   let page = await readPage(patrolId, from, to, false);
+  await recordAudit({
+    action: query.format === "json" ? "track.view" : "track.export",
+    actor,
+    target: `patrol:${patrolId}`,
+    detail: { format: query.format, from, to, vehicleId: patrol.vehicleId, callSign: header.callSign, stationId: patrol.stationId },
+  });
   let done = false;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {

@@ -1,3 +1,4 @@
+import { userActor } from "@/lib/audit/record";
 import { requireUser } from "@/lib/auth/session";
 import { trackQueryOf } from "@/lib/history/history-params";
 import { readTrack } from "@/lib/history/read-track";
@@ -7,7 +8,7 @@ import { apiRoute, idParam } from "@/lib/http/handler";
 export const GET = apiRoute<{ id: string }>(async (req, { params }) => {
   const user = await requireUser();
   const patrolId = idParam((await params).id, "patrol");
-  const track = await readTrack(user, patrolId, trackQueryOf(new URL(req.url).searchParams));
+  const track = await readTrack(user, patrolId, trackQueryOf(new URL(req.url).searchParams), userActor(user, req));
   const disposition = track.format === "json" ? "inline" : "attachment";
   return new Response(track.body, {
     headers: {
