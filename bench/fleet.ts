@@ -1,7 +1,8 @@
 import pg from "pg";
 import { seededVehicleSecret } from "../lib/seed/seed";
 import { scopeContains, type Scope, type UnitChain } from "../lib/scope";
-import type { LocalHttpClient } from "../test/support/load/http-load";
+import type { DashboardSpec } from "../test/support/load/dashboards";
+import type { LocalHttpClient } from "../test/support/load/http-client";
 
 /**
  * The benchmark's fleet and audience: every seeded vehicle on patrol (through
@@ -22,14 +23,6 @@ export interface BenchPatrol extends UnitChain {
   token: string;
   lat: number;
   lon: number;
-}
-
-/** One dashboard client: a made-up user with one scope. */
-export interface DashboardSpec {
-  clientId: number;
-  userId: number;
-  role: "ADMIN" | "COMMANDER";
-  scope: Scope;
 }
 
 /** Requests in flight while enrolling the fleet: 16. */

@@ -1,7 +1,8 @@
 import { monotonicMs, sleep } from "../test/support/load/clock";
-import type { ClientStatus, DashboardPool } from "../test/support/load/dashboards";
-import type { BenchPatrol, DashboardSpec } from "./fleet";
-import { runPaced, runSaturating, type LocalHttpClient, type Outcome, type PacedResult, type SaturationResult } from "../test/support/load/http-load";
+import type { ClientStatus, DashboardPool, DashboardSpec } from "../test/support/load/dashboards";
+import type { BenchPatrol } from "./fleet";
+import type { LocalHttpClient, Outcome } from "../test/support/load/http-client";
+import { runPaced, runSaturating, type PacedResult, type SaturationResult } from "./load-shapes";
 import { collectedMemory, CpuWindow, type CollectedMemory, type CpuUsage, type ProcessRole } from "../test/support/load/proc";
 import { RAMP_P99_LIMIT_MS, type Scenario } from "./scenario";
 import { joinDeliveries, percentiles, type Percentiles } from "./stats";
@@ -189,7 +190,7 @@ export async function connectDashboards(
   const workersAtStart = system.workerPids();
   const before = await workersMemory(ctx, system);
   const started = monotonicMs();
-  const { clients, errors } = await ctx.pool.connect(system.transport, system.url, ctx.dashboards, ctx.patrols);
+  const { clients, errors } = await ctx.pool.connect(system.transport, system.url, ctx.dashboards, ctx.patrols, { keepFrames: true, reconnect: false });
   const seconds = round((monotonicMs() - started) / 1000, 1);
   const byWorker: Record<string, number> = {};
   for (const c of clients) byWorker[String(c.worker ?? "unknown")] = (byWorker[String(c.worker ?? "unknown")] ?? 0) + 1;

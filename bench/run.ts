@@ -9,7 +9,7 @@ import { TEST_SECRETS } from "../test/support/secrets";
 import { monotonicMs, sleep } from "../test/support/load/clock";
 import { DashboardPool } from "../test/support/load/dashboards";
 import { chooseDashboards, loadOrganisation, startFleet, visiblePatrols } from "./fleet";
-import { LocalHttpClient } from "../test/support/load/http-load";
+import { LocalHttpClient } from "../test/support/load/http-client";
 import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } from "./phases";
 import { parentOf, processTree, type ProcessRole } from "../test/support/load/proc";
 import { checkTargets, renderMarkdown, type BenchReport, type MachineInfo } from "./report";
@@ -126,7 +126,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
   baselineServers.catch(() => undefined);
   const stopEverything = async () => {
     web.close();
-    pool.stop();
+    await pool.stop();
     for (const system of (await baselineServers.catch(() => null)) ?? []) await system.stop();
     await stack.stop();
     rmSync(memoryDir, { recursive: true, force: true });
@@ -157,7 +157,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
       driverRole,
       { name: "dashboards (load)", kind: "load", pids: pool.pids },
     ];
-    const ctx: BenchContext = { scenario, web, driver: new TelemetryDriver(patrols), pool, patrols, dashboards, visible: visiblePatrols(dashboards, patrols), sharedRoles, memoryDir };
+    const ctx: BenchContext = { scenario, web, driver: new TelemetryDriver(stack.baseUrl, { patrols }), pool, patrols, dashboards, visible: visiblePatrols(dashboards, patrols), sharedRoles, memoryDir };
     const sentinel = await sentinelSystem(stack, scenario.workers);
     const [firehose, socketio] = (await baselineServers) ?? [null, null];
     const stream = (system: RealtimeSystem, beforeWindow?: () => Promise<void>) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { joinDeliveries, percentiles, pointKey, type ClientFrames, type SentPoint } from "./stats";
+import type { ClientFrames } from "../test/support/load/dashboards";
+import { pointKey } from "../test/support/load/telemetry-driver";
+import { joinDeliveries, percentiles } from "./stats";
 
 const frames = (clientId: number, rows: Array<[patrolId: number, ts: number, receivedAt: number]>): ClientFrames => ({
   clientId,
@@ -20,7 +22,7 @@ describe("percentiles", () => {
 });
 
 describe("joinDeliveries", () => {
-  const sent = new Map<string, SentPoint>([
+  const sent = new Map<string, { patrolId: number; sentAt: number }>([
     [pointKey(1, 1000), { patrolId: 1, sentAt: 10 }],
     [pointKey(1, 1001), { patrolId: 1, sentAt: 20 }],
     [pointKey(2, 1000), { patrolId: 2, sentAt: 30 }],

@@ -1,3 +1,6 @@
+import type { ClientFrames } from "../test/support/load/dashboards";
+import { pointKey, type SentPoint } from "../test/support/load/telemetry-driver";
+
 /** Summary statistics of a sample. */
 export interface Percentiles {
   count: number;
@@ -17,27 +20,6 @@ export function percentiles(values: ArrayLike<number>): Percentiles {
   let total = 0;
   for (const v of sorted) total += v;
   return { count: n, mean: round3(total / n), p50: round3(rank(50)), p95: round3(rank(95)), p99: round3(rank(99)), max: round3(sorted[n - 1]!) };
-}
-
-/** Identity of one telemetry point: its patrol and its (per-patrol unique) `ts`. */
-export function pointKey(patrolId: number, ts: number): string {
-  return `${patrolId}:${ts}`;
-}
-
-/** Frames one dashboard client received, as parallel arrays (cheap to send between processes). */
-export interface ClientFrames {
-  clientId: number;
-  patrolIds: Float64Array;
-  ts: Float64Array;
-  /** Monotonic receive time (ms) of each frame. */
-  receivedAt: Float64Array;
-}
-
-/** A point the driver had accepted: when it was sent and which patrol it belongs to. */
-export interface SentPoint {
-  patrolId: number;
-  /** Monotonic send time (ms). */
-  sentAt: number;
 }
 
 /** Delivery of one client against what its scope should have received. */
@@ -61,7 +43,7 @@ export interface JoinResult {
  * outside the window are ignored, and a frame seen twice counts as duplicate.
  */
 export function joinDeliveries(
-  sent: ReadonlyMap<string, SentPoint>,
+  sent: ReadonlyMap<string, Pick<SentPoint, "patrolId" | "sentAt">>,
   frames: ClientFrames[],
   visiblePatrols: (clientId: number) => ReadonlySet<number>,
 ): JoinResult {

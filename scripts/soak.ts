@@ -1,16 +1,15 @@
 // npm run soak -- --minutes 10 – hours of a shift in minutes: steady telemetry into a private stack, hundreds of dashboards,
 // memory of every process at start and end, and every frame accounted for.
-import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { seededRandom } from "../lib/seed/tree";
 import { scopeContains, type Scope, type UnitChain } from "../lib/scope";
 import { childrenOf, rssBytes } from "../test/support/load/proc";
-import { histogramQuantile, LATENCY_BUCKETS_MS, type SoakClientCounts, type SoakClientSpec, type SoakCommand, type SoakReply } from "../test/support/load/soak-protocol";
+import { DashboardPool, type ClientStatus, type Collected, type DashboardSpec } from "../test/support/load/dashboards";
+import { histogramQuantile, LATENCY_BUCKETS_MS } from "../test/support/load/latency-histogram";
 import { VehicleFleet, type FleetPatrol } from "./soak/vehicle-fleet";
 import { startTestStack, type TestStack } from "../test/support/stack";
 
@@ -147,7 +146,7 @@ async function main(): Promise<void> {
       `${opts.clients} dashboards in ${opts.clientProcesses} processes. Starting a private stack (bench seed)…`,
   );
   const stack = await startTestStack({ label: "soak", seedProfile: "bench", secrets, realtime: true, env: { REALTIME_WORKERS: "2", LOG_LEVEL: "warn" } });
-  const children: ChildProcess[] = [];
+  let pool: DashboardPool | null = null;
   let fleet: VehicleFleet | null = null;
   let interrupted = false;
   const onSignal = () => {
@@ -185,32 +184,21 @@ async function main(): Promise<void> {
 
     const specs = dashboardSpecs(opts.clients, patrols.map((p) => p.chain));
     const inScope = specs.map((spec) => patrols.filter((p) => scopeContains(spec.scope, p.chain)).map((p) => p.patrolId));
-    for (let i = 0; i < opts.clientProcesses; i++) {
-      const child = fork(path.join(__dirname, "../test/support/load/soak-dashboard-process.ts"), [], {
-        env: { ...process.env, ...secrets, LOG_LEVEL: "warn" },
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      });
-      child.on("error", (err) => console.error(`dashboard process ${child.pid}: ${err.message}`));
-      children.push(child);
-    }
-    const url = stack.env.REALTIME_PUBLIC_URL!;
-    const connected = await Promise.all(
-      children.map((child, i) => ask(child, { type: "connect", url, clients: specs.filter((_, n) => n % children.length === i) }, "connected")),
-    );
-    const failed = connected.flatMap((r) => r.failed);
-    if (failed.length) throw new Error(`${failed.length} dashboards could not connect, e.g. ${failed[0]}`);
+    const dashboards = DashboardPool.start(opts.clientProcesses, secrets);
+    pool = dashboards;
+    const chains = patrols.map((p) => ({ patrolId: p.patrolId, ...p.chain }));
+    const { errors } = await dashboards.connect("ws", stack.env.REALTIME_PUBLIC_URL!, specs, chains, { keepFrames: false, reconnect: true });
+    if (errors.length) throw new Error(`${errors.length} dashboards could not connect, e.g. ${errors[0]}`);
     console.log(`${patrols.length} patrols on patrol, ${specs.length} dashboards connected (${describeMix(specs)}). Load starts now.`);
 
     const reportAll = async () => {
-      const replies = await Promise.all(children.map((c) => ask(c, { type: "report" }, "report")));
-      const counts = new Map<number, SoakClientCounts>();
-      for (const r of replies) for (const c of r.clients) counts.set(c.userId, c);
-      return { replies, counts };
+      const collected = await dashboards.collect();
+      return { collected, counts: new Map(collected.clients.map((c) => [c.clientId, c])) };
     };
     const expectedFor = (published: Map<number, number>) => specs.map((_, i) => inScope[i]!.reduce((n, id) => n + (published.get(id) ?? 0), 0));
     const samples: Sample[] = [];
-    const sampleMemory = async (at: number, dashboards: SoakReply[]) => {
-      samples.push({ at, processes: await readMemory(stack, redisInfo, children, dashboards) });
+    const sampleMemory = async (at: number, collected: Collected) => {
+      samples.push({ at, processes: await readMemory(stack, redisInfo, dashboards.pids, collected) });
     };
 
     fleet = new VehicleFleet(stack.baseUrl, patrols, intervalMs);
@@ -220,8 +208,8 @@ async function main(): Promise<void> {
     let lastSent = 0;
     while (!interrupted && performance.now() - began < durationMs) {
       await new Promise((r) => setTimeout(r, Math.min(SAMPLE_MS, durationMs - (performance.now() - began))));
-      const { replies, counts } = await reportAll();
-      await sampleMemory(performance.now() - began, replies);
+      const { collected, counts } = await reportAll();
+      await sampleMemory(performance.now() - began, collected);
       if (performance.now() - lastProgress >= PROGRESS_MS - 50) {
         const seconds = (performance.now() - lastProgress) / 1000;
         lastProgress = performance.now();
@@ -253,9 +241,9 @@ async function main(): Promise<void> {
 
     const processes = compare(samples, warmupMs, loadMs, windowMs);
     const delivered = sumCounts(final.counts, "telemetry");
-    const latency = sumHistograms(final.replies.map((r) => (r.type === "report" ? r.latency : [])));
+    const latency = final.collected.latency;
     const shortChanged = specs
-      .map((spec, i) => ({ userId: spec.userId, expected: expectedPer[i]!, delivered: final.counts.get(spec.userId)?.telemetry ?? 0 }))
+      .map((spec, i) => ({ clientId: spec.clientId, expected: expectedPer[i]!, delivered: final.counts.get(spec.clientId)?.telemetry ?? 0 }))
       .filter((c) => c.delivered !== c.expected);
     const judgedGrowth = opts.minutes >= MIN_MINUTES_FOR_GROWTH;
     const worst = Math.max(...processes.filter((p) => p.judged).flatMap((p) => [p.rss.growthPct, p.heap?.growthPct ?? -Infinity]));
@@ -296,33 +284,34 @@ async function main(): Promise<void> {
     process.exitCode = report.ok ? 0 : 1;
   } finally {
     await fleet?.stop();
-    await Promise.all(children.map((c) => ask(c, { type: "close" }, "closed", 5_000).catch(() => c.kill("SIGKILL"))));
+    await pool?.disconnect().catch(() => undefined);
+    await pool?.stop();
     redisInfo.disconnect();
     await stack.stop();
   }
 }
 
 /** Dashboards by SCOPE_MIX, each on a unit that has patrols (seeded, so runs compare). */
-function dashboardSpecs(count: number, chains: UnitChain[]): SoakClientSpec[] {
+function dashboardSpecs(count: number, chains: UnitChain[]): DashboardSpec[] {
   const random = seededRandom(7);
-  const specs: SoakClientSpec[] = [];
+  const specs: DashboardSpec[] = [];
   for (const [level, share] of SCOPE_MIX) {
     const n = level === "station" ? count - specs.length : Math.round(share * count);
     for (let i = 0; i < n; i++) {
       const chain = chains[Math.floor(random() * chains.length)]!;
       const scope: Scope = level === "city" ? { level, id: null } : { level, id: level === "station" ? chain.stationId : chain[`${level}Id`] };
-      specs.push({ userId: specs.length + 1, scope });
+      specs.push({ clientId: specs.length, userId: specs.length + 1, role: level === "city" ? "ADMIN" : "COMMANDER", scope });
     }
   }
   return specs;
 }
 
-function describeMix(specs: SoakClientSpec[]): string {
+function describeMix(specs: DashboardSpec[]): string {
   return SCOPE_MIX.map(([level]) => `${specs.filter((s) => s.scope.level === level).length} ${level}`).join(", ");
 }
 
 /** RSS of every process of the stack and of the load, plus heap where exposed. */
-async function readMemory(stack: TestStack, redis: Redis, children: ChildProcess[], dashboards: SoakReply[]): Promise<Map<string, MemoryReading>> {
+async function readMemory(stack: TestStack, redis: Redis, dashboardPids: number[], collected: Collected): Promise<Map<string, MemoryReading>> {
   const out = new Map<string, MemoryReading>();
   const put = (name: string, pid: number, judged: boolean, heap: number | null = null, heapKind?: string) =>
     out.set(name, { pid, rss: rssBytes(pid), heap, heapKind, judged });
@@ -343,10 +332,7 @@ async function readMemory(stack: TestStack, redis: Redis, children: ChildProcess
   const info = await redis.info("memory").catch(() => "");
   const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
   put("redis", stack.redis.child.pid!, true, Number.isFinite(used) ? used : null, "used_memory");
-  children.forEach((child, i) => {
-    const reply = dashboards[i];
-    put(`dashboards ${i + 1}`, child.pid!, false, reply?.type === "report" ? reply.memory.heapUsed : null, "V8 heap used");
-  });
+  dashboardPids.forEach((pid, i) => put(`dashboards ${i + 1}`, pid, false, collected.heapUsed[i] ?? null, "V8 heap used"));
   put("soak driver", process.pid, false, process.memoryUsage().heapUsed, "V8 heap used");
   return out;
 }
@@ -419,34 +405,10 @@ function printReport(report: SoakReport): void {
   );
 }
 
-/** Sends `command` to a dashboard process and waits for its reply of `type`. */
-function ask<T extends SoakReply["type"]>(child: ChildProcess, command: SoakCommand, type: T, timeoutMs = 60_000): Promise<Extract<SoakReply, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.off("message", onMessage);
-      reject(new Error(`dashboard process ${child.pid} did not answer "${command.type}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (message: SoakReply) => {
-      if (message.type !== type) return;
-      clearTimeout(timer);
-      child.off("message", onMessage);
-      resolve(message as Extract<SoakReply, { type: T }>);
-    };
-    child.on("message", onMessage);
-    child.send(command);
-  });
-}
-
-function sumCounts(counts: Map<number, SoakClientCounts>, field: "telemetry" | "unknown" | "reconnects"): number {
+function sumCounts(counts: Map<number, ClientStatus>, field: "telemetry" | "unknown" | "reconnects"): number {
   let n = 0;
   for (const c of counts.values()) n += c[field];
   return n;
-}
-
-function sumHistograms(histograms: number[][]): number[] {
-  const out = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
-  for (const h of histograms) h.forEach((n, i) => (out[i]! += n));
-  return out;
 }
 
 function memoryLine(sample: Sample): string {

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTelemetryOf, waitUntil } from "@/test/support/sidecar";
 import { signIn } from "@/scripts/simulator/sign-in";
 import { startTestStack, type TestStack } from "@/test/support/stack";
-import { api, sleep, StackDb, TelemetryDriver, TimedClient } from "@/test/support/live-stack";
+import { monotonicMs, sleep } from "@/test/support/load/clock";
+import { TelemetryDriver } from "@/test/support/load/telemetry-driver";
+import { api, StackDb, TimedClient } from "@/test/support/live-stack";
 import { attemptLogin } from "@/test/support/login-attempt";
 import { startPrivatePostgres, type PrivatePostgres } from "@/test/support/private-postgres";
 import { TEST_SECRETS } from "@/test/support/secrets";
@@ -62,7 +64,7 @@ describe("PostgreSQL down", () => {
     await sleep(500);
 
     pg.stop("immediate");
-    const downAt = performance.now();
+    const downAt = monotonicMs();
     const health = await api(base, "/api/health", { timeoutMs: 5_000 });
     expect(health).toMatchObject({ status: 503, body: { db: "down", redis: "ok" } });
 
@@ -88,16 +90,16 @@ describe("PostgreSQL down", () => {
     const reconnected = await TimedClient.withTicket(ticket.body.url as string, ticket.body.ticket as string);
     expect((await reconnected.snapshot()).patrols.map((p) => p.patrolId)).toEqual(ids);
     await sleep(2_000);
-    const downMs = performance.now() - downAt;
+    const downMs = monotonicMs() - downAt;
 
     await pg.start();
-    const upAt = performance.now();
+    const upAt = monotonicMs();
     // Recovery needs nobody: the pool reconnects on the next request.
     const restarted = await waitUntil(async () => {
       const res = await api(base, "/api/patrols/start", { token: late!.token, method: "POST" });
       return res.status === 201 ? res : null;
     }, "a patrol start to succeed again", 20_000);
-    const recoveredMs = performance.now() - upAt;
+    const recoveredMs = monotonicMs() - upAt;
     expect((await api(base, `/api/patrols/${victimId}/stop`, { token: victimToken, method: "POST" })).status).toBe(200);
     expect((await api(base, "/api/health")).body).toEqual({ db: "ok", redis: "ok" });
     await driver.remove(victimId);
@@ -131,7 +133,7 @@ describe("PostgreSQL down", () => {
 
     // SIGSTOP: sockets stay open and nothing answers, as when the database host hangs or the network drops packets.
     pg.freeze();
-    const frozenAt = performance.now();
+    const frozenAt = monotonicMs();
     const refusals = await Promise.all([
       api(base, "/api/patrols/start", { token: late!.token, method: "POST", timeoutMs: FROZEN_FAIL_MS }),
       api(base, `/api/patrols/${patrols[0]!}/stop`, { token: fleet[0]!.token, method: "POST", timeoutMs: FROZEN_FAIL_MS }),
@@ -143,7 +145,7 @@ describe("PostgreSQL down", () => {
       expect(res.body.error).toMatchObject({ code: "SERVICE_UNAVAILABLE", message: expect.stringMatching(/database/i) as string });
     }
     pg.thaw();
-    const thawedAt = performance.now();
+    const thawedAt = monotonicMs();
     const restarted = await waitUntil(async () => {
       const res = await api(base, "/api/patrols/start", { token: late!.token, method: "POST" });
       return res.status === 201 ? res : null;

@@ -5,7 +5,9 @@ import { createRedis } from "@/lib/redis/client";
 import { patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
 import { LiveClient, isEvent, isSnapshot, isTelemetryOf, ticketFor, waitUntil } from "@/test/support/sidecar";
 import { startTestStack, startWeb, type Managed, type TestStack } from "@/test/support/stack";
-import { api, sleep, StackDb, TelemetryDriver, TimedClient, type ApiAnswer, type StackVehicle } from "@/test/support/live-stack";
+import { monotonicMs, sleep } from "@/test/support/load/clock";
+import { TelemetryDriver } from "@/test/support/load/telemetry-driver";
+import { api, StackDb, TimedClient, type ApiAnswer, type StackVehicle } from "@/test/support/live-stack";
 import { TEST_SECRETS } from "@/test/support/secrets";
 
 // A stack of its own: this file kills its web server and one of its realtime workers.
@@ -80,10 +82,10 @@ describe("web process killed and started again", () => {
     const lateStarts = late.map((v) => retried(() => api(base, "/api/patrols/start", { token: v.token, method: "POST", timeoutMs: 3_000 })));
     await sleep(5);
     process.kill(-stack.web.child.pid!, "SIGKILL");
-    const killedAt = performance.now();
+    const killedAt = monotonicMs();
     await sleep(1_000);
     restartedWeb = await startWeb(stack.env);
-    const upMs = performance.now() - killedAt;
+    const upMs = monotonicMs() - killedAt;
 
     for (const [i, res] of (await Promise.all(lateStarts)).entries()) {
       const v = late[i]!;
@@ -197,7 +199,7 @@ describe("a realtime worker killed mid-stream", () => {
       expect(snapshot.patrols.map((p) => p.patrolId)).toEqual([...patrols].sort((a, b) => a - b));
       expect(snapshot.patrols.every((p) => p.last !== null)).toBe(true);
     }
-    const resumedAt = performance.now();
+    const resumedAt = monotonicMs();
     await sleep(500);
     await driver.stop();
 

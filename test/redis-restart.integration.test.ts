@@ -4,7 +4,9 @@ import { createRedis } from "@/lib/redis/client";
 import { scopeSetKey } from "@/lib/redis/keys";
 import { isSnapshot, isTelemetryOf, waitUntil } from "@/test/support/sidecar";
 import { startTestStack, type TestStack } from "@/test/support/stack";
-import { api, sleep, StackDb, TelemetryDriver, TimedClient, type StackVehicle } from "@/test/support/live-stack";
+import { monotonicMs, sleep } from "@/test/support/load/clock";
+import { TelemetryDriver } from "@/test/support/load/telemetry-driver";
+import { api, StackDb, TimedClient, type StackVehicle } from "@/test/support/live-stack";
 import { TEST_SECRETS } from "@/test/support/secrets";
 
 // A stack of its own (web, 2 realtime workers, private redis-server without persistence): this file kills its Redis.
@@ -52,7 +54,7 @@ describe("Redis restarted mid-stream (no persistence)", () => {
     await sleep(1_000);
 
     // Crash: SIGKILL, nothing saved. Every request from now on must get an answer within FAST_FAIL_MS.
-    const killedAt = performance.now();
+    const killedAt = monotonicMs();
     process.kill(stack.redis.child.pid!, "SIGKILL");
     await waitUntil(async () => (await api(base, "/api/health", { timeoutMs: FAST_FAIL_MS })).status === 503, "health to report Redis down");
     const [victimId, victim] = [ids[0]!, patrols.get(ids[0]!)!];
@@ -69,13 +71,13 @@ describe("Redis restarted mid-stream (no persistence)", () => {
     }
     // Neither half-happened: the start was rolled back, the stop undone.
     expect(await db.activePatrolIds()).toEqual(ids);
-    await sleep(Math.max(0, OUTAGE_MS - (performance.now() - killedAt)));
+    await sleep(Math.max(0, OUTAGE_MS - (monotonicMs() - killedAt)));
 
     await stack.redis.restart();
-    const restartedAt = performance.now();
+    const restartedAt = monotonicMs();
     // Nobody runs state:rebuild: the web tier notices the empty Redis and rebuilds from PostgreSQL by itself.
     await waitUntil(async () => probe.status === "ready" && (await probe.scard(scopeSetKey("", CITY))) === ids.length, "the state plane to be rebuilt");
-    const rebuiltMs = performance.now() - restartedAt;
+    const rebuiltMs = monotonicMs() - restartedAt;
     expect((await probe.smembers(scopeSetKey("", CITY))).map(Number).sort((a, b) => a - b)).toEqual(ids);
     expect(await db.activePatrolIds()).toEqual(ids);
 

@@ -5,7 +5,9 @@ import { seededRandom } from "@/lib/seed/tree";
 import { formatScope, scopeContains, type Scope, type UnitChain } from "@/lib/scope";
 import { waitUntil } from "@/test/support/sidecar";
 import { startTestStack, type TestStack } from "@/test/support/stack";
-import { api, sleep, StackDb, TelemetryDriver, TimedClient, type SentPoint, type StackStation, type StackVehicle } from "@/test/support/live-stack";
+import { monotonicMs, sleep } from "@/test/support/load/clock";
+import { TelemetryDriver, type SentPoint } from "@/test/support/load/telemetry-driver";
+import { api, StackDb, TimedClient, type StackStation, type StackVehicle } from "@/test/support/live-stack";
 import { TEST_SECRETS } from "@/test/support/secrets";
 
 /**
@@ -41,7 +43,7 @@ interface PatrolRecord {
   id: number;
   vehicle: StackVehicle;
   chain: UnitChain;
-  /** `performance.now()` when its start was sent / answered 201, its stop sent / answered 200. */
+  /** `monotonicMs()` when its start was sent / answered 201, its stop sent / answered 200. */
   startSentAt: number;
   startedAt: number;
   stopSentAt?: number;
@@ -128,14 +130,14 @@ function plan(stations: StackStation[], vehicleCount: number) {
 
 /** Runs `ops` in order, at most CONCURRENCY at once, each not before its share of `spreadMs`. */
 async function runOps(ops: Op[], spreadMs: number, run: (op: Op) => Promise<void>): Promise<void> {
-  const began = performance.now();
+  const began = monotonicMs();
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < ops.length) {
         const index = next++;
         const due = began + (spreadMs * index) / ops.length;
-        if (due > performance.now()) await sleep(due - performance.now());
+        if (due > monotonicMs()) await sleep(due - monotonicMs());
         await run(ops[index]!);
       }
     }),
@@ -222,7 +224,7 @@ function violations(d: Dashboard, patrols: Map<number, PatrolRecord>, points: Ma
 
 describe("scope isolation under churn", () => {
   it("gives 100 random dashboards on 2 workers every frame of their jurisdiction and nothing else, while 1,000 patrols start and stop", async () => {
-    const began = performance.now();
+    const began = monotonicMs();
     const base = stack.baseUrl;
     const url = stack.env.REALTIME_PUBLIC_URL!;
     const stations = await db.stations();
@@ -242,10 +244,10 @@ describe("scope isolation under churn", () => {
       if (op.kind === "start") {
         const started = (async () => {
           const vehicle = vehicles[op.vehicle]!;
-          const startSentAt = performance.now();
+          const startSentAt = monotonicMs();
           const res = await api(base, "/api/patrols/start", { token: vehicle.token, body: { stationId: op.station } });
           if (res.status !== 201) throw new Error(`start of ${vehicle.callSign}: ${res.status} ${JSON.stringify(res.body)}`);
-          const rec: PatrolRecord = { id: res.body.patrolId as number, vehicle, chain: chainOf.get(op.station)!, startSentAt, startedAt: performance.now() };
+          const rec: PatrolRecord = { id: res.body.patrolId as number, vehicle, chain: chainOf.get(op.station)!, startSentAt, startedAt: monotonicMs() };
           patrols.set(rec.id, rec);
           driver.add(rec.id, vehicle.token);
           return rec;
@@ -259,24 +261,24 @@ describe("scope isolation under churn", () => {
     // The vehicle stops posting first, as a device does, so every point it sent precedes its stop.
     const stop = async (rec: PatrolRecord): Promise<void> => {
       await driver.remove(rec.id);
-      rec.stopSentAt = performance.now();
+      rec.stopSentAt = monotonicMs();
       const res = await api(base, `/api/patrols/${rec.id}/stop`, { token: rec.vehicle.token, method: "POST" });
       if (res.status !== 200) throw new Error(`stop of patrol ${rec.id}: ${res.status} ${JSON.stringify(res.body)}`);
-      rec.stoppedAt = performance.now();
+      rec.stoppedAt = monotonicMs();
     };
 
-    const phase = (what: string) => console.log(`  ${((performance.now() - began) / 1000).toFixed(1)} s: ${what}`);
+    const phase = (what: string) => console.log(`  ${((monotonicMs() - began) / 1000).toFixed(1)} s: ${what}`);
     phase("stack ready");
     for (let i = 0; i < EARLY_USERS; i++) await join(i);
     await runOps(firstWave, 0, run);
     phase(`${EARLY_USERS} dashboards connected, ${FIRST_WAVE} patrols started`);
     for (let i = EARLY_USERS; i < EARLY_USERS + WAVE_USERS; i++) await join(i);
-    const churnBegan = performance.now();
+    const churnBegan = monotonicMs();
     await Promise.all([
       runOps(churn, CHURN_MS, run),
       (async () => {
         for (const [n, at] of lateJoins.entries()) {
-          await sleep(Math.max(0, churnBegan + at - performance.now()));
+          await sleep(Math.max(0, churnBegan + at - monotonicMs()));
           await join(EARLY_USERS + WAVE_USERS + n);
         }
       })(),
@@ -307,7 +309,7 @@ describe("scope isolation under churn", () => {
     console.log(
       `seed ${SEED}: ${dashboards.length} dashboards (${levels}; per worker ${[...workers.values()].join("/")}), ${patrols.size} patrols, ` +
         `${driver.points.filter((p) => p.published).length} points accepted, ${telemetryFrames} TELEMETRY frames delivered and checked, ` +
-        `${problems.length} violation(s), ${Math.round((performance.now() - began) / 1000)} s`,
+        `${problems.length} violation(s), ${Math.round((monotonicMs() - began) / 1000)} s`,
     );
     await Promise.all(dashboards.map((d) => d.client.close()));
 

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { latencyBucket, LATENCY_BUCKETS_MS } from "../../test/support/load/soak-protocol";
+import { latencyBucket, LATENCY_BUCKETS_MS } from "../../test/support/load/latency-histogram";
 
 /** A patrol the fleet drives: its id and its vehicle's device token. */
 export interface FleetPatrol {

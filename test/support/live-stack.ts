@@ -2,12 +2,14 @@ import pg from "pg";
 import { WebSocket } from "ws";
 import { signVehicleToken } from "../../lib/auth/tokens";
 import type { Scope } from "../../lib/scope";
+import { monotonicMs } from "./load/clock";
 import { LiveClient, ticketFor } from "./sidecar";
 
 /**
  * Test support for files that run a stack of their own (scope isolation,
- * faults): HTTP against that stack's base URL, its database, device tokens,
- * a telemetry driver and dashboards that time-stamp every frame they receive.
+ * faults): HTTP against that stack's base URL, its database, device tokens
+ * and dashboards that time-stamp every frame they receive (the telemetry
+ * driver is `load/telemetry-driver.ts`).
  */
 
 /** A response from `api`, with how long it took. */
@@ -103,110 +105,10 @@ export class StackDb {
   }
 }
 
-/** One telemetry point as the driver sent it. */
-export interface SentPoint {
-  patrolId: number;
-  ts: number;
-  /** `performance.now()` when the first attempt was sent. */
-  sentAt: number;
-  /** `performance.now()` when the final answer arrived. */
-  answeredAt: number;
-  /** Every attempt: HTTP status, or "network" when there was no answer; and its duration. */
-  attempts: Array<{ status: number | "network"; ms: number; code?: string }>;
-  /** 202 and not stale: published to dashboards. */
-  published: boolean;
-}
-
-/** How the telemetry driver behaves. */
-export interface TelemetryDriverOptions {
-  /** Milliseconds between a vehicle's points (±20 % jitter). */
-  intervalMs: number;
-  /** Retry the same point (same ts) on no answer or a 5xx until it is accepted, as a device does. Default false. */
-  retry?: boolean;
-  /** Per-request time limit. Default 10 s. */
-  timeoutMs?: number;
-}
-
-/**
- * Vehicles posting `POST /api/telemetry` on their own schedule, each waiting
- * for the previous answer, with strictly increasing `ts` per patrol, so the
- * order of acceptance is the order of publication. Records every point.
- */
-export class TelemetryDriver {
-  readonly points: SentPoint[] = [];
-  private readonly loops = new Map<number, Loop>();
-
-  constructor(
-    private readonly base: string,
-    private readonly opts: TelemetryDriverOptions,
-  ) {}
-
-  /** Starts posting for `patrolId` with the vehicle's `token`. */
-  add(patrolId: number, token: string): void {
-    const loop: Loop = { stopping: false, done: Promise.resolve(), wake: () => undefined };
-    loop.done = this.run(patrolId, token, loop);
-    this.loops.set(patrolId, loop);
-  }
-
-  /** Stops posting for `patrolId`; resolves once its last point was answered. */
-  async remove(patrolId: number): Promise<void> {
-    const loop = this.loops.get(patrolId);
-    if (!loop) return;
-    loop.stopping = true;
-    loop.wake();
-    this.loops.delete(patrolId);
-    await loop.done;
-  }
-
-  /** Stops every vehicle and waits for their last answers. */
-  async stop(): Promise<void> {
-    await Promise.all([...this.loops.keys()].map((id) => this.remove(id)));
-  }
-
-  private async run(patrolId: number, token: string, loop: Loop): Promise<void> {
-    let lastTs = 0;
-    // Waits between points end early when the vehicle is removed.
-    const pause = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        loop.wake = () => (clearTimeout(timer), resolve());
-      });
-    await pause(Math.random() * this.opts.intervalMs);
-    while (!loop.stopping) {
-      lastTs = Math.max(Date.now(), lastTs + 1);
-      const point: SentPoint = { patrolId, ts: lastTs, sentAt: performance.now(), answeredAt: 0, attempts: [], published: false };
-      this.points.push(point);
-      const body = { patrolId, ts: lastTs, lat: 9.9 + Math.random() / 10, lon: 76.2 + Math.random() / 10, speed: 8, heading: 90 };
-      for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1_000)) {
-        const started = performance.now();
-        try {
-          const res = await api(this.base, "/api/telemetry", { token, body, timeoutMs: this.opts.timeoutMs });
-          point.attempts.push({ status: res.status, ms: res.ms, code: res.body?.error?.code as string | undefined });
-          point.published = res.status === 202 && res.body?.stale !== true;
-          if (res.status < 500 || !this.opts.retry) break;
-        } catch (err) {
-          point.attempts.push({ status: "network", ms: performance.now() - started, code: String((err as Error).cause ?? err) });
-          if (!this.opts.retry) break;
-        }
-        await sleep(backoff);
-      }
-      point.answeredAt = performance.now();
-      if (!loop.stopping) await pause(this.opts.intervalMs * (0.8 + 0.4 * Math.random()));
-    }
-  }
-}
-
-interface Loop {
-  stopping: boolean;
-  done: Promise<void>;
-  /** Ends the current pause between points at once. */
-  wake(): void;
-}
-
-/** A dashboard that also records when (`performance.now()`) each frame arrived, index for index with `frames`. */
+/** A dashboard that also records when (`monotonicMs()`, the telemetry driver's clock) each frame arrived, index for index with `frames`. */
 export class TimedClient extends LiveClient {
   readonly receivedAt: number[] = [];
-  /** `performance.now()` when the connection was requested. */
+  /** `monotonicMs()` when the connection was requested. */
   connectedAt = 0;
 
   /** When the `nth` (1-based) SNAPSHOT arrived, or Infinity if it has not: frames published after it are never conflated away. */
@@ -216,7 +118,7 @@ export class TimedClient extends LiveClient {
   }
 
   override record(text: string): void {
-    this.receivedAt.push(performance.now());
+    this.receivedAt.push(monotonicMs());
     super.record(text);
   }
 
@@ -227,15 +129,10 @@ export class TimedClient extends LiveClient {
 
   /** Opens `url?ticket=…` with a ticket obtained elsewhere (e.g. from `GET /api/realtime/ticket`). */
   static async withTicket(url: string, ticket: string): Promise<TimedClient> {
-    const connectedAt = performance.now();
+    const connectedAt = monotonicMs();
     const client = new TimedClient(new WebSocket(`${url}?ticket=${encodeURIComponent(ticket)}`, { handshakeTimeout: 5_000 }));
     client.connectedAt = connectedAt;
     await client.opened;
     return client;
   }
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,70 +1,85 @@
-// A dashboard load process (forked by bench/dashboards.ts): holds many dashboard connections and stamps every frame on arrival.
+// A dashboard load process (forked by test/support/load/dashboards.ts): holds many dashboard connections, keeps what each
+// map would show and counts, and optionally stamps, every frame on arrival.
 import { io } from "socket.io-client";
 import WebSocket from "ws";
 import { signRealtimeTicket } from "../../../lib/auth/tokens";
 import { scopeContains, type UnitChain } from "../../../lib/scope";
 import { monotonicMs } from "./clock";
-import type { ClientStatus, DashboardCommand, DashboardReply } from "./dashboards";
-import type { DashboardSpec } from "../../../bench/fleet";
-import type { ClientFrames } from "../../../bench/stats";
+import type { ClientFrames, ClientStatus, DashboardBehaviour, DashboardCommand, DashboardReply, DashboardSpec, Transport } from "./dashboards";
+import { emptyHistogram, latencyBucket } from "./latency-histogram";
 
 /** Connections opened at once per process: 25. */
 const CONNECT_BATCH = 25;
 /** A connection that has not delivered its SNAPSHOT by then counts as failed: 15 s. */
 const CONNECT_TIMEOUT_MS = 15_000;
+/** Pause before reopening a dropped connection, as the map's first backoff step: 500 ms. */
+const RECONNECT_DELAY_MS = 500;
 
-/** The fields of a frame this process looks at. */
+const TELEMETRY_PREFIX = '{"type":"TELEMETRY"';
+/** `Date.now() - ts` of every TELEMETRY frame this process received. */
+let latency = emptyHistogram();
+
+/** The fields of a non-telemetry frame this process looks at. */
 interface FrameFields {
   type?: string;
+  event?: string;
   patrolId?: number;
   ts?: number;
   patrols?: Array<{ patrolId: number }>;
+  patrol?: { patrolId: number };
   /** Worker pid; the Socket.IO baseline puts it in its SNAPSHOT (ws servers send it as an upgrade header). */
   worker?: number;
 }
 
-/** One connected dashboard and what it received. */
+/** One dashboard and what it received. */
 class DashboardClient {
   readonly status: ClientStatus;
   private patrolIds: number[] = [];
   private ts: number[] = [];
   private receivedAt: number[] = [];
+  /** What the map shows: the last SNAPSHOT plus ADD_CARs minus REMOVE_CARs. */
+  private readonly shown = new Set<number>();
   private readonly visible = new Map<number, boolean>();
-  /** Closes the connection; set once connected. */
-  close: () => void = () => undefined;
+  private closing = false;
+  /** Closes the current connection; set once connected. */
+  private closeConnection: () => void = () => undefined;
 
   constructor(
     readonly spec: DashboardSpec,
     private readonly chains: ReadonlyMap<number, UnitChain>,
+    private readonly behaviour: DashboardBehaviour,
+    private readonly transport: Transport,
+    private readonly url: string,
   ) {
     this.status = {
       clientId: spec.clientId,
       worker: null,
       snapshotPatrols: -1,
       snapshotOutOfScope: 0,
+      snapshots: 0,
+      telemetry: 0,
+      unknown: 0,
       outOfScope: 0,
       otherFrames: 0,
+      reconnects: 0,
+      open: false,
       closedCode: null,
     };
   }
 
-  /** Handles one decoded frame that arrived at monotonic time `at`. */
-  onFrame(frame: FrameFields, at: number): void {
-    if (frame.type === "TELEMETRY" && typeof frame.patrolId === "number" && typeof frame.ts === "number") {
-      if (!this.maySee(frame.patrolId)) this.status.outOfScope++;
-      this.patrolIds.push(frame.patrolId);
-      this.ts.push(frame.ts);
-      this.receivedAt.push(at);
-    } else if (frame.type === "SNAPSHOT" && Array.isArray(frame.patrols)) {
-      this.status.snapshotPatrols = frame.patrols.length;
-      this.status.snapshotOutOfScope = frame.patrols.filter((p) => !this.maySee(p.patrolId)).length;
-      if (typeof frame.worker === "number") this.status.worker = frame.worker;
-    } else {
-      this.status.otherFrames++;
-    }
+  /** Opens the connection with a fresh ticket; resolves at its SNAPSHOT. */
+  async open(): Promise<void> {
+    const { ticket } = await signRealtimeTicket({ userId: this.spec.userId, role: this.spec.role, scope: this.spec.scope });
+    await (this.transport === "socketio" ? this.openSocketIo(ticket) : this.openWs(ticket));
+    this.status.open = true;
   }
 
-  /** Hands over (and forgets) every TELEMETRY frame received so far. */
+  close(): void {
+    this.closing = true;
+    this.closeConnection();
+  }
+
+  /** Hands over (and forgets) every kept TELEMETRY frame. */
   takeFrames(): ClientFrames {
     const out: ClientFrames = {
       clientId: this.spec.clientId,
@@ -78,7 +93,99 @@ class DashboardClient {
     return out;
   }
 
-  /** True when the client's scope contains the patrol (an unknown patrol is never visible). */
+  /** Raw WebSocket: Sentinel's sidecar and the firehose baseline speak the same protocol. */
+  private openWs(ticket: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${this.url}?ticket=${encodeURIComponent(ticket)}`, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
+      const timer = setTimeout(() => reject(new Error(`client ${this.spec.clientId}: no SNAPSHOT within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      this.closeConnection = () => ws.close(1000);
+      ws.on("upgrade", (res) => {
+        const worker = Number(res.headers["x-sentinel-worker"]);
+        if (Number.isInteger(worker)) this.status.worker = worker;
+      });
+      ws.on("message", (data: Buffer) => {
+        const at = monotonicMs();
+        const text = data.toString();
+        // The hot path: read the two fields of a TELEMETRY frame with a regex rather than parse thousands a second.
+        if (text.startsWith(TELEMETRY_PREFIX)) {
+          this.onTelemetry(Number(/"patrolId":(\d+)/.exec(text)?.[1]), Number(/"ts":(\d+)/.exec(text)?.[1]), at);
+        } else if (this.onFrame(JSON.parse(text) as FrameFields)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      ws.once("close", (code) => {
+        clearTimeout(timer);
+        this.onClose(code);
+        reject(new Error(`client ${this.spec.clientId}: closed with ${code} before SNAPSHOT`));
+      });
+      ws.on("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  /** Socket.IO, websocket transport only (as a production deployment behind a plain balancer would). */
+  private openSocketIo(ticket: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = io(this.url, { transports: ["websocket"], auth: { ticket }, reconnection: false, forceNew: true });
+      const timer = setTimeout(() => reject(new Error(`client ${this.spec.clientId}: no snapshot within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      this.closeConnection = () => socket.disconnect();
+      socket.on("telemetry", (frame: FrameFields) => this.onTelemetry(frame.patrolId!, frame.ts!, monotonicMs()));
+      socket.on("snapshot", (frame: FrameFields) => {
+        this.onFrame(frame);
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.on("connect_error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      socket.on("disconnect", (reason) => this.onClose(reason === "io client disconnect" ? 1000 : 1006));
+    });
+  }
+
+  private onTelemetry(patrolId: number, ts: number, at: number): void {
+    if (this.shown.has(patrolId)) this.status.telemetry++;
+    else this.status.unknown++;
+    if (!this.maySee(patrolId)) this.status.outOfScope++;
+    latency[latencyBucket(Date.now() - ts)]!++;
+    if (!this.behaviour.keepFrames) return;
+    this.patrolIds.push(patrolId);
+    this.ts.push(ts);
+    this.receivedAt.push(at);
+  }
+
+  /** Handles a frame other than TELEMETRY; true when it was a SNAPSHOT. */
+  private onFrame(frame: FrameFields): boolean {
+    if (frame.type === "SNAPSHOT" && Array.isArray(frame.patrols)) {
+      this.shown.clear();
+      for (const p of frame.patrols) this.shown.add(p.patrolId);
+      this.status.snapshots++;
+      this.status.snapshotPatrols = frame.patrols.length;
+      this.status.snapshotOutOfScope = frame.patrols.filter((p) => !this.maySee(p.patrolId)).length;
+      if (typeof frame.worker === "number") this.status.worker = frame.worker;
+      return true;
+    }
+    if (frame.event === "ADD_CAR" && frame.patrol) this.shown.add(frame.patrol.patrolId);
+    else if (frame.event === "REMOVE_CAR" && frame.patrol) this.shown.delete(frame.patrol.patrolId);
+    else this.status.otherFrames++;
+    return false;
+  }
+
+  private onClose(code: number): void {
+    this.status.open = false;
+    if (this.closing) return;
+    this.status.closedCode = code;
+    if (!this.behaviour.reconnect) return;
+    this.status.reconnects++;
+    setTimeout(() => {
+      if (!this.closing) this.open().catch(() => undefined);
+    }, RECONNECT_DELAY_MS);
+  }
+
+  /** True when the client's scope contains the patrol (a patrol the load did not name is never in scope). */
   private maySee(patrolId: number): boolean {
     let v = this.visible.get(patrolId);
     if (v === undefined) {
@@ -90,59 +197,6 @@ class DashboardClient {
   }
 }
 
-/** Opens a raw WebSocket dashboard (Sentinel's sidecar and the firehose baseline speak the same protocol). */
-function connectWs(client: DashboardClient, url: string, ticket: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url}?ticket=${encodeURIComponent(ticket)}`, { perMessageDeflate: false });
-    const timer = setTimeout(() => reject(new Error("no SNAPSHOT within 15 s")), CONNECT_TIMEOUT_MS);
-    client.close = () => ws.close(1000);
-    ws.on("upgrade", (res) => {
-      const worker = Number(res.headers["x-sentinel-worker"]);
-      if (Number.isInteger(worker)) client.status.worker = worker;
-    });
-    ws.on("message", (data: Buffer) => {
-      const at = monotonicMs();
-      const frame = JSON.parse(data.toString()) as FrameFields;
-      client.onFrame(frame, at);
-      if (frame.type === "SNAPSHOT") {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    ws.on("close", (code) => {
-      client.status.closedCode = code;
-      clearTimeout(timer);
-      reject(new Error(`closed with ${code} before SNAPSHOT`));
-    });
-    ws.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-}
-
-/** Opens a Socket.IO dashboard (websocket transport only, as a production deployment behind a plain balancer would). */
-function connectSocketIo(client: DashboardClient, url: string, ticket: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = io(url, { transports: ["websocket"], auth: { ticket }, reconnection: false, forceNew: true });
-    const timer = setTimeout(() => reject(new Error("no snapshot within 15 s")), CONNECT_TIMEOUT_MS);
-    client.close = () => socket.disconnect();
-    socket.on("telemetry", (frame: FrameFields) => client.onFrame(frame, monotonicMs()));
-    socket.on("snapshot", (frame: FrameFields) => {
-      client.onFrame(frame, monotonicMs());
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.on("connect_error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    socket.on("disconnect", (reason) => {
-      client.status.closedCode = reason === "io client disconnect" ? 1000 : 1006;
-    });
-  });
-}
-
 let clients: DashboardClient[] = [];
 
 function reply(message: DashboardReply): void {
@@ -151,15 +205,12 @@ function reply(message: DashboardReply): void {
 
 async function connectAll(command: Extract<DashboardCommand, { type: "connect" }>): Promise<void> {
   const chains = new Map(command.patrols.map(([patrolId, stationId, divisionId, zoneId, districtId]) => [patrolId, { stationId, divisionId, zoneId, districtId }]));
-  clients = command.clients.map((spec) => new DashboardClient(spec, chains));
+  clients = command.clients.map((spec) => new DashboardClient(spec, chains, command.behaviour, command.transport, command.url));
+  latency = emptyHistogram();
   const errors: string[] = [];
   for (let i = 0; i < clients.length; i += CONNECT_BATCH) {
     await Promise.all(
-      clients.slice(i, i + CONNECT_BATCH).map(async (client) => {
-        const { ticket } = await signRealtimeTicket({ userId: client.spec.userId, role: client.spec.role, scope: client.spec.scope });
-        const connect = command.transport === "socketio" ? connectSocketIo : connectWs;
-        await connect(client, command.url, ticket).catch((err: unknown) => errors.push(`client ${client.spec.clientId}: ${String(err)}`));
-      }),
+      clients.slice(i, i + CONNECT_BATCH).map((client) => client.open().catch((err: unknown) => errors.push(err instanceof Error ? err.message : String(err)))),
     );
   }
   reply({ type: "connected", clients: clients.map((c) => c.status), errors });
@@ -170,11 +221,9 @@ process.on("message", (command: DashboardCommand) => {
     case "connect":
       connectAll(command).catch((err: unknown) => reply({ type: "connected", clients: [], errors: [String(err)] }));
       break;
-    case "collect": {
-      const frames = clients.map((c) => c.takeFrames());
-      reply({ type: "frames", frames, clients: clients.map((c) => c.status) });
+    case "collect":
+      reply({ type: "collected", frames: clients.map((c) => c.takeFrames()), clients: clients.map((c) => c.status), latency, heapUsed: process.memoryUsage().heapUsed });
       break;
-    }
     case "disconnect":
       for (const c of clients) c.close();
       clients = [];
@@ -183,8 +232,10 @@ process.on("message", (command: DashboardCommand) => {
   }
 });
 
-// The parent is gone (killed or crashed): close everything and leave, so no load generator outlives the run.
+// The parent is gone (it stopped us, was killed or crashed): close everything and leave, so no load outlives the run.
 process.on("disconnect", () => {
   for (const c of clients) c.close();
   process.exit(0);
 });
+// Ctrl-C reaches the whole process group: the parent decides when we stop, so it can still collect.
+process.on("SIGINT", () => undefined);

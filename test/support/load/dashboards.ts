@@ -1,49 +1,99 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import type { Scope, UnitChain } from "../../../lib/scope";
 import type { EnvVars } from "../stack";
-import type { BenchPatrol, DashboardSpec } from "../../../bench/fleet";
-import type { ClientFrames } from "../../../bench/stats";
+import { emptyHistogram } from "./latency-histogram";
 
 /**
- * The dashboard audience: clients spread over separate load processes (so
- * their receive work neither shares an event loop with the driver nor
- * delays each other), controlled over IPC.
+ * The dashboard audience of the benchmark and the soak: clients spread over
+ * separate load processes (so their receive work neither shares an event loop
+ * with the driver nor delays each other), controlled over IPC. Each client
+ * keeps what the map would show (SNAPSHOT, ADD_CAR, REMOVE_CAR) and counts
+ * every TELEMETRY frame against it and against its scope.
  */
+
+/** One dashboard: a made-up user with one scope (tickets are signed by the load, so the user need not exist). */
+export interface DashboardSpec {
+  clientId: number;
+  userId: number;
+  role: "ADMIN" | "COMMANDER";
+  scope: Scope;
+}
 
 /** How a dashboard talks to its server. */
 export type Transport = "ws" | "socketio";
+
+/** How the clients of a `connect` behave. */
+export interface DashboardBehaviour {
+  /** Keep (patrolId, ts, arrival) of every TELEMETRY frame until `collect` (the benchmark's latency join). */
+  keepFrames: boolean;
+  /** Reopen a dropped connection after 500 ms, as the map does (the soak); otherwise it stays closed. */
+  reconnect: boolean;
+}
 
 /** What a load process knows about one of its clients. */
 export interface ClientStatus {
   clientId: number;
   /** Pid of the server worker holding the connection, when the server says. */
   worker: number | null;
-  /** Patrols in the SNAPSHOT (-1 before one arrived). */
+  /** Patrols in the last SNAPSHOT (-1 before one arrived). */
   snapshotPatrols: number;
   /** SNAPSHOT patrols outside the client's scope (must be 0). */
   snapshotOutOfScope: number;
+  snapshots: number;
+  /** TELEMETRY frames of patrols the map shows (from its SNAPSHOT or an ADD_CAR). */
+  telemetry: number;
+  /** TELEMETRY frames of patrols the map does not show (outside its scope, or before SNAPSHOT/ADD_CAR): must stay 0. */
+  unknown: number;
   /** TELEMETRY frames of patrols outside the client's scope, since connecting (must be 0). */
   outOfScope: number;
-  /** Frames other than SNAPSHOT and TELEMETRY. */
+  /** Frames other than SNAPSHOT, TELEMETRY, ADD_CAR and REMOVE_CAR. */
   otherFrames: number;
-  /** Close code, if the server closed the connection. */
+  /** Times the connection dropped and was opened again (frames in between are lost). */
+  reconnects: number;
+  open: boolean;
+  /** Close code of the last close by the server, if any. */
   closedCode: number | null;
 }
 
-/** Parent → load process. Patrols travel as [patrolId, stationId, divisionId, zoneId, districtId]. */
+/** TELEMETRY frames one client received, as parallel arrays (cheap to send between processes). */
+export interface ClientFrames {
+  clientId: number;
+  patrolIds: Float64Array;
+  ts: Float64Array;
+  /** `monotonicMs()` arrival of each frame. */
+  receivedAt: Float64Array;
+}
+
+/** A patrol's place in the organisation, for the clients' scope checks: [patrolId, stationId, divisionId, zoneId, districtId]. */
+export type PatrolChain = [number, number, number, number, number];
+
+/** Parent → load process. */
 export type DashboardCommand =
-  | { type: "connect"; transport: Transport; url: string; clients: DashboardSpec[]; patrols: Array<[number, number, number, number, number]> }
+  | { type: "connect"; transport: Transport; url: string; clients: DashboardSpec[]; patrols: PatrolChain[]; behaviour: DashboardBehaviour }
   | { type: "collect" }
   | { type: "disconnect" };
 
 /** Load process → parent. */
 export type DashboardReply =
   | { type: "connected"; clients: ClientStatus[]; errors: string[] }
-  | { type: "frames"; frames: ClientFrames[]; clients: ClientStatus[] }
+  | { type: "collected"; frames: ClientFrames[]; clients: ClientStatus[]; latency: number[]; heapUsed: number }
   | { type: "disconnected" };
+
+/** What `collect` returns: frames (when kept), every client's status, frame latency and each process's heap. */
+export interface Collected {
+  frames: ClientFrames[];
+  clients: ClientStatus[];
+  /** Histogram (LATENCY_BUCKETS_MS) of `Date.now() - ts` at each TELEMETRY frame's arrival, over every client. */
+  latency: number[];
+  /** V8 heap used by each load process, in the order of `pids`. */
+  heapUsed: number[];
+}
 
 /** Longest wait for a load process to answer: 60 s. */
 const REPLY_TIMEOUT_MS = 60_000;
+/** How long a load process may take to leave once told to: 2 s. */
+const EXIT_TIMEOUT_MS = 2_000;
 
 /** A set of dashboard load processes. */
 export class DashboardPool {
@@ -68,20 +118,29 @@ export class DashboardPool {
   }
 
   /** Connects `dashboards` (dealt round-robin over the processes) and waits for every SNAPSHOT. */
-  async connect(transport: Transport, url: string, dashboards: DashboardSpec[], patrols: BenchPatrol[]): Promise<{ clients: ClientStatus[]; errors: string[] }> {
-    const chains = patrols.map((p): [number, number, number, number, number] => [p.patrolId, p.stationId, p.divisionId, p.zoneId, p.districtId]);
+  async connect(
+    transport: Transport,
+    url: string,
+    dashboards: DashboardSpec[],
+    patrols: Array<UnitChain & { patrolId: number }>,
+    behaviour: DashboardBehaviour,
+  ): Promise<{ clients: ClientStatus[]; errors: string[] }> {
+    const chains = patrols.map((p): PatrolChain => [p.patrolId, p.stationId, p.divisionId, p.zoneId, p.districtId]);
     const replies = await Promise.all(
-      this.children.map((child, i) =>
-        this.ask(child, { type: "connect", transport, url, patrols: chains, clients: dashboards.filter((d) => d.clientId % this.children.length === i) }, "connected"),
-      ),
+      this.children.map((child, i) => {
+        const clients = dashboards.filter((d) => d.clientId % this.children.length === i);
+        return this.ask(child, { type: "connect", transport, url, patrols: chains, clients, behaviour }, "connected");
+      }),
     );
     return { clients: replies.flatMap((r) => r.clients), errors: replies.flatMap((r) => r.errors) };
   }
 
-  /** Takes every frame received so far (the processes forget them) and each client's status. */
-  async collect(): Promise<{ frames: ClientFrames[]; clients: ClientStatus[] }> {
-    const replies = await Promise.all(this.children.map((child) => this.ask(child, { type: "collect" }, "frames")));
-    return { frames: replies.flatMap((r) => r.frames), clients: replies.flatMap((r) => r.clients) };
+  /** Takes every kept frame so far (the processes forget them), each client's status, the frame latency and each process's heap. */
+  async collect(): Promise<Collected> {
+    const replies = await Promise.all(this.children.map((child) => this.ask(child, { type: "collect" }, "collected")));
+    const latency = emptyHistogram();
+    for (const r of replies) r.latency.forEach((n, i) => (latency[i]! += n));
+    return { frames: replies.flatMap((r) => r.frames), clients: replies.flatMap((r) => r.clients), latency, heapUsed: replies.map((r) => r.heapUsed) };
   }
 
   /** Closes every dashboard connection (the processes stay up for the next system). */
@@ -89,9 +148,18 @@ export class DashboardPool {
     await Promise.all(this.children.map((child) => this.ask(child, { type: "disconnect" }, "disconnected")));
   }
 
-  /** Ends the load processes. */
-  stop(): void {
-    for (const child of this.children) if (child.connected) child.disconnect();
+  /** Ends the load processes (they leave when their IPC channel closes); kills any still there after 2 s. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        if (child.connected) child.disconnect();
+        const timer = setTimeout(() => child.kill("SIGKILL"), EXIT_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
   }
 
   private ask<T extends DashboardReply["type"]>(child: ChildProcess, command: DashboardCommand, expect: T): Promise<Extract<DashboardReply, { type: T }>> {
