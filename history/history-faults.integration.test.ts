@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitUntil } from "@/test/support/sidecar";
 import { startHistory, startTestStack, type Managed, type TestStack } from "@/test/support/stack";
-import { api, sleep, StackDb, TelemetryDriver } from "@/test/support/live-stack";
+import { api, StackDb } from "@/test/support/live-stack";
+import { monotonicMs, sleep } from "@/test/support/load/clock";
+import { TelemetryDriver } from "@/test/support/load/telemetry-driver";
 import { startPrivatePostgres, type PrivatePostgres } from "@/test/support/private-postgres";
 import { TEST_SECRETS } from "@/test/support/secrets";
 
@@ -68,11 +70,11 @@ describe("history faults", () => {
     // A clean stop: the private cluster runs with synchronous_commit=off, so a crash would also lose its last
     // ~200 ms of commits — a setting of that test server, not something the writer can make up for.
     pg.stop("fast");
-    const downAt = performance.now();
+    const downAt = monotonicMs();
     await sleep(OUTAGE_MS);
     await waitUntil(async () => (await metric("sentinel_history_backlog_points")) > 0, "points to wait in the stream");
     await pg.start();
-    const upAt = performance.now();
+    const upAt = monotonicMs();
     await sleep(1_000);
     await driver.stop();
 
