@@ -1,3 +1,5 @@
+import { seededRandom } from "../../lib/seed/tree";
+
 /**
  * Malformed requests for the vehicle and admin APIs, generated from a seed
  * (same seed and index → same request, byte for byte). Every request is
@@ -6,23 +8,11 @@
  * none may make the server fail: the only right answers are 4xx.
  */
 
-/** mulberry32: a small, fast, seedable PRNG; floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random choices drawn from one seeded stream. */
 export class Gen {
   private readonly next: () => number;
   constructor(seed: number) {
-    this.next = mulberry32(seed);
+    this.next = seededRandom(seed);
   }
   float(): number {
     return this.next();

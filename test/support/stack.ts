@@ -307,27 +307,21 @@ export async function startTestStack(opts: {
  * Starts the realtime sidecar (`realtime/main.ts`, a cluster of
  * `REALTIME_WORKERS`) and waits for its `/healthz`.
  */
-export async function startRealtime(env: EnvVars & { REALTIME_PORT: string }): Promise<Managed> {
-  const rt = startProcess(`realtime:${env.REALTIME_PORT}`, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "realtime/main.ts"], {
-    ...env,
-    NODE_ENV: "production",
-  });
-  await waitForHttp(`http://127.0.0.1:${env.REALTIME_PORT}/healthz`, 30_000).catch(async (err: unknown) => {
-    await rt.stop();
-    throw err;
-  });
-  return rt;
+export function startRealtime(env: EnvVars & { REALTIME_PORT: string }): Promise<Managed> {
+  return startService("realtime", "realtime/main.ts", env.REALTIME_PORT, env);
 }
 
 /** Starts the history writer (`history/main.ts`) and waits for its `/healthz` on `HISTORY_METRICS_PORT`. */
-export async function startHistory(env: EnvVars & { HISTORY_METRICS_PORT: string }): Promise<Managed> {
-  const history = startProcess(`history:${env.HISTORY_METRICS_PORT}`, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "history/main.ts"], {
-    ...env,
-    NODE_ENV: "production",
-  });
-  await waitForHttp(`http://127.0.0.1:${env.HISTORY_METRICS_PORT}/healthz`, 30_000).catch(async (err: unknown) => {
-    await history.stop();
+export function startHistory(env: EnvVars & { HISTORY_METRICS_PORT: string }): Promise<Managed> {
+  return startService("history", "history/main.ts", env.HISTORY_METRICS_PORT, env);
+}
+
+/** Runs `script` with tsx in production mode and waits (30 s at most) for `/healthz` on `port`. */
+async function startService(name: string, script: string, port: string, env: EnvVars): Promise<Managed> {
+  const service = startProcess(`${name}:${port}`, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), script], { ...env, NODE_ENV: "production" });
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000).catch(async (err: unknown) => {
+    await service.stop();
     throw err;
   });
-  return history;
+  return service;
 }
