@@ -40,3 +40,22 @@ test("an anonymous visit to the map ends on the login page, and signing in retur
   await expect(page).toHaveURL(/\/map$/);
   await expect(page.getByTestId("scope-name")).toHaveText("Station Kadavanthra");
 });
+
+// Each of these passed a "starts with / but not //" check, and Chromium then left the site after signing in.
+for (const callbackUrl of ["/%5Cevil.example/phish", "/%09/evil.example/phish", "%2F%2Fevil.example", "javascript:alert(1)"]) {
+  test(`signing in with the hostile callbackUrl ${callbackUrl} lands on the app's map`, async ({ page, baseURL }) => {
+    const offSite: string[] = [];
+    page.on("request", (req) => {
+      if (req.isNavigationRequest() && !req.url().startsWith(baseURL!)) offSite.push(req.url());
+    });
+    page.on("dialog", (d) => {
+      offSite.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    await page.goto(`/login?callbackUrl=${callbackUrl}`);
+    await signIn(page, STATION_COMMANDER, DEMO_PASSWORD);
+    await expect(page).toHaveURL(`${baseURL}/map`);
+    await expect(page.getByTestId("scope-name")).toHaveText("Station Kadavanthra");
+    expect(offSite).toEqual([]);
+  });
+}

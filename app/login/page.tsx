@@ -1,15 +1,17 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { safeCallbackPath } from "@/lib/auth/safe-callback";
 import { currentUser } from "@/lib/auth/session";
+import { env } from "@/lib/env";
 import { LoginForm } from "./login-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
 // `/login` – the sign-in form; a signed-in user goes straight to the map.
-export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string | string[]; error?: string | string[] }> }) {
   if (await currentUser()) redirect("/map");
   const { callbackUrl, error } = await searchParams;
-  const safeCallback = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/map";
+  const safeCallback = safeCallbackPath(typeof callbackUrl === "string" ? callbackUrl : undefined, new URL(env.NEXTAUTH_URL).origin);
   return (
     <main className="center-page">
       <div className="card">
