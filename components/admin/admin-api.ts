@@ -31,7 +31,8 @@ export async function adminRequest<T>(method: "GET" | "POST" | "PATCH" | "DELETE
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? undefined : { "content-type": "application/json" },
+      // Every change declares JSON, with or without a body: the server refuses one that does not (CSRF defence).
+      headers: method === "GET" ? undefined : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
     });

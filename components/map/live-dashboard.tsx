@@ -62,7 +62,8 @@ export function LiveDashboard({ stations, tileUrl }: LiveDashboardProps) {
 
   async function stop(p: PatrolView) {
     if (!window.confirm(`Stop patrol ${p.callSign}? The vehicle will disappear from every map.`)) return;
-    const res = await fetch(`/api/patrols/${p.patrolId}/stop`, { method: "POST" });
+    // The server refuses a change without a JSON content type (a cross-site form cannot send one).
+    const res = await fetch(`/api/patrols/${p.patrolId}/stop`, { method: "POST", headers: { "content-type": "application/json" } });
     if (res.ok) {
       setNotice(`Patrol ${p.callSign} stopped.`);
       if (followId === p.patrolId) setFollowId(null);

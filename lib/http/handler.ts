@@ -22,13 +22,58 @@ export function errorResponse(err: AppError): Response {
   );
 }
 
+/** The app's own origin (of NEXTAUTH_URL): the only one a signed-in browser may send a change from. */
+const APP_ORIGIN = new URL(env.NEXTAUTH_URL).origin;
+
+/** Methods that change something; GET and HEAD never do here. */
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** next-auth's session cookie, plain or `__Secure-` (over https), whole or chunked (`.0`, `.1`, …). */
+const SESSION_COOKIE = /(?:^|;\s*)(?:__Secure-)?next-auth\.session-token(?:\.\d+)?=/;
+
+const JSON_TYPE = /^application\/(.+\+)?json\b/i;
+
 /**
- * Wraps a route handler once: maps AppError to its status, an unreachable
- * database to 503, and anything else to a logged 500 that reveals nothing.
+ * Defence in depth against cross-site request forgery, beyond the SameSite=Lax
+ * session cookie (which a sibling subdomain or another port of the same host
+ * gets past, being "same-site"): a state-changing request carrying the session
+ * cookie must come from the app's own origin — `Sec-Fetch-Site: same-origin`
+ * and an `Origin` equal to NEXTAUTH_URL's, when the browser sends them (403
+ * otherwise) — and must declare a JSON body (415 otherwise), which no form and
+ * no `no-cors` fetch can do. Device requests carry a bearer token instead;
+ * next-auth's own routes keep their CSRF token and are not wrapped.
+ */
+function checkSameOrigin(req: Request): void {
+  if (!STATE_CHANGING.has(req.method) || !SESSION_COOKIE.test(req.headers.get("cookie") ?? "")) return;
+  // A bearer-token request (a device) is authenticated by its header, which a browser sends to another origin
+  // only after a CORS preflight this app never grants.
+  if (req.headers.has("authorization")) return;
+  const site = req.headers.get("sec-fetch-site");
+  const origin = req.headers.get("origin");
+  if ((site !== null && site !== "same-origin") || (origin !== null && origin !== APP_ORIGIN)) {
+    throw new AppError(
+      "FORBIDDEN",
+      `Refused a change sent from another site (${(origin ?? site ?? "").slice(0, 80)}): use the app at ${APP_ORIGIN}.`,
+    );
+  }
+  const type = req.headers.get("content-type") ?? "";
+  if (!JSON_TYPE.test(type)) {
+    throw new AppError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Send changes as JSON with "Content-Type: application/json" (got ${type ? `"${type.slice(0, 60)}"` : "none"}).`,
+    );
+  }
+}
+
+/**
+ * Wraps a route handler once: refuses cross-site changes (`checkSameOrigin`),
+ * maps AppError to its status, an unreachable database to 503, and anything
+ * else to a logged 500 that reveals nothing.
  */
 export function apiRoute<P extends Record<string, string> = Record<string, string>>(handler: Handler<P>): Handler<P> {
   return async (req, ctx) => {
     try {
+      checkSameOrigin(req);
       return await handler(req, ctx);
     } catch (err) {
       if (err instanceof AppError) return errorResponse(err);
@@ -50,7 +95,7 @@ export function apiRoute<P extends Record<string, string> = Record<string, strin
  */
 export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
-  if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
+  if (type && !JSON_TYPE.test(type)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send the body as JSON with "Content-Type: application/json" (got "${type.slice(0, 60)}").`);
   }
   const declared = Number(req.headers.get("content-length") ?? "0");

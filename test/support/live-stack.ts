@@ -30,12 +30,14 @@ export async function api(
   opts: { method?: string; body?: unknown; token?: string; cookie?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<ApiAnswer> {
   const headers: Record<string, string> = { ...opts.headers };
-  if (opts.body !== undefined) headers["content-type"] ??= "application/json";
+  const method = opts.method ?? (opts.body === undefined ? "GET" : "POST");
+  // A JSON client declares JSON on every change, body or not (the server refuses a signed-in change without it).
+  if (opts.body !== undefined || method !== "GET") headers["content-type"] ??= "application/json";
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.cookie) headers.cookie = opts.cookie;
   const started = performance.now();
   const res = await fetch(`${base}${path}`, {
-    method: opts.method ?? (opts.body === undefined ? "GET" : "POST"),
+    method,
     headers,
     // A string body is sent as it is (malformed JSON, for tests of bad input).
     body: opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body),
