@@ -26,7 +26,7 @@ export default async function MapPage() {
         </h1>
         <div className="who">
           {user.role === "ADMIN" && <a href="/admin">Admin console</a>}
-          <span data-testid="user-name">{user.name}</span>
+          <bdi data-testid="user-name">{user.name}</bdi>
           <SignOutButton />
         </div>
       </header>

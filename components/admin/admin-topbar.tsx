@@ -12,7 +12,7 @@ export function AdminTopbar({ name, context }: { name: string; context: string }
         <Link href="/map" className="topbar-link">
           Live map
         </Link>
-        <span data-testid="user-name">{name}</span>
+        <bdi data-testid="user-name">{name}</bdi>
         <SignOutButton />
       </div>
     </header>

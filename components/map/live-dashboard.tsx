@@ -25,6 +25,8 @@ declare global {
   interface Window {
     /** The page's fleet store, for diagnostics and end-to-end tests. */
     __sentinelFleet?: FleetStore;
+    /** The page's Leaflet map, for diagnostics and end-to-end tests. */
+    __sentinelMap?: import("leaflet").Map;
   }
 }
 

@@ -2,10 +2,11 @@
 
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { MapContainer, TileLayer, useMap } from "react-leaflet";
 import type { StationPin } from "@/lib/org/stations-in-scope";
 import type { FleetStore } from "./fleet-store";
+import { textLabel } from "./text-label";
 import { VehicleLayer } from "./vehicle-layer";
 
 /** Where the map opens when the scope has no stations: Kochi. */
@@ -25,11 +26,10 @@ export interface LiveMapViewProps {
 function StationPins({ stations }: { stations: StationPin[] }) {
   const map = useMap();
   useEffect(() => {
-    const renderer = L.canvas();
     const group = L.layerGroup(
       stations.map((s) =>
-        L.circleMarker([s.lat, s.lon], { renderer, radius: 4, color: "#9db4d6", weight: 1, fillColor: "#2b4163", fillOpacity: 1 }).bindTooltip(
-          `${s.name} (${s.code})`,
+        L.circleMarker([s.lat, s.lon], { radius: 4, color: "#9db4d6", weight: 1, fillColor: "#2b4163", fillOpacity: 1 }).bindTooltip(
+          textLabel({ text: s.name }, " (", { text: s.code }, ")"),
         ),
       ),
     ).addTo(map);
@@ -51,6 +51,7 @@ function Vehicles({ store, followId, onSelect, onUserPan }: Omit<LiveMapViewProp
   useEffect(() => {
     const layer = new VehicleLayer(map, (id) => callbacks.current.onSelect(id));
     layerRef.current = layer;
+    window.__sentinelMap = map;
     const render = () => {
       const { patrols } = store.getState();
       layer.sync(patrols, Date.now());
@@ -86,8 +87,11 @@ function Vehicles({ store, followId, onSelect, onUserPan }: Omit<LiveMapViewProp
 
 /** The Leaflet map: tiles (optional: markers stay usable on a plain background), station pins, vehicles. */
 export default function LiveMapView({ store, stations, tileUrl, followId, onSelect, onUserPan }: LiveMapViewProps) {
+  // One canvas for station pins and vehicles alike: a canvas on top of another takes every mouse event, so a
+  // second one hid the station pins' tooltips. The padding keeps markers drawn through short pans.
+  const [renderer] = useState(() => L.canvas({ padding: 0.3 }));
   return (
-    <MapContainer center={FALLBACK_CENTER} zoom={12} preferCanvas className="live-map" aria-label="Live map of patrol vehicles">
+    <MapContainer center={FALLBACK_CENTER} zoom={12} renderer={renderer} className="live-map" aria-label="Live map of patrol vehicles">
       <TileLayer url={tileUrl} attribution='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors' />
       <StationPins stations={stations} />
       <Vehicles store={store} followId={followId} onSelect={onSelect} onUserPan={onUserPan} />

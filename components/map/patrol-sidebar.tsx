@@ -78,8 +78,8 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
             >
               <button type="button" className="patrol-main" onClick={() => onFollow(p.patrolId)} aria-pressed={followId === p.patrolId}>
                 <span className={`dot ${state}`} aria-label={state} />
-                <span className="call-sign">{p.callSign}</span>
-                <span className="muted station">{stationName(p.stationId)}</span>
+                <bdi className="call-sign">{p.callSign}</bdi>
+                <bdi className="muted station">{stationName(p.stationId)}</bdi>
                 <span className="speed">{p.last?.speed !== undefined ? `${Math.round(p.last.speed * 3.6)} km/h` : "—"}</span>
                 <span className="muted seen">{p.last ? ago(p.last.ts, now) : "no position yet"}</span>
               </button>

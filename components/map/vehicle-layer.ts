@@ -1,6 +1,7 @@
 import L from "leaflet";
 import type { PatrolView } from "@/lib/realtime/protocol";
 import { freshnessOf, type Freshness } from "./fleet-store";
+import { textLabel } from "./text-label";
 
 /** Marker colours by freshness: green live, amber stale, grey offline. */
 export const FRESHNESS_COLOR: Record<Freshness, string> = { live: "#3ecf8e", stale: "#f5b942", offline: "#8a94a6" };
@@ -15,7 +16,7 @@ interface VehicleMarkerOptions extends L.CircleMarkerOptions {
 }
 
 /**
- * A circle marker drawn on the shared canvas renderer with a short heading
+ * A circle marker drawn on the map's shared canvas renderer with a short heading
  * tick: one canvas for every vehicle instead of one DOM node each.
  */
 const VehicleMarker = L.CircleMarker.extend({
@@ -47,7 +48,6 @@ const VehicleMarker = L.CircleMarker.extend({
  * re-renders: `sync` adds, moves, recolours and removes markers.
  */
 export class VehicleLayer {
-  private readonly renderer = L.canvas({ padding: 0.3 });
   private readonly group = L.layerGroup();
   private readonly markers = new Map<number, ReturnType<typeof this.create>>();
   private selected: number | null = null;
@@ -61,8 +61,8 @@ export class VehicleLayer {
   }
 
   private create(p: PatrolView, latlng: L.LatLngExpression) {
-    const marker = new VehicleMarker(latlng, { renderer: this.renderer, radius: 6, weight: 2, fillOpacity: 0.9, heading: p.last?.heading });
-    marker.bindTooltip(p.callSign, { ...LABEL_OPTIONS, permanent: false });
+    const marker = new VehicleMarker(latlng, { radius: 6, weight: 2, fillOpacity: 0.9, heading: p.last?.heading });
+    marker.bindTooltip(textLabel({ text: p.callSign }), { ...LABEL_OPTIONS, permanent: false });
     marker.on("click", () => this.onSelect(p.patrolId));
     marker.addTo(this.group);
     return marker;
@@ -110,9 +110,9 @@ export class VehicleLayer {
       const label = show && bounds.contains(marker.getLatLng());
       const tooltip = marker.getTooltip();
       if (!tooltip || tooltip.options.permanent === label) continue;
-      const text = tooltip.getContent();
+      const content = tooltip.getContent() as HTMLElement;
       marker.unbindTooltip();
-      marker.bindTooltip(text as string, { ...LABEL_OPTIONS, permanent: label });
+      marker.bindTooltip(content, { ...LABEL_OPTIONS, permanent: label });
     }
   };
 
