@@ -4,7 +4,7 @@ import { env, realtimePublicUrl } from "./lib/env";
 import { newNonce, pageContentSecurityPolicy } from "./lib/http/content-security-policy";
 
 /** Pages only a signed-in user may open. */
-const SIGNED_IN_ONLY = /^\/(map|admin)(\/|$)/;
+const SIGNED_IN_ONLY = /^\/(map|replay|admin)(\/|$)/;
 
 /** Gives the page a nonce-based Content-Security-Policy, fresh for this response. */
 function withPagePolicy(req: NextRequest): NextResponse {
@@ -26,7 +26,7 @@ function withPagePolicy(req: NextRequest): NextResponse {
 // First line of defence only: pages and routes check the session server-side themselves.
 const signedInOnly = withAuth((req) => withPagePolicy(req), { pages: { signIn: "/login" }, secret: env.NEXTAUTH_SECRET });
 
-/** Every page: the CSP; /map and /admin: anonymous visitors are sent to /login first. */
+/** Every page: the CSP; /map, /replay and /admin: anonymous visitors are sent to /login first. */
 export default function proxy(req: NextRequest, event: NextFetchEvent) {
   return SIGNED_IN_ONLY.test(req.nextUrl.pathname) ? signedInOnly(req as NextRequestWithAuth, event) : withPagePolicy(req);
 }

@@ -51,7 +51,7 @@ export class Device {
     return this.patrolId;
   }
 
-  async report(lat: number, lon: number, extra: { speed?: number; heading?: number } = {}): Promise<void> {
+  async report(lat: number, lon: number, extra: { speed?: number; heading?: number; ts?: number } = {}): Promise<void> {
     const res = await this.post("/api/telemetry", { patrolId: this.patrolId, lat, lon, ...extra });
     if (res.status !== 202) throw new Error(`telemetry ${this.vehicle.callSign}: ${res.status} ${JSON.stringify(res.body)}`);
   }

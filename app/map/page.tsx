@@ -25,6 +25,7 @@ export default async function MapPage() {
           {scopeName}
         </h1>
         <div className="who">
+          <a href="/replay">Replay</a>
           {user.role === "ADMIN" && <a href="/admin">Admin console</a>}
           <bdi data-testid="user-name">{user.name}</bdi>
           <SignOutButton />
