@@ -9,7 +9,7 @@ import type { Scope } from "../lib/scope";
 import { ClientSession } from "./client-session";
 import { messageDispatcher } from "./dispatch";
 import type { RealtimeError } from "./errors";
-import { Outbox, type FrameSink } from "./outbox";
+import type { FrameSink } from "./outbox";
 import { RedisBridge } from "./redis-bridge";
 import { redisScopeState, type ScopeStateReader } from "./scope-state";
 import { SubscriptionRegistry } from "./subscription-registry";
@@ -64,16 +64,16 @@ function racingReader(races: Races): ScopeStateReader {
 function openSession(races: Races = {}, maxQueuedEvents = 1000) {
   const socket = new RecordingSocket();
   const failures: RealtimeError[] = [];
-  const outbox = new Outbox(socket, { conflateBytes: 64 * 1024, maxQueuedEvents, onOverflow: () => session.resync() });
-  const session: ClientSession = new ClientSession(
+  const session = new ClientSession(
     { userId: 1, role: "COMMANDER", scope: ZONE },
-    outbox,
+    socket,
+    { conflateBytes: 64 * 1024, maxQueuedEvents },
     { registry, state: racingReader(races), prefix, log },
     (err) => failures.push(err),
   );
   sessions.push(session);
   session.start();
-  return { socket, outbox, session, failures };
+  return { socket, session, failures };
 }
 
 /** Starts a fresh patrol in the zone; its ADD_CAR, once seen, proves every earlier event was handled. */
@@ -98,14 +98,13 @@ function delivered(channel: string): Promise<void> {
 beforeAll(async () => {
   redis = createRedis(inject("redisUrl"));
   await redis.connect();
-  bridge = new RedisBridge(
-    inject("redisUrl"),
-    { onMessage: (channel, payload) => dispatch(channel, payload), onReconnected: () => undefined, channelsToRestore: () => registry.channels() },
-    log,
-  );
+  bridge = new RedisBridge(inject("redisUrl"), log);
   registry = new SubscriptionRegistry<ClientSession>(bridge, () => undefined);
-  const dispatch = messageDispatcher(registry, prefix, log);
-  bridge.connect();
+  bridge.connect({
+    onMessage: messageDispatcher(registry, prefix, log),
+    onReconnected: () => undefined,
+    channelsToRestore: () => registry.channels(),
+  });
   await waitUntil(() => bridge.ready, "the bridge's Redis connections");
 });
 
@@ -180,7 +179,7 @@ describe("ClientSession connect sequence", () => {
   });
 
   it("replaces system events that overflow a slow client's queue with a fresh SNAPSHOT once it drains", async () => {
-    const { socket, outbox } = openSession({}, 3);
+    const { socket, session } = openSession({}, 3);
     await socket.snapshot();
     socket.bufferedAmount = 10 * 1024 * 1024;
     const started = [];
@@ -189,9 +188,9 @@ describe("ClientSession connect sequence", () => {
       started.push(p.patrolId);
       await addActivePatrol(redis, prefix, p);
     }
-    await waitUntil(() => outbox.pendingBytes > socket.bufferedAmount, "the re-sync SNAPSHOT to be queued");
+    await waitUntil(() => session.pendingBytes > socket.bufferedAmount, "the re-sync SNAPSHOT to be queued");
     socket.bufferedAmount = 0;
-    outbox.flush();
+    session.flush();
     const resync = await socket.snapshot(2);
     expect(resync.patrols.map((p) => p.patrolId)).toEqual(expect.arrayContaining(started));
     expect(socket.shown()).toEqual(expect.arrayContaining(started));

@@ -3,8 +3,8 @@ import type { TicketClaims } from "../lib/auth/tokens";
 import { patrolView, type ControlEvent, type SnapshotFrame, type SystemEventFrame } from "../lib/realtime/protocol";
 import { controlChannel, patrolChannel } from "../lib/redis/keys";
 import { formatScope, scopeContains } from "../lib/scope";
-import { RealtimeError } from "./errors";
-import type { Outbox } from "./outbox";
+import { refusal, type RealtimeError } from "./errors";
+import { Outbox, type FrameSink, type OutboxOptions } from "./outbox";
 import type { ScopeStateReader } from "./scope-state";
 import type { SubscriptionRegistry } from "./subscription-registry";
 
@@ -44,18 +44,24 @@ export class ClientSession {
   private readonly held = new Map<number, Buffer>();
   private closed = false;
   private readonly control: string;
-  private readonly log: Logger;
+  private readonly outbox: Outbox;
+  /** The session's logger: every line names the user and scope. */
+  readonly log: Logger;
 
   constructor(
     /** Who is connected and what they may see. */
     readonly claims: TicketClaims,
-    private readonly outbox: Outbox,
+    /** The socket the session writes to, through its own outbox. */
+    sink: FrameSink,
+    /** The outbox's limits; an overflowed outbox re-syncs the session. */
+    limits: Omit<OutboxOptions, "onOverflow">,
     private readonly ctx: SessionContext,
     /** Called when the session cannot go on (Redis failed mid-sync): close the socket with this error. */
     private readonly onFatal: (err: RealtimeError) => void,
   ) {
     this.control = controlChannel(ctx.prefix, claims.scope);
     this.log = ctx.log.child({ userId: claims.userId, scope: formatScope(claims.scope) });
+    this.outbox = new Outbox(sink, { ...limits, onOverflow: () => this.resync() });
   }
 
   /** Runs the connect sequence: control channel, scope set, data channels, one read, SNAPSHOT. */
@@ -77,6 +83,16 @@ export class ClientSession {
   onTelemetry(patrolId: number, frame: Buffer): void {
     if (this.syncing || this.adding.has(patrolId)) this.held.set(patrolId, frame);
     else if (this.visible.has(patrolId)) this.outbox.sendTelemetry(patrolId, frame);
+  }
+
+  /** Writes what the outbox held back; call when the socket drained. */
+  flush(): void {
+    this.outbox.flush();
+  }
+
+  /** Bytes held for this client: the socket's buffer plus the outbox's queue. */
+  get pendingBytes(): number {
+    return this.outbox.pendingBytes;
   }
 
   /** Releases every subscription; idempotent. Call when the socket closed. */
@@ -104,7 +120,7 @@ export class ClientSession {
     } catch (err) {
       this.log.warn({ err: String(err) }, "live session failed; closing it so the browser reconnects");
       this.close();
-      this.onFatal(new RealtimeError("UNAVAILABLE", "The live feed is unavailable right now; reconnect in a few seconds."));
+      this.onFatal(refusal("UNAVAILABLE"));
     } finally {
       this.running = false;
     }

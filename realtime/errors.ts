@@ -1,25 +1,33 @@
+import { CLOSE_CODE } from "../lib/realtime/close-codes";
+
 /**
- * The closed list of reasons the sidecar refuses or ends a connection.
- * Before the WebSocket handshake a refusal is an HTTP status; after it, a
- * close code. Browsers get the code and a message a person can act on
- * (a close reason is at most 123 bytes); internals go to the log.
+ * The closed list of reasons the sidecar refuses or ends a connection, with
+ * the message a person gets. Before the WebSocket handshake a refusal is an
+ * HTTP status; after it, a close code (lib/realtime/close-codes.ts). A close
+ * reason is at most 123 bytes; internals go to the log.
  */
 export const REFUSAL = {
   /** Upgrade request for a path other than /live. */
-  NOT_FOUND: { http: 404 },
+  NOT_FOUND: { http: 404, message: () => "Connect to /live?ticket=… (from GET /api/realtime/ticket)." },
   /** `Origin` header not in REALTIME_ALLOWED_ORIGINS. */
-  ORIGIN_NOT_ALLOWED: { http: 403 },
-  /** The worker is shutting down and accepts no new sockets. */
-  SHUTTING_DOWN: { http: 503, close: 1001 },
-  /** Missing, forged, expired or malformed ticket. */
-  INVALID_TICKET: { close: 4401 },
+  ORIGIN_NOT_ALLOWED: {
+    http: 403,
+    message: (origin: string) => `Origin ${origin.slice(0, 100)} may not open live connections (REALTIME_ALLOWED_ORIGINS).`,
+  },
+  /** The worker is shutting down and accepts no new sockets; open ones are closed. */
+  SHUTTING_DOWN: { http: 503, close: CLOSE_CODE.GOING_AWAY, message: () => "The live server is restarting; reconnect in a moment." },
+  /** Missing, forged, expired or malformed ticket; the message says which. */
+  INVALID_TICKET: { close: CLOSE_CODE.UNAUTHORIZED, message: (problem: string) => problem },
   /** The user already holds REALTIME_MAX_CONNECTIONS_PER_USER sockets on this worker. */
-  TOO_MANY_CONNECTIONS: { close: 4429 },
+  TOO_MANY_CONNECTIONS: {
+    close: CLOSE_CODE.TOO_MANY_CONNECTIONS,
+    message: (limit: number) => `You already have ${limit} live connections open; close some tabs and reconnect.`,
+  },
   /** Redis could not be read or subscribed to; reconnect in a moment. */
-  UNAVAILABLE: { close: 1013 },
-  /** The client sent a message: the feed is receive-only (1003, unsupported data). */
-  CLIENT_MESSAGE: { close: 1003 },
-} as const satisfies Record<string, { http?: number; close?: number }>;
+  UNAVAILABLE: { close: CLOSE_CODE.TRY_AGAIN_LATER, message: () => "The live feed is unavailable right now; reconnect in a few seconds." },
+  /** The client sent a message: the feed is receive-only. */
+  CLIENT_MESSAGE: { close: CLOSE_CODE.UNSUPPORTED_DATA, message: () => "This feed is receive-only; clients send nothing." },
+} as const satisfies Record<string, { http?: number; close?: number; message: (...args: never[]) => string }>;
 
 export type RefusalCode = keyof typeof REFUSAL;
 
@@ -44,6 +52,12 @@ export class RealtimeError extends Error {
   /** WebSocket close code for ending an upgraded connection (1011 when this refusal has none). */
   get closeCode(): number {
     const refusal: Refusal = REFUSAL[this.code];
-    return refusal.close ?? 1011;
+    return refusal.close ?? CLOSE_CODE.INTERNAL_ERROR;
   }
+}
+
+/** The RealtimeError for `code`, its message built from the list above (e.g. `refusal("TOO_MANY_CONNECTIONS", 20)`). */
+export function refusal<C extends RefusalCode>(code: C, ...args: Parameters<(typeof REFUSAL)[C]["message"]>): RealtimeError {
+  const message = REFUSAL[code].message as (...values: typeof args) => string;
+  return new RealtimeError(code, message(...args));
 }

@@ -22,6 +22,8 @@ export interface BridgeHandlers {
  * (messages as Buffers, never decoded) and one command connection for state
  * reads. The subscriber does not re-subscribe by itself: after a reconnect the
  * registry's channels are restored in batches and the worker re-syncs clients.
+ * The handlers are given to `connect`, so the registry (which subscribes
+ * through this bridge) is built after it and no construction cycle arises.
  */
 export class RedisBridge implements ChannelSubscriber {
   /** The shared subscriber connection. */
@@ -32,7 +34,6 @@ export class RedisBridge implements ChannelSubscriber {
 
   constructor(
     url: string,
-    private readonly handlers: BridgeHandlers,
     private readonly log: Logger,
   ) {
     this.subscriber = createRedis(url, {
@@ -46,14 +47,14 @@ export class RedisBridge implements ChannelSubscriber {
       commandTimeout: 5_000,
     });
     this.command = createRedis(url, { connectionName: `sentinel-realtime-cmd-${process.pid}` });
-    this.subscriber.on("messageBuffer", (channel: Buffer, payload: Buffer) => handlers.onMessage(channel.toString(), payload));
-    this.subscriber.on("ready", () => void this.restore());
     this.subscriber.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "subscriber" }, "redis connection error"));
     this.command.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "command" }, "redis connection error"));
   }
 
-  /** Starts connecting both connections; they keep retrying in the background while Redis is down. */
-  connect(): void {
+  /** Starts connecting both connections, delivering to `handlers`; they keep retrying in the background while Redis is down. */
+  connect(handlers: BridgeHandlers): void {
+    this.subscriber.on("messageBuffer", (channel: Buffer, payload: Buffer) => handlers.onMessage(channel.toString(), payload));
+    this.subscriber.on("ready", () => void this.restore(handlers));
     this.subscriber.connect().catch(() => undefined);
     this.command.connect().catch(() => undefined);
   }
@@ -105,10 +106,10 @@ export class RedisBridge implements ChannelSubscriber {
     this.command.disconnect();
   }
 
-  private async restore(): Promise<void> {
+  private async restore(handlers: BridgeHandlers): Promise<void> {
     const reconnect = this.connectedOnce;
     this.connectedOnce = true;
-    const channels = this.handlers.channelsToRestore();
+    const channels = handlers.channelsToRestore();
     try {
       await this.subscribe(channels);
     } catch (err) {
@@ -119,7 +120,7 @@ export class RedisBridge implements ChannelSubscriber {
     if (!reconnect) return;
     metrics.redisReconnects.inc();
     this.log.warn({ channels: channels.length }, "redis subscriber reconnected; channels restored, re-syncing clients");
-    this.handlers.onReconnected();
+    handlers.onReconnected();
   }
 }
 

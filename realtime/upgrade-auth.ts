@@ -3,7 +3,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { verifyRealtimeTicket, type TicketClaims } from "../lib/auth/tokens";
 import { AppError } from "../lib/errors";
-import { RealtimeError } from "./errors";
+import { refusal, type RealtimeError } from "./errors";
 
 /** The only path that upgrades to a WebSocket. */
 export const LIVE_PATH = "/live";
@@ -16,13 +16,9 @@ export const LIVE_PATH = "/live";
  */
 export function checkUpgradeRequest(req: IncomingMessage, allowedOrigins: ReadonlySet<string>): URL {
   const url = new URL(req.url ?? "/", "http://realtime.invalid");
-  if (url.pathname !== LIVE_PATH) {
-    throw new RealtimeError("NOT_FOUND", `Connect to ${LIVE_PATH}?ticket=… (from GET /api/realtime/ticket).`);
-  }
+  if (url.pathname !== LIVE_PATH) throw refusal("NOT_FOUND");
   const origin = req.headers.origin;
-  if (origin !== undefined && !allowedOrigins.has(origin)) {
-    throw new RealtimeError("ORIGIN_NOT_ALLOWED", `Origin ${origin.slice(0, 100)} may not open live connections (REALTIME_ALLOWED_ORIGINS).`);
-  }
+  if (origin !== undefined && !allowedOrigins.has(origin)) throw refusal("ORIGIN_NOT_ALLOWED", origin);
   return url;
 }
 
@@ -32,7 +28,7 @@ export async function authenticateTicket(url: URL): Promise<TicketClaims> {
   try {
     return await verifyRealtimeTicket(ticket);
   } catch (err) {
-    if (err instanceof AppError && err.code === "INVALID_TOKEN") throw new RealtimeError("INVALID_TICKET", err.message);
+    if (err instanceof AppError && err.code === "INVALID_TOKEN") throw refusal("INVALID_TICKET", err.message);
     throw err;
   }
 }

@@ -1,8 +1,7 @@
+import { CLOSE_CODE } from "@/lib/realtime/close-codes";
 import type { ServerFrame } from "@/lib/realtime/protocol";
 import type { ConnectionStatus } from "./fleet-store";
 
-/** Close code the sidecar uses for a missing, forged or expired ticket. */
-export const CLOSE_UNAUTHORIZED = 4401;
 /** First reconnect delay: 500 ms, doubling up to 15 s, with ±50 % jitter so a restarted sidecar is not stampeded. */
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 15_000;
@@ -68,7 +67,7 @@ export function openLiveConnection(opts: LiveConnectionOptions): () => void {
       if (socket !== ws) return;
       socket = null;
       // A refused ticket means the session is no longer good for live data: sign in again.
-      if (event.code === CLOSE_UNAUTHORIZED) return opts.onUnauthorized();
+      if (event.code === CLOSE_CODE.UNAUTHORIZED) return opts.onUnauthorized();
       scheduleReconnect();
     };
   }
