@@ -163,7 +163,12 @@ async function main(): Promise<void> {
     const db = new pg.Client({ connectionString: stack.databaseUrl });
     await db.connect();
     const stations = (await db.query<UnitChain & { id: number }>(`SELECT id, id AS "stationId", "divisionId", "zoneId", "districtId" FROM stations`)).rows;
-    const vehicles = (await db.query<{ id: number; homeStationId: number }>(`SELECT id, "homeStationId" FROM vehicles WHERE enabled ORDER BY id LIMIT $1`, [opts.patrols])).rows;
+    const vehicles = (
+      await db.query<{ id: number; homeStationId: number; tokenGeneration: number }>(
+        `SELECT id, "homeStationId", "tokenGeneration" FROM vehicles WHERE enabled ORDER BY id LIMIT $1`,
+        [opts.patrols],
+      )
+    ).rows;
     await db.end();
     if (vehicles.length < opts.patrols) throw new Error(`--patrols ${opts.patrols}: the bench seed has only ${vehicles.length} vehicles.`);
     const chainOf = new Map(stations.map((s) => [s.id, s]));
@@ -172,7 +177,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < vehicles.length; i += 10) {
       const batch = await Promise.all(
         vehicles.slice(i, i + 10).map(async (v) => {
-          const { token } = await signVehicleToken(v.id);
+          const { token } = await signVehicleToken(v.id, v.tokenGeneration);
           const res = await fetch(`${stack.baseUrl}/api/patrols/start`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
           const body = (await res.json()) as { patrolId?: number };
           if (res.status !== 201 || !body.patrolId) throw new Error(`starting a patrol for vehicle ${v.id}: HTTP ${res.status} ${JSON.stringify(body)}`);

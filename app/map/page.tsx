@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { LiveDashboard } from "@/components/map/live-dashboard";
 import { SignOutButton } from "@/components/sign-out-button";
-import { currentUser } from "@/lib/auth/session";
+import { authenticate, loginPath } from "@/lib/auth/session";
 import { env } from "@/lib/env";
 import { describeScope } from "@/lib/org/describe-scope";
 import { stationsInScope } from "@/lib/org/stations-in-scope";
@@ -12,8 +12,9 @@ export const metadata: Metadata = { title: "Live map" };
 
 // `/map` – the commander's live map of their jurisdiction.
 export default async function MapPage() {
-  const user = await currentUser();
-  if (!user) redirect("/login?callbackUrl=/map");
+  const auth = await authenticate();
+  if (!auth.user) redirect(loginPath("/map", auth));
+  const user = auth.user;
   const [scopeName, stations] = await Promise.all([describeScope(user.scope), stationsInScope(user.scope)]);
   return (
     <div className="map-page">

@@ -43,15 +43,15 @@ async function handle(req: http.IncomingMessage): Promise<{ status: number; body
   if (req.method !== "POST" || (!batch && req.url !== "/api/telemetry")) return { status: 404, body: { error: { code: "NOT_FOUND" } } };
   const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
   if (!token) throw new AppError("UNAUTHENTICATED", "Send the device token.");
-  const vehicleId = await verifyVehicleToken(token);
+  const device = await verifyVehicleToken(token);
   if (!batch) {
     const point = parseWith(telemetryPointSchema, await readBody(req, DEFAULT_MAX_BODY_BYTES));
-    const { stale } = await ingestTelemetry(vehicleId, [point]);
+    const { stale } = await ingestTelemetry(device, [point]);
     return { status: 202, body: stale ? { ok: true, stale: true } : { ok: true } };
   }
   const { points } = parseWith(telemetryBatchSchema, await readBody(req, env.TELEMETRY_BATCH_BODY_LIMIT_BYTES));
   checkSinglePatrol(points);
-  const { published, stale } = await ingestTelemetry(vehicleId, points);
+  const { published, stale } = await ingestTelemetry(device, points);
   return { status: 202, body: { ok: true, accepted: points.length, published, stale } };
 }
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import type { SessionUser } from "../auth/options";
-import { Prisma, prisma } from "../db";
+import { Prisma } from "../db";
 import { AppError } from "../errors";
 import { MAX_ROW_ID } from "../http/handler";
 
@@ -85,18 +85,22 @@ export function assertUnreferenced(noun: Noun, id: number, references: Reference
 /** Units whose move would strand active patrols (their chain is copied into Redis at start). */
 export type MovableUnit = "station" | "division" | "zone";
 
+/** The stations column naming each movable unit (a fixed list: never from input). */
+const STATION_COLUMN: Record<MovableUnit, string> = { station: `"id"`, division: `"divisionId"`, zone: `"zoneId"` };
+
 /**
  * 409 CONFLICT when the unit has active patrols: each one sits in its old
  * ancestors' Redis sets (DESIGN §4), so moving the unit under it would put
- * live maps and the database out of step until the patrols end.
+ * live maps and the database out of step until the patrols end. Call inside
+ * the move's transaction: the unit's station rows are locked FOR UPDATE
+ * first, and a patrol start holds its station FOR SHARE until it commits
+ * (lib/patrols/start-patrol.ts), so a start racing the move either commits
+ * before this count (and is counted) or waits for the move and copies the new chain.
  */
-export async function assertNoActivePatrols(
-  level: MovableUnit,
-  id: number,
-  db: Prisma.TransactionClient = prisma,
-): Promise<void> {
+export async function assertNoActivePatrols(level: MovableUnit, id: number, tx: Prisma.TransactionClient): Promise<void> {
+  await tx.$queryRawUnsafe(`SELECT id FROM stations WHERE ${STATION_COLUMN[level]} = $1 FOR UPDATE`, id);
   const unit = { station: { stationId: id }, division: { divisionId: id }, zone: { zoneId: id } }[level];
-  const active = await db.patrol.count({ where: { ...unit, status: "ACTIVE" } });
+  const active = await tx.patrol.count({ where: { ...unit, status: "ACTIVE" } });
   if (active > 0) {
     throw new AppError(
       "CONFLICT",

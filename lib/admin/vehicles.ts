@@ -4,7 +4,10 @@ import { hashDeviceSecret, newDeviceSecret } from "../auth/password";
 import { recordAudit, type AuditActor } from "../audit/record";
 import { prisma } from "../db";
 import { log } from "../log";
-import { type AdminResource, assertUnreferenced, found, guardDelete, guardWrite, notFound, refField } from "./crud";
+import { redis, redisPrefix } from "../redis/client";
+import { redisCall } from "../redis/guard";
+import { revokeTokens, writeTokenGeneration } from "../vehicles/token-generation";
+import { type AdminResource, assertUnreferenced, found, guardDelete, guardWrite, refField } from "./crud";
 import { requireStation } from "./units";
 
 // Never secretHash: the device secret is shown once, at creation or rotation.
@@ -55,9 +58,25 @@ export const vehicles: AdminResource<
   },
 
   async update(id, input) {
-    await vehicles.get(id);
+    const current = await vehicles.get(id);
     if (input.homeStationId !== undefined) await requireStation(input.homeStationId, "homeStationId");
-    return guardWrite("vehicle", input, () => prisma.vehicle.update({ where: { id }, data: input, select: VEHICLE_FIELDS }), id);
+    const revokes = input.enabled !== undefined && input.enabled !== current.enabled;
+    if (!revokes) return guardWrite("vehicle", input, () => prisma.vehicle.update({ where: { id }, data: input, select: VEHICLE_FIELDS }), id);
+    // Disabling (or re-enabling) ends every device token issued before, from the next request.
+    const { tokenGeneration: _generation, ...updated } = await withNewTokenGeneration(id, () =>
+      guardWrite(
+        "vehicle",
+        input,
+        () =>
+          prisma.vehicle.update({
+            where: { id },
+            data: { ...input, tokenGeneration: { increment: 1 } },
+            select: { ...VEHICLE_FIELDS, tokenGeneration: true },
+          }),
+        id,
+      ),
+    );
+    return updated;
   },
 
   async remove(id) {
@@ -72,13 +91,44 @@ export const vehicles: AdminResource<
 
 /**
  * Replaces a vehicle's device secret and returns the new one (shown once),
- * audited as `vehicle.secret`. The old secret stops working for new token requests at once.
+ * audited as `vehicle.secret`. The old secret stops working for new token
+ * requests at once, and tokens issued with it are refused from the next request.
  */
 export async function rotateVehicleSecret(id: number, actor: AuditActor): Promise<{ secret: string }> {
   const secret = newDeviceSecret();
-  const { count } = await prisma.vehicle.updateMany({ where: { id }, data: { secretHash: hashDeviceSecret(secret) } });
-  if (count === 0) throw notFound("vehicle", id);
+  await withNewTokenGeneration(id, () =>
+    guardWrite("vehicle", {}, () =>
+      prisma.vehicle.update({
+        where: { id },
+        data: { secretHash: hashDeviceSecret(secret), tokenGeneration: { increment: 1 } },
+        select: { tokenGeneration: true },
+      }),
+      id,
+    ),
+  );
   log.info({ userId: actor.userId, vehicleId: id }, "vehicle secret rotated");
   await recordAudit({ action: "vehicle.secret", actor, target: `vehicle:${id}` });
   return { secret };
+}
+
+/**
+ * Runs `change`, which moves the vehicle's token generation on (`increment: 1`), so every device token
+ * issued before is refused: first every token of the vehicle is refused in Redis (the telemetry path
+ * checks there), then the row changes, then the new generation is mirrored. A failed change restores the
+ * current generation.
+ */
+async function withNewTokenGeneration<T extends { tokenGeneration: number }>(id: number, change: () => Promise<T>): Promise<T> {
+  const { tokenGeneration } = found(await prisma.vehicle.findUnique({ where: { id }, select: { tokenGeneration: true } }), "vehicle", id);
+  await redisCall(revokeTokens(redis(), redisPrefix, id));
+  let result: T;
+  try {
+    result = await change();
+  } catch (err) {
+    await writeTokenGeneration(redis(), redisPrefix, id, tokenGeneration).catch(() => undefined);
+    throw err;
+  }
+  await writeTokenGeneration(redis(), redisPrefix, id, result.tokenGeneration).catch((err: unknown) =>
+    log.error({ err: String(err), vehicleId: id }, "token generation not mirrored to Redis; the vehicle's tokens stay refused until it requests a new one"),
+  );
+  return result;
 }

@@ -3,10 +3,12 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { recordAudit } from "../audit/record";
 import { prisma } from "../db";
+import { redis, redisPrefix } from "../redis/client";
 import { env } from "../env";
 import { clientAddress, peerAddressesRecorded, UNKNOWN_CLIENT } from "../http/client-address";
 import { log } from "../log";
 import { toScope, type Scope } from "../scope";
+import { writeUserAccess } from "./access-state";
 import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from "./login-throttle";
 import { verifyPassword } from "./password";
 
@@ -17,6 +19,8 @@ export interface SessionUser {
   name: string;
   role: "ADMIN" | "COMMANDER";
   scope: Scope;
+  /** The user's session version when this session was issued; a session of an older one is refused (lib/auth/session.ts). */
+  sessionVersion: number;
 }
 
 const credentialsSchema = z.object({ email: z.string().trim().toLowerCase().email().max(254), password: z.string().min(1).max(256) });
@@ -62,7 +66,14 @@ async function authorizeCredentials(credentials: unknown, headers: Record<string
     await recordAudit({ action: "login.failure", actor: { userId: user?.id ?? null, email, ip }, detail: { reason } });
     throw new LoginRefusal(WRONG_CREDENTIALS);
   }
+  if (user.disabled) {
+    log.info({ userId: user.id, ip }, "login refused: account disabled");
+    await recordAudit({ action: "login.failure", actor: { userId: user.id, email, ip }, detail: { reason: "account disabled" } });
+    throw new LoginRefusal("This account is disabled. Ask an administrator.");
+  }
   await clearLoginFailures(email);
+  // Sessions are checked against this hash on every request; make sure it is there (it may predate a Redis restart).
+  await writeUserAccess(redis(), redisPrefix, user, false).catch((err: unknown) => log.warn({ err: String(err) }, "access hash not written at login"));
   log.info({ userId: user.id }, "login");
   await recordAudit({ action: "login.success", actor: { userId: user.id, email, ip }, target: `user:${user.id}` });
   const sessionUser: SessionUser = {
@@ -71,14 +82,18 @@ async function authorizeCredentials(credentials: unknown, headers: Record<string
     name: user.name,
     role: user.role,
     scope: toScope(user.scopeLevel, user.scopeId),
+    sessionVersion: user.sessionVersion,
   };
   return sessionUser as unknown as NextAuthUser;
 }
 
+/** How long a session lasts: 12 hours (one shift). */
+export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
+
 /** next-auth configuration: Credentials provider `credentials`, JWT sessions. */
 export const authOptions: AuthOptions = {
   secret: env.NEXTAUTH_SECRET,
-  session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/login", error: "/login" },
   providers: [
     CredentialsProvider({
@@ -104,6 +119,7 @@ export const authOptions: AuthOptions = {
         token.uid = u.id;
         token.role = u.role;
         token.scope = u.scope;
+        token.sv = u.sessionVersion;
       }
       return token;
     },
@@ -113,6 +129,7 @@ export const authOptions: AuthOptions = {
         id: token.uid as number,
         role: token.role as SessionUser["role"],
         scope: token.scope as Scope,
+        sessionVersion: token.sv as number,
       } as typeof session.user;
       return session;
     },

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { SignJWT, errors, jwtVerify } from "jose";
 import { z } from "zod";
 import { env } from "../env";
@@ -16,10 +17,17 @@ const encoder = new TextEncoder();
 const vehicleKey = encoder.encode(env.VEHICLE_TOKEN_SECRET);
 const ticketKey = encoder.encode(env.REALTIME_TICKET_SECRET);
 
-/** Issues a device token for a vehicle, valid `VEHICLE_TOKEN_TTL_SECONDS` (default 12 h). */
-export async function signVehicleToken(vehicleId: number): Promise<{ token: string; expiresAt: number }> {
+/** Who a device token authenticates: the vehicle, and the token generation it was issued under. */
+export interface DeviceIdentity {
+  vehicleId: number;
+  /** `vehicles.tokenGeneration` at issue; disabling the vehicle or rotating its secret moves it on, refusing the token. */
+  generation: number;
+}
+
+/** Issues a device token for a vehicle of token generation `generation`, valid `VEHICLE_TOKEN_TTL_SECONDS` (default 12 h). */
+export async function signVehicleToken(vehicleId: number, generation: number): Promise<{ token: string; expiresAt: number }> {
   const exp = Math.floor(Date.now() / 1000) + env.VEHICLE_TOKEN_TTL_SECONDS;
-  const token = await new SignJWT({})
+  const token = await new SignJWT({ gen: generation })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(ISSUER)
     .setAudience(VEHICLE_AUDIENCE)
@@ -30,17 +38,25 @@ export async function signVehicleToken(vehicleId: number): Promise<{ token: stri
   return { token, expiresAt: exp * 1000 };
 }
 
-/** Verifies a device token and returns its vehicle id; 401 INVALID_TOKEN otherwise. */
-export async function verifyVehicleToken(token: string): Promise<number> {
+/**
+ * Verifies a device token's signature and expiry and returns whom it names; 401 INVALID_TOKEN otherwise.
+ * Whether its generation is still current is checked where the vehicle is read anyway: in the telemetry
+ * script (Redis) and in start/stop (PostgreSQL), on every request — so the cache below cannot keep a revoked token alive.
+ */
+export async function verifyVehicleToken(token: string): Promise<DeviceIdentity> {
   const cached = verifiedVehicleTokens.get(token);
-  if (cached && cached.expiresAtMs > Date.now()) return cached.vehicleId;
+  if (cached && cached.expiresAtMs > Date.now()) return cached.identity;
   const payload = await verifyJwt(token, vehicleKey, VEHICLE_AUDIENCE, "device token");
   const match = /^vehicle:(\d+)$/.exec(payload.sub ?? "");
-  if (!match) throw new AppError("INVALID_TOKEN", "The device token does not name a vehicle; request a new one.");
-  const vehicleId = Number(match[1]);
+  // Tokens issued before generations existed carry none: generation 0, the one every vehicle starts with.
+  const generation = payload.gen ?? 0;
+  if (!match || typeof generation !== "number" || !Number.isSafeInteger(generation)) {
+    throw new AppError("INVALID_TOKEN", "The device token does not name a vehicle; request a new one.");
+  }
+  const identity = { vehicleId: Number(match[1]), generation };
   if (verifiedVehicleTokens.size >= MAX_CACHED_TOKENS) verifiedVehicleTokens.delete(verifiedVehicleTokens.keys().next().value!);
-  verifiedVehicleTokens.set(token, { vehicleId, expiresAtMs: (payload.exp ?? 0) * 1000 });
-  return vehicleId;
+  verifiedVehicleTokens.set(token, { identity, expiresAtMs: (payload.exp ?? 0) * 1000 });
+  return identity;
 }
 
 /**
@@ -50,30 +66,46 @@ export async function verifyVehicleToken(token: string): Promise<number> {
  * own. Bounded (oldest evicted first); a token is only ever found by its full
  * signed text, so nothing unverified can match.
  */
-const verifiedVehicleTokens = new Map<string, { vehicleId: number; expiresAtMs: number }>();
+const verifiedVehicleTokens = new Map<string, { identity: DeviceIdentity; expiresAtMs: number }>();
 /** Upper bound of that cache: 20,000 tokens (~4 MB), far above a city's fleet. */
 const MAX_CACHED_TOKENS = 20_000;
 
-/** What a realtime ticket carries. */
+/** Whom a realtime ticket admits, and with what access. */
 export interface TicketClaims {
   userId: number;
   role: "ADMIN" | "COMMANDER";
   scope: Scope;
+  /** The user's session version at issue (lib/auth/access-state.ts); default 0, a user whose access never changed. */
+  sessionVersion?: number;
+}
+
+/** A verified ticket: its claims, plus what makes it single-use. */
+export interface VerifiedTicket extends TicketClaims {
+  sessionVersion: number;
+  /** Unique id, consumed at the sidecar so the ticket opens one socket only. */
+  jti: string;
+  /** When it was issued (epoch ms): a ticket older than the last rebuild of a lost Redis is refused. */
+  issuedAtMs: number;
 }
 
 const ticketClaimsSchema = z.object({
   role: z.enum(["ADMIN", "COMMANDER"]),
   scope: scopeSchema,
+  sv: z.number().int().min(0),
+  jti: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+  ims: z.number().int().positive(),
 });
 
-/** Issues a short-lived (60 s) ticket for opening one realtime connection. */
+/** Issues a short-lived (60 s) ticket for opening one realtime connection, with a fresh random `jti`. */
 export async function signRealtimeTicket(claims: TicketClaims): Promise<{ ticket: string; expiresAt: number }> {
-  const exp = Math.floor(Date.now() / 1000) + TICKET_TTL_SECONDS;
-  const ticket = await new SignJWT({ role: claims.role, scope: claims.scope })
+  const now = Date.now();
+  const exp = Math.floor(now / 1000) + TICKET_TTL_SECONDS;
+  const ticket = await new SignJWT({ role: claims.role, scope: claims.scope, sv: claims.sessionVersion ?? 0, ims: now })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(ISSUER)
     .setAudience(TICKET_AUDIENCE)
     .setSubject(`user:${claims.userId}`)
+    .setJti(randomBytes(16).toString("base64url"))
     .setIssuedAt()
     .setExpirationTime(exp)
     .sign(ticketKey);
@@ -81,12 +113,13 @@ export async function signRealtimeTicket(claims: TicketClaims): Promise<{ ticket
 }
 
 /** Verifies a realtime ticket; throws AppError INVALID_TOKEN when missing, forged, expired or malformed. */
-export async function verifyRealtimeTicket(ticket: string): Promise<TicketClaims> {
+export async function verifyRealtimeTicket(ticket: string): Promise<VerifiedTicket> {
   const payload = await verifyJwt(ticket, ticketKey, TICKET_AUDIENCE, "realtime ticket");
   const match = /^user:(\d+)$/.exec(payload.sub ?? "");
   const claims = ticketClaimsSchema.safeParse(payload);
-  if (!match || !claims.success) throw new AppError("INVALID_TOKEN", "The realtime ticket is malformed.");
-  return { userId: Number(match[1]), role: claims.data.role, scope: claims.data.scope };
+  if (!match || !claims.success) throw new AppError("INVALID_TOKEN", "The realtime ticket is malformed; request a new one.");
+  const { role, scope, sv, jti, ims } = claims.data;
+  return { userId: Number(match[1]), role, scope, sessionVersion: sv, jti, issuedAtMs: ims };
 }
 
 async function verifyJwt(token: string, key: Uint8Array, audience: string, what: string) {
@@ -110,7 +143,15 @@ export function bearerToken(req: Request): string {
   return match[1];
 }
 
-/** The vehicle id of the request's bearer device token; 401 when missing, forged or expired. */
-export function authenticateVehicle(req: Request): Promise<number> {
+/** 401 for a device token of an older generation: the vehicle was disabled, or its secret rotated, since it was issued. */
+export function tokenRevoked(): AppError {
+  return new AppError(
+    "INVALID_TOKEN",
+    "This device token was revoked (the vehicle was disabled or its secret rotated); request a new one with the current secret.",
+  );
+}
+
+/** Whom the request's bearer device token names; 401 when missing, forged or expired. */
+export function authenticateVehicle(req: Request): Promise<DeviceIdentity> {
   return verifyVehicleToken(bearerToken(req));
 }

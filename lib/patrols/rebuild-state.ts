@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { queueAccessPlane, readAccessPlane } from "../auth/access-plane";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { PatrolMeta } from "../realtime/protocol";
 import { isStatePlaneKey, lastStatusKey, patrolLastTsKey, statePlaneReadyKey, statePlaneScanPatterns } from "../redis/keys";
@@ -30,7 +31,7 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
 
 /**
  * Rebuilds the Redis state plane (every scope set, meta hash and vehicle key)
- * from PostgreSQL's ACTIVE patrols, in one MULTI that also re-announces each
+ * from PostgreSQL's ACTIVE patrols, and the access plane (lib/auth/access-plane.ts), in one MULTI that also re-announces each
  * patrol on its control channels, and marks the plane ready
  * (`state_plane:ready`). Idempotent: stale keys are removed, last positions of
  * still-active patrols are kept.
@@ -44,7 +45,9 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
   const lastStatusFields = await redis.hkeys(lastStatusKey(prefix));
   const endedFields = lastStatusFields.filter((field) => !active.has(field));
 
+  const access = await readAccessPlane(prisma);
   const tx = redis.multi();
+  queueAccessPlane(tx, prefix, access);
   if (stale.length) tx.del(...stale);
   if (endedFields.length) {
     tx.hdel(lastStatusKey(prefix), ...endedFields);
@@ -64,15 +67,17 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
 /**
  * Restores the state plane when Redis lost it — `state_plane:ready` absent,
  * e.g. after a restart, since Redis keeps nothing on disk here — and returns
- * null when it was there. Writes every ACTIVE patrol, re-announced, and the
- * marker in one MULTI. Unlike `rebuildState` it deletes nothing, so a patrol
+ * null when it was there. Writes every ACTIVE patrol, re-announced, the
+ * access plane and the marker in one MULTI. Unlike `rebuildState` it deletes nothing, so a patrol
  * started on the empty Redis meanwhile is kept; one that ended between our
  * read and our write (its stop cleared Redis first) is removed again after.
  */
 export async function rebuildStateIfMissing(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult | null> {
   if (await redis.exists(statePlaneReadyKey(prefix))) return null;
   const metas = await activePatrolMetas(prisma);
+  const access = await readAccessPlane(prisma);
   const tx = redis.multi();
+  queueAccessPlane(tx, prefix, access);
   for (const meta of metas) {
     writePatrolState(tx, prefix, meta);
     announce(tx, prefix, { type: "PATROL_START", patrol: meta });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
 import { Prisma, prisma } from "../db";
 import { AppError } from "../errors";
 import { log } from "../log";
@@ -22,37 +23,42 @@ export interface StartedPatrol {
 }
 
 /**
- * Starts a patrol for `vehicleId`: one lookup of the vehicle (with its home
- * station) or of the chosen station, the ACTIVE row (the database's partial
- * unique index settles races), then one Redis MULTI for every plane. If Redis
- * fails the row is removed again, so no ACTIVE patrol exists only in SQL.
+ * Starts a patrol for the device's vehicle: one lookup of the vehicle (a
+ * revoked token or a disabled vehicle stops here), then one transaction that
+ * reads the station FOR SHARE and inserts the ACTIVE row (the database's
+ * partial unique index settles racing starts), then one Redis MULTI for every
+ * plane. The share lock makes a station move wait for this start to commit,
+ * so its active-patrol check sees the patrol (lib/admin/crud.ts); a start that
+ * waited for a move copies the station's new chain. If Redis fails the row is
+ * removed again, so no ACTIVE patrol exists only in SQL.
  */
-export async function startPatrol(vehicleId: number, input: z.infer<typeof startPatrolSchema>): Promise<StartedPatrol> {
-  const chain = { id: true, divisionId: true, zoneId: true, districtId: true } as const;
+export async function startPatrol(device: DeviceIdentity, input: z.infer<typeof startPatrolSchema>): Promise<StartedPatrol> {
+  const { vehicleId } = device;
   const vehicle = await prisma.vehicle.findUnique({
     where: { id: vehicleId },
-    select: { callSign: true, enabled: true, homeStation: { select: chain } },
+    select: { callSign: true, enabled: true, homeStationId: true, tokenGeneration: true },
   });
   if (!vehicle) throw new AppError("INVALID_TOKEN", "This vehicle no longer exists; request a new token.");
+  if (vehicle.tokenGeneration !== device.generation) throw tokenRevoked();
   if (!vehicle.enabled) throw new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
-
-  const station =
-    input.stationId === undefined || input.stationId === vehicle.homeStation.id
-      ? vehicle.homeStation
-      : await prisma.station.findUnique({ where: { id: input.stationId }, select: chain });
-  if (!station) throw new AppError("NOT_FOUND", `Station ${input.stationId} does not exist.`);
+  const stationId = input.stationId ?? vehicle.homeStationId;
 
   let patrol: { id: number; startedAt: Date; stationId: number; divisionId: number; zoneId: number; districtId: number };
   try {
-    patrol = await prisma.patrol.create({
-      data: {
-        vehicleId,
-        stationId: station.id,
-        divisionId: station.divisionId,
-        zoneId: station.zoneId,
-        districtId: station.districtId,
-      },
-      select: { id: true, startedAt: true, stationId: true, divisionId: true, zoneId: true, districtId: true },
+    patrol = await prisma.$transaction(async (tx) => {
+      const [station] = await tx.$queryRaw<{ id: number; divisionId: number; zoneId: number; districtId: number }[]>`
+        SELECT id, "divisionId", "zoneId", "districtId" FROM stations WHERE id = ${stationId} FOR SHARE`;
+      if (!station) throw new AppError("NOT_FOUND", `Station ${stationId} does not exist.`);
+      return tx.patrol.create({
+        data: {
+          vehicleId,
+          stationId: station.id,
+          divisionId: station.divisionId,
+          zoneId: station.zoneId,
+          districtId: station.districtId,
+        },
+        select: { id: true, startedAt: true, stationId: true, divisionId: true, zoneId: true, districtId: true },
+      });
     });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw await alreadyOnPatrol(vehicleId);
@@ -68,7 +74,7 @@ export async function startPatrol(vehicleId: number, input: z.infer<typeof start
     });
     throw err;
   }
-  log.info({ patrolId: patrol.id, vehicleId, stationId: station.id }, "patrol started");
+  log.info({ patrolId: patrol.id, vehicleId, stationId: patrol.stationId }, "patrol started");
   return { patrolId: patrol.id, channel: patrolChannel(redisPrefix, patrol.id), startedAt: meta.startedAt };
 }
 

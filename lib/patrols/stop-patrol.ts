@@ -1,4 +1,5 @@
 import { recordAudit, type AuditActor } from "../audit/record";
+import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
 import { prisma } from "../db";
 import { AppError } from "../errors";
 import { log } from "../log";
@@ -11,7 +12,9 @@ import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { removeActivePatrol } from "./state-plane";
 
 /** Who asks to stop a patrol: the vehicle's device, or a signed-in user. */
-export type StopActor = { kind: "vehicle"; vehicleId: number } | { kind: "user"; userId: number; role: "ADMIN" | "COMMANDER"; scope: Scope };
+export type StopActor =
+  | ({ kind: "vehicle" } & DeviceIdentity)
+  | { kind: "user"; userId: number; role: "ADMIN" | "COMMANDER"; scope: Scope };
 
 /**
  * Ends an active patrol: the owning vehicle, an admin, or a commander whose
@@ -24,6 +27,10 @@ export async function stopPatrol(
   actor: StopActor,
   audit: AuditActor,
 ): Promise<{ patrolId: number; endedAt: number }> {
+  if (actor.kind === "vehicle") {
+    const vehicle = await prisma.vehicle.findUnique({ where: { id: actor.vehicleId }, select: { tokenGeneration: true } });
+    if (vehicle?.tokenGeneration !== actor.generation) throw tokenRevoked();
+  }
   const patrol = await prisma.patrol.findUnique({
     where: { id: patrolId },
     select: { ...PATROL_META_SELECT, status: true },

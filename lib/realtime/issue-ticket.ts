@@ -15,6 +15,6 @@ export interface IssuedTicket {
  * for every socket. The browser opens `{url}?ticket={ticket}`.
  */
 export async function issueRealtimeTicket(user: SessionUser): Promise<IssuedTicket> {
-  const { ticket, expiresAt } = await signRealtimeTicket({ userId: user.id, role: user.role, scope: user.scope });
+  const { ticket, expiresAt } = await signRealtimeTicket({ userId: user.id, role: user.role, scope: user.scope, sessionVersion: user.sessionVersion });
   return { ticket, url: realtimePublicUrl, expiresAt };
 }

@@ -56,6 +56,33 @@ export const historyStreamKey = (prefix: string) => `${prefix}history:points`;
 /** Consumer group of the history process on `history:points`. */
 export const HISTORY_GROUP = "history";
 
+/**
+ * HASH (not part of the contract) mirroring the access columns of one user, so sessions and the sidecar
+ * check them without SQL: `v` (sessionVersion), `role`, `level`, `id`, and `revoked` ("disabled" or
+ * "deleted") or `pending` (a change is being written) when set: `user:{id}:access`.
+ */
+export const userAccessKey = (prefix: string, userId: number) => `${prefix}user:${userId}:access`;
+
+/** Control channel of one user (not part of the contract): "your access changed", to every worker holding their sockets. */
+export const userControlChannel = (prefix: string, userId: number) => `${prefix}control:user:${userId}`;
+
+/** Parses a user control channel name back to its user id, or null when it is not one. */
+export function userIdOfControlChannel(prefix: string, channel: string): number | null {
+  const head = `${prefix}control:user:`;
+  if (!channel.startsWith(head)) return null;
+  const id = Number(channel.slice(head.length));
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/**
+ * STRING (not part of the contract): the token generation a vehicle's device tokens must carry, mirrored
+ * from `vehicles.tokenGeneration` for the telemetry script: `vehicle:{id}:token_gen`.
+ */
+export const vehicleTokenGenerationKey = (prefix: string, vehicleId: number) => `${prefix}vehicle:${vehicleId}:token_gen`;
+
+/** STRING (not part of the contract) marking a realtime ticket used, until it expires: `ticket:{jti}:used`. */
+export const ticketUsedKey = (prefix: string, jti: string) => `${prefix}ticket:${jti}:used`;
+
 /** Parses a data channel name back to its patrol id, or null when it is not one. */
 export function patrolIdOfChannel(prefix: string, channel: string): number | null {
   const head = `${prefix}live:patrol:`;

@@ -2,7 +2,17 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { createRedis } from "@/lib/redis/client";
-import { historyStreamKey, lastStatusKey, patrolChannel, patrolLastTsKey, patrolMetaKey, rateLimitKey, statePlaneReadyKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
+import {
+  historyStreamKey,
+  lastStatusKey,
+  patrolChannel,
+  patrolLastTsKey,
+  patrolMetaKey,
+  rateLimitKey,
+  statePlaneReadyKey,
+  vehicleActivePatrolKey,
+  vehicleTokenGenerationKey,
+} from "@/lib/redis/keys";
 import { ingestOutcome } from "./ingest";
 import { INGEST_STATUSES, runIngestScript, type IngestStatus } from "./ingest-script";
 
@@ -14,6 +24,7 @@ let redis: Redis;
 let window = 0;
 
 const keysFor = (patrol: number) => ({
+  tokenGeneration: vehicleTokenGenerationKey(prefix, vehicleId),
   rateCounter: rateLimitKey(prefix, "telemetry", String(vehicleId), window),
   vehicleActivePatrol: vehicleActivePatrolKey(prefix, vehicleId),
   patrolMeta: patrolMetaKey(prefix, patrol),
@@ -24,8 +35,13 @@ const keysFor = (patrol: number) => ({
   historyStream: historyStreamKey(prefix),
 });
 
-const run = (points: (string | number)[], { patrol = patrolId, rateLimit = 1_000, historyMaxLen = 1_000_000 } = {}) =>
-  runIngestScript(redis, keysFor(patrol), { patrolId: patrol, rateLimit, rateWindowMs: 60_000, vehicleId, historyMaxLen }, points);
+const run = (points: (string | number)[], { patrol = patrolId, rateLimit = 1_000, historyMaxLen = 1_000_000, generation = 0 } = {}) =>
+  runIngestScript(
+    redis,
+    keysFor(patrol),
+    { patrolId: patrol, rateLimit, rateWindowMs: 60_000, vehicleId, historyMaxLen, tokenGeneration: generation },
+    points,
+  );
 
 beforeAll(async () => {
   redis = createRedis(inject("redisUrl"));
@@ -54,7 +70,14 @@ describe("ingest script", () => {
     const limited = await run([3, "c"], { rateLimit: 1 });
     expect(limited.status).toBe("RATE_LIMITED");
     expect(limited.retryAfterMs).toBeGreaterThan(0);
-    expect(INGEST_STATUSES).toHaveLength(5);
+    // A token of another generation than the vehicle's (none stored: 0) is refused before anything else, the rate limit included.
+    expect((await run([4, "d"], { rateLimit: 1, generation: 1 })).status).toBe("TOKEN_REVOKED");
+    await redis.set(vehicleTokenGenerationKey(prefix, vehicleId), "2");
+    expect((await run([4, "d"], { rateLimit: 1 })).status).toBe("TOKEN_REVOKED");
+    window += 1;
+    expect((await run([4, "d"], { generation: 2 })).status).toBe("OK");
+    await redis.del(vehicleTokenGenerationKey(prefix, vehicleId));
+    expect(INGEST_STATUSES).toHaveLength(6);
   });
 
   it("keeps the last frame in patrol:last_status and its ts as its own key", async () => {
@@ -139,10 +162,11 @@ describe("ingestOutcome", () => {
     expect(codeOf("RATE_LIMITED", 1_500)).toBe("429 RATE_LIMITED 2");
     expect(codeOf("NOT_OWNER")).toBe("403 FORBIDDEN");
     expect(codeOf("NOT_ACTIVE")).toBe("409 PATROL_NOT_ACTIVE");
+    expect(codeOf("TOKEN_REVOKED")).toBe("401 INVALID_TOKEN");
   });
 
   it("turns a status it does not know into an internal error (a logged 500), not a 429", () => {
-    expect(() => ingestOutcome(reply("TOKEN_REVOKED"), patrolId)).toThrow(/unknown status "TOKEN_REVOKED"/);
-    expect(() => ingestOutcome(reply("TOKEN_REVOKED"), patrolId)).not.toThrow(AppError);
+    expect(() => ingestOutcome(reply("TOKEN_EXPIRED"), patrolId)).toThrow(/unknown status "TOKEN_EXPIRED"/);
+    expect(() => ingestOutcome(reply("TOKEN_EXPIRED"), patrolId)).not.toThrow(AppError);
   });
 });

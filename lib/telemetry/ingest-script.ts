@@ -11,11 +11,12 @@ import type { Redis } from "ioredis";
  */
 
 /** Every status the script answers, by name (the reply carries the name itself). */
-export const INGEST_STATUSES = ["OK", "RATE_LIMITED", "NOT_OWNER", "NOT_ACTIVE", "STATE_PLANE_MISSING"] as const;
+export const INGEST_STATUSES = ["OK", "TOKEN_REVOKED", "RATE_LIMITED", "NOT_OWNER", "NOT_ACTIVE", "STATE_PLANE_MISSING"] as const;
 export type IngestStatus = (typeof INGEST_STATUSES)[number];
 
 /** The script's keys, in KEYS order. */
 export const INGEST_KEYS = [
+  "tokenGeneration",
   "rateCounter",
   "vehicleActivePatrol",
   "patrolMeta",
@@ -28,7 +29,7 @@ export const INGEST_KEYS = [
 export type IngestKey = (typeof INGEST_KEYS)[number];
 
 /** The script's fixed arguments, in ARGV order; the points follow. */
-export const INGEST_ARGS = ["patrolId", "rateLimit", "rateWindowMs", "vehicleId", "historyMaxLen"] as const;
+export const INGEST_ARGS = ["patrolId", "rateLimit", "rateWindowMs", "vehicleId", "historyMaxLen", "tokenGeneration"] as const;
 export type IngestArg = (typeof INGEST_ARGS)[number];
 
 /** The script's reply: a status name (unchecked: see `isIngestStatus`), then counts. */

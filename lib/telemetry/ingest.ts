@@ -13,7 +13,9 @@ import {
   rateLimitKey,
   statePlaneReadyKey,
   vehicleActivePatrolKey,
+  vehicleTokenGenerationKey,
 } from "../redis/keys";
+import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
 import { isIngestStatus, runIngestScript, type IngestReply } from "./ingest-script";
 import { MAX_CLOCK_SKEW_MS, type TelemetryPoint } from "./schema";
 
@@ -30,9 +32,10 @@ export interface IngestResult {
  * The telemetry hot path: publishes points of one patrol for `vehicleId` with
  * no SQL and one Redis round trip (`ingest.lua`: rate limit, ownership, stale
  * check, publish, last status, history stream). The frame bytes are built here, once.
- * `points` must all carry the same patrol id. Throws 403/409/429/503 AppErrors.
+ * `points` must all carry the same patrol id. Throws 401/403/409/429/503 AppErrors.
  */
-export async function ingestTelemetry(vehicleId: number, points: TelemetryPoint[], now = Date.now()): Promise<IngestResult> {
+export async function ingestTelemetry(device: DeviceIdentity, points: TelemetryPoint[], now = Date.now()): Promise<IngestResult> {
+  const { vehicleId } = device;
   const first = points[0];
   if (!first) return { published: 0, stale: 0 };
   const patrolId = first.patrolId;
@@ -49,6 +52,7 @@ export async function ingestTelemetry(vehicleId: number, points: TelemetryPoint[
     runIngestScript(
       redis(),
       {
+        tokenGeneration: vehicleTokenGenerationKey(redisPrefix, vehicleId),
         rateCounter: rateLimitKey(redisPrefix, "telemetry", String(vehicleId), window),
         vehicleActivePatrol: vehicleActivePatrolKey(redisPrefix, vehicleId),
         patrolMeta: patrolMetaKey(redisPrefix, patrolId),
@@ -64,6 +68,7 @@ export async function ingestTelemetry(vehicleId: number, points: TelemetryPoint[
         rateWindowMs: RATE_WINDOW_MS,
         vehicleId,
         historyMaxLen: env.HISTORY_STREAM_MAXLEN,
+        tokenGeneration: device.generation,
       },
       frames,
     ),
@@ -83,6 +88,8 @@ export function ingestOutcome(reply: IngestReply, patrolId: number): IngestResul
   switch (status) {
     case "OK":
       return { published: reply.published, stale: reply.stale };
+    case "TOKEN_REVOKED":
+      throw tokenRevoked();
     case "RATE_LIMITED":
       throw new AppError(
         "RATE_LIMITED",

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { verifyDeviceSecret } from "../auth/password";
 import { signVehicleToken } from "../auth/tokens";
 import { prisma } from "../db";
+import { redis, redisPrefix } from "../redis/client";
+import { writeTokenGeneration } from "./token-generation";
 import { AppError } from "../errors";
 import { log } from "../log";
 
@@ -18,7 +20,7 @@ export const tokenRequestSchema = z.strictObject({
 export async function issueVehicleToken(input: z.infer<typeof tokenRequestSchema>) {
   const vehicle = await prisma.vehicle.findUnique({
     where: { id: input.vehicleId },
-    select: { id: true, secretHash: true, enabled: true },
+    select: { id: true, secretHash: true, enabled: true, tokenGeneration: true },
   });
   if (!vehicle || !verifyDeviceSecret(vehicle.secretHash, input.secret)) {
     log.info({ vehicleId: input.vehicleId }, "vehicle token refused");
@@ -27,5 +29,9 @@ export async function issueVehicleToken(input: z.infer<typeof tokenRequestSchema
   if (!vehicle.enabled) {
     throw new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
   }
-  return signVehicleToken(vehicle.id);
+  // The telemetry script compares tokens with this (also heals a change whose own write to Redis failed).
+  await writeTokenGeneration(redis(), redisPrefix, vehicle.id, vehicle.tokenGeneration).catch((err: unknown) =>
+    log.warn({ err: String(err), vehicleId: vehicle.id }, "token generation not mirrored to Redis"),
+  );
+  return signVehicleToken(vehicle.id, vehicle.tokenGeneration);
 }

@@ -84,12 +84,14 @@ export class StackDb {
 
   /** `count` enabled vehicles (lowest ids first, skipping `skip`), each with a device token. */
   async vehicles(count: number, skip = 0): Promise<StackVehicle[]> {
-    const rows = await this.query<{ id: number; callSign: string; homeStationId: number }>(
-      `SELECT id, "callSign", "homeStationId" FROM vehicles WHERE enabled ORDER BY id LIMIT $1 OFFSET $2`,
+    const rows = await this.query<{ id: number; callSign: string; homeStationId: number; tokenGeneration: number }>(
+      `SELECT id, "callSign", "homeStationId", "tokenGeneration" FROM vehicles WHERE enabled ORDER BY id LIMIT $1 OFFSET $2`,
       [count, skip],
     );
     if (rows.length < count) throw new Error(`the stack has only ${rows.length} vehicles after ${skip}`);
-    return Promise.all(rows.map(async (r) => ({ ...r, token: (await signVehicleToken(r.id)).token })));
+    return Promise.all(
+      rows.map(async ({ tokenGeneration, ...r }) => ({ ...r, token: (await signVehicleToken(r.id, tokenGeneration)).token })),
+    );
   }
 
   /** Every station with its chain. */

@@ -6,8 +6,8 @@ import { telemetryPointSchema } from "@/lib/telemetry/schema";
 
 // POST /api/telemetry – one position of the calling vehicle's active patrol (hot path: no SQL, one Redis round trip)
 export const POST = apiRoute(async (req) => {
-  const vehicleId = await authenticateVehicle(req);
+  const device = await authenticateVehicle(req);
   const point = await parseBody(req, telemetryPointSchema);
-  const { stale } = await ingestTelemetry(vehicleId, [point]);
+  const { stale } = await ingestTelemetry(device, [point]);
   return NextResponse.json(stale ? { ok: true, stale: true } : { ok: true }, { status: 202 });
 });

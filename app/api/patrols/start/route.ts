@@ -5,10 +5,10 @@ import { startPatrol, startPatrolSchema } from "@/lib/patrols/start-patrol";
 
 // POST /api/patrols/start – the calling vehicle starts a patrol (default: for its home station)
 export const POST = apiRoute(async (req) => {
-  const vehicleId = await authenticateVehicle(req);
+  const device = await authenticateVehicle(req);
   const hasBody = req.headers.get("content-length") !== "0" && req.body !== null;
   const input = hasBody ? await parseBody(req, startPatrolSchema).catch(emptyBodyIsDefault) : {};
-  return NextResponse.json(await startPatrol(vehicleId, input), { status: 201 });
+  return NextResponse.json(await startPatrol(device, input), { status: 201 });
 });
 
 function emptyBodyIsDefault(err: unknown): object {

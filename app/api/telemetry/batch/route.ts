@@ -7,9 +7,9 @@ import { checkSinglePatrol, telemetryBatchSchema } from "@/lib/telemetry/schema"
 
 // POST /api/telemetry/batch – up to 500 buffered points of one patrol, validated as a whole and published in ts order
 export const POST = apiRoute(async (req) => {
-  const vehicleId = await authenticateVehicle(req);
+  const device = await authenticateVehicle(req);
   const { points } = await parseBody(req, telemetryBatchSchema, env.TELEMETRY_BATCH_BODY_LIMIT_BYTES);
   checkSinglePatrol(points);
-  const { published, stale } = await ingestTelemetry(vehicleId, points);
+  const { published, stale } = await ingestTelemetry(device, points);
   return NextResponse.json({ ok: true, accepted: points.length, published, stale }, { status: 202 });
 });

@@ -11,7 +11,7 @@ export const POST = apiRoute<{ id: string }>(async (req, { params }) => {
   let actor: StopActor;
   let audit: AuditActor;
   if (req.headers.has("authorization")) {
-    actor = { kind: "vehicle", vehicleId: await authenticateVehicle(req) };
+    actor = { kind: "vehicle", ...(await authenticateVehicle(req)) };
     audit = { userId: null, email: null, ip: requestAddress(req.headers) };
   } else {
     const user = await requireUser();
