@@ -448,7 +448,7 @@ describe("device secrets and passwords", () => {
     const body = createBody("users");
     const res = await call("/api/admin/users", { client: admin, body });
     expect(res.status).toBe(201);
-    expect(Object.keys(res.body).sort()).toEqual(["email", "id", "name", "role", "scopeId", "scopeLevel"]);
+    expect(Object.keys(res.body).sort()).toEqual(["disabled", "email", "id", "name", "role", "scopeId", "scopeLevel"]);
     expect(JSON.stringify(res.body)).not.toContain(body.password as string);
     const session = await (await login(body.email as string, body.password as string).then((c) => c.fetch("/api/auth/session"))).text();
     expect(session).not.toContain(body.password as string);

@@ -148,6 +148,7 @@ describe("admin API: organisation, vehicles and users", () => {
       role: "COMMANDER",
       scopeLevel: "division",
       scopeId: division.id,
+      disabled: false,
     });
     const { items } = await ok(200, "/api/admin/users");
     expect(items.length).toBeGreaterThanOrEqual(6);

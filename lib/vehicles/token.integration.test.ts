@@ -61,7 +61,7 @@ describe("POST /api/vehicles/token", () => {
     expect(unknown.body).toEqual(wrong.body);
   });
 
-  it("refuses a disabled vehicle with 403, even with an earlier token, until it is enabled again", async () => {
+  it("refuses a disabled vehicle with 403, and its earlier token with 401 (revoked), until it is enabled again", async () => {
     const earlier = await requestToken({ vehicleId: toDisable.id, secret: secretOf(toDisable) });
     expect(earlier.status).toBe(200);
 
@@ -75,8 +75,8 @@ describe("POST /api/vehicles/token", () => {
     expect(refused.body).not.toHaveProperty("token");
 
     const start = await call("/api/patrols/start", { method: "POST", token: earlier.body.token });
-    expect(start.status).toBe(403);
-    expect(start.body.error.code).toBe("VEHICLE_DISABLED");
+    expect(start.status).toBe(401);
+    expect(start.body.error).toMatchObject({ code: "INVALID_TOKEN", message: expect.stringMatching(/revoked/) });
 
     const reenable = await call(`/api/admin/vehicles/${toDisable.id}`, { method: "PATCH", body: { enabled: true }, client: admin });
     expect(reenable.status).toBe(200);

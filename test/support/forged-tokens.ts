@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import { encode } from "next-auth/jwt";
 import { TICKET_AUDIENCE, VEHICLE_AUDIENCE } from "@/lib/auth/tokens";
@@ -18,7 +19,7 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** A device token for `vehicleId`, signed with `key`, expiring at `exp` (epoch seconds; default in an hour). */
 export function deviceToken(vehicleId: number, key: string, exp = now() + 3600): Promise<string> {
-  return new SignJWT({})
+  return new SignJWT({ gen: 0 })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer("sentinel")
     .setAudience(VEHICLE_AUDIENCE)
@@ -30,11 +31,12 @@ export function deviceToken(vehicleId: number, key: string, exp = now() + 3600):
 
 /** A realtime ticket for `userId` with `scope`, signed with `key`, expiring at `exp` (epoch seconds; default in a minute). */
 export function realtimeTicket(userId: number, scope: Scope, key: string, exp = now() + 60): Promise<string> {
-  return new SignJWT({ role: "COMMANDER", scope })
+  return new SignJWT({ role: "COMMANDER", scope, sv: 0, ims: Date.now() })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer("sentinel")
     .setAudience(TICKET_AUDIENCE)
     .setSubject(`user:${userId}`)
+    .setJti(randomBytes(16).toString("base64url"))
     .setIssuedAt()
     .setExpirationTime(exp)
     .sign(new TextEncoder().encode(key));
