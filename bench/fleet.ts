@@ -1,6 +1,6 @@
 import pg from "pg";
-import { seededVehicleSecret } from "../lib/seed/seed";
 import { scopeContains, type Scope, type UnitChain } from "../lib/scope";
+import { enrolFleet, parseJson, skippedSummary, stopPatrols, withDeviceSecret, type FleetRequest } from "../scripts/simulator/fleet";
 import type { DashboardSpec } from "../test/support/load/dashboards";
 import type { LocalHttpClient } from "../test/support/load/http-client";
 
@@ -25,8 +25,6 @@ export interface BenchPatrol extends UnitChain {
   lon: number;
 }
 
-/** Requests in flight while enrolling the fleet: 16. */
-const ENROL_CONCURRENCY = 16;
 
 /** Reads the seeded stations and vehicles of the benchmark database. */
 export async function loadOrganisation(databaseUrl: string): Promise<{
@@ -51,9 +49,19 @@ export async function loadOrganisation(databaseUrl: string): Promise<{
   }
 }
 
+/** The fleet's requests over the benchmark's keep-alive client. */
+function overClient(http: LocalHttpClient): FleetRequest {
+  return async (method, path, body, headers) => {
+    const res = await http.request(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
+    return { status: res.status, body: parseJson(res.body), error: res.error };
+  };
+}
+
 /**
- * Gets a device token for every vehicle and starts its patrol at its home
- * station, `ENROL_CONCURRENCY` vehicles at a time. Throws on any refusal.
+ * Puts every vehicle on patrol at its home station through the vehicle API
+ * (scripts/simulator/fleet.ts: a failure stops the patrols already started).
+ * When any vehicle cannot authenticate, stops the others and throws: the
+ * benchmark measures the fleet it asked for or none.
  */
 export async function startFleet(
   http: LocalHttpClient,
@@ -61,25 +69,16 @@ export async function startFleet(
   stations: ReadonlyMap<number, BenchStation>,
   vehicles: Array<{ id: number; callSign: string; homeStationId: number }>,
 ): Promise<BenchPatrol[]> {
-  const patrols: BenchPatrol[] = [];
-  let next = 0;
-  const enrolOne = async (v: { id: number; callSign: string; homeStationId: number }) => {
-    const tok = await http.request("POST", "/api/vehicles/token", JSON.stringify({ vehicleId: v.id, secret: seededVehicleSecret(password, v.callSign) }));
-    if (tok.status !== 200) throw new Error(`token for ${v.callSign}: HTTP ${tok.status || tok.error} ${tok.body.slice(0, 200)}`);
-    const token = (JSON.parse(tok.body) as { token: string }).token;
-    const start = await http.request("POST", "/api/patrols/start", "{}", { authorization: `Bearer ${token}` });
-    if (start.status !== 201) throw new Error(`patrol start for ${v.callSign}: HTTP ${start.status || start.error} ${start.body.slice(0, 200)}`);
-    const station = stations.get(v.homeStationId);
-    if (!station) throw new Error(`vehicle ${v.callSign}: home station ${v.homeStationId} not found`);
-    const { patrolId } = JSON.parse(start.body) as { patrolId: number };
-    patrols.push({ ...station, patrolId, vehicleId: v.id, token });
-  };
-  await Promise.all(
-    Array.from({ length: ENROL_CONCURRENCY }, async () => {
-      while (next < vehicles.length) await enrolOne(vehicles[next++]!);
-    }),
-  );
-  return patrols.sort((a, b) => a.patrolId - b.patrolId);
+  for (const v of vehicles) if (!stations.has(v.homeStationId)) throw new Error(`vehicle ${v.callSign}: home station ${v.homeStationId} not found`);
+  const request = overClient(http);
+  const { patrols, skipped } = await enrolFleet(request, vehicles, { authenticate: withDeviceSecret(request, password) });
+  if (skipped.length) {
+    await stopPatrols(request, patrols);
+    throw new Error(`The benchmark's fleet is incomplete: ${skippedSummary(skipped)}.`);
+  }
+  return patrols
+    .map((p) => ({ ...stations.get(p.vehicle.homeStationId)!, patrolId: p.patrolId, vehicleId: p.vehicle.id, token: p.token }))
+    .sort((a, b) => a.patrolId - b.patrolId);
 }
 
 /**

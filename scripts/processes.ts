@@ -11,6 +11,12 @@ export interface ServerProcess {
   args: string[];
   /** Start it again when it dies on its own (with backoff if it keeps dying) instead of stopping the others. Default: false. */
   restartOnCrash?: boolean;
+  /**
+   * A helper the servers do not need (the demo's simulator): when it dies it
+   * is started again `restarts` times, then reported with `whenGone` while the
+   * others keep running. Default: none (its death stops the others).
+   */
+  optional?: { restarts: number; whenGone: string };
 }
 
 /** A process that dies sooner than this after starting counts as crash-looping: its restarts back off up to 30 s. */
@@ -28,8 +34,9 @@ export function serverProcesses(port: number): ServerProcess[] {
 
 /**
  * Runs processes together with prefixed output; Ctrl-C (or SIGTERM) stops
- * them all, and if one exits on its own the others are stopped too (one
- * marked `restartOnCrash` is started again instead).
+ * them all. One that exits on its own is reported with its last lines of
+ * output and the others are stopped too, unless it is marked
+ * `restartOnCrash` (started again) or `optional` (see there).
  * Resolves with the exit code to use.
  */
 export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -50,7 +57,7 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
       }
       resolve(code);
     };
-    const launch = (p: ServerProcess, quickDeaths = 0) => {
+    const launch = (p: ServerProcess, quickDeaths = 0, restartsLeft = p.optional?.restarts ?? 0) => {
       // Own process group: Ctrl-C reaches only us, so we can stop the children in order.
       const child = spawn(p.command, p.args, {
         cwd: ROOT,
@@ -59,21 +66,39 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
         detached: true,
       });
       const startedAt = Date.now();
-      const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${p.name}] `);
-      child.stdout.on("data", (c: Buffer) => process.stdout.write(prefix(c)));
-      child.stderr.on("data", (c: Buffer) => process.stderr.write(prefix(c)));
+      // Its last lines of output: why it died, when it does.
+      const tail: string[] = [];
+      const relay = (out: NodeJS.WriteStream) => (chunk: Buffer) => {
+        const text = chunk.toString();
+        tail.push(...text.split("\n").filter((line) => line.trim()));
+        tail.splice(0, tail.length - 3);
+        out.write(text.replace(/^(?=.)/gm, `[${p.name}] `));
+      };
+      child.stdout.on("data", relay(process.stdout));
+      child.stderr.on("data", relay(process.stderr));
       child.on("exit", (code, signal) => {
         if (stopping) return;
+        const died = `✗ [${p.name}] exited (${signal ?? `code ${code}`})${tail.length ? `; its last words:\n${tail.map((line) => `    ${line}`).join("\n")}` : "."}`;
         if (p.restartOnCrash) {
           const quick = Date.now() - startedAt < QUICK_DEATH_MS ? quickDeaths + 1 : 0;
           const delayMs = quick > 0 ? Math.min(1_000 * 2 ** (quick - 1), 30_000) : 0;
-          console.error(`[${p.name}] exited (${signal ?? `code ${code}`}); restarting it in ${delayMs} ms.`);
+          console.error(`${died}\n  Restarting it in ${delayMs} ms.`);
           setTimeout(() => {
             if (!stopping) launch(p, quick);
           }, delayMs);
           return;
         }
-        console.error(`[${p.name}] exited (${signal ?? `code ${code}`}); stopping the others.`);
+        if (p.optional && restartsLeft > 0) {
+          console.error(`${died}\n  Starting it again (${restartsLeft === 1 ? "last try" : `${restartsLeft} tries left`}).`);
+          launch(p, 0, restartsLeft - 1);
+          return;
+        }
+        if (p.optional) {
+          children.delete(p.name);
+          console.error(`${died}\n  ${p.optional.whenGone}`);
+          return;
+        }
+        console.error(`${died}\n  Stopping the others.`);
         void stopAll(code || 1);
       });
       children.set(p.name, child);
@@ -88,10 +113,20 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
   });
 }
 
-/** The fleet simulator as a process of the demo: `vehicles` seeded vehicles posting every `intervalS` seconds. */
+/**
+ * The fleet simulator as a process of the demo: `vehicles` vehicles posting
+ * every `intervalS` seconds. Started again once if it dies; the servers keep
+ * running after a second death, with word of how to drive the cars by hand.
+ */
 export function simulatorProcess(vehicles: number, intervalS: number): ServerProcess {
   return {
     name: "simulator",
+    optional: {
+      restarts: 1,
+      whenGone:
+        "Web and realtime keep running, but no car moves on the map. Fix the cause above, then run " +
+        `\`npm run simulate -- --vehicles ${vehicles} --interval ${intervalS}\` in another terminal.`,
+    },
     command: process.execPath,
     args: [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/simulate.ts", "--vehicles", String(vehicles), "--interval", String(intervalS)],
   };

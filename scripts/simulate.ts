@@ -1,31 +1,34 @@
-// npm run simulate -- --vehicles N --interval S – drive seeded vehicles through the public vehicle API.
+// npm run simulate -- --vehicles N --interval S – put vehicles on patrol through the public vehicle API and drive them.
 import "dotenv/config";
+import path from "node:path";
 import { parseArgs } from "node:util";
-import { seededVehicleSecret } from "../lib/seed/seed";
 import { seededRandom } from "../lib/seed/tree";
+import { ROOT } from "./processes";
+import { enrolFleet, fetchRequest, readCredentials, skippedSummary, stopPatrols, withDeviceSecret, type FleetRequest, type FleetVehicle, type OnPatrol } from "./simulator/fleet";
+import { Journal, journalPath } from "./simulator/journal";
 import { advance, startDrive, type Drive } from "./simulator/route";
 import { signIn } from "./simulator/sign-in";
+import { VehicleFleet } from "./simulator/vehicle-fleet";
 
 const USAGE = `Usage: npm run simulate -- [--vehicles 200] [--interval 5] [--url http://localhost:3000] [--admin admin@sentinel.local]
-Seeded vehicles get device tokens, start patrols, drive around their stations and post telemetry; Ctrl-C stops their patrols.`;
+                            [--station ID] [--credentials FILE] [--journal FILE]
+Puts enabled vehicles (those of one home station with --station) on patrol and drives them around their stations;
+Ctrl-C stops their patrols. Seeded vehicles authenticate by the seed's rule, others only with --credentials FILE
+(lines of vehicleId,secret); a vehicle it cannot authenticate is skipped and the next one taken.
+A run killed outright leaves its patrols active: the next run against the same server adopts those of the vehicles
+it drives and stops the others (it finds them in its journal, default .sentinel/simulator-<host>-<port>.json).`;
 
-interface SimVehicle {
-  id: number;
-  callSign: string;
-  home: { lat: number; lon: number };
-  token: string;
+/** A vehicle being driven: its patrol, home station and where it is on its route. */
+interface SimPatrol {
   patrolId: number;
+  token: string;
+  home: { lat: number; lon: number };
   drive: Drive;
   lastMove: number;
 }
 
-const stats = { sent: 0, accepted: 0, errors: 0, lastError: "" };
-
-async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init.headers } });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
-}
+/** Seconds between progress lines: 5. */
+const PROGRESS_EVERY_S = 5;
 
 /** Waits up to 2 minutes for the web server (the demo starts us alongside it). */
 async function waitUntilUp(base: string): Promise<void> {
@@ -38,6 +41,31 @@ async function waitUntilUp(base: string): Promise<void> {
   throw new Error(`${base} did not answer /api/health within 2 minutes; is the web server running?`);
 }
 
+/**
+ * Stops the patrols of `vehicleIds` that a previous, killed run left active
+ * (found through the admin's view of active patrols). Returns the vehicle
+ * ids whose patrol could not be stopped.
+ */
+async function stopLeftovers(request: FleetRequest, base: string, cookie: string, vehicleIds: Set<number>): Promise<number[]> {
+  if (!vehicleIds.size) return [];
+  const active = await request("GET", "/api/patrols", undefined, { cookie });
+  if (active.status !== 200) {
+    console.warn(`Could not list active patrols (HTTP ${active.status}) to stop those a previous run left; the next run tries again.`);
+    return [...vehicleIds];
+  }
+  const left = (active.body.items as Array<{ patrolId: number; vehicleId: number; callSign: string }>).filter((p) => vehicleIds.has(p.vehicleId));
+  const failed: number[] = [];
+  await Promise.all(
+    left.map(async (p) => {
+      const res = await request("POST", `/api/patrols/${p.patrolId}/stop`, undefined, { cookie, origin: base });
+      if (res.status !== 200 && res.status !== 409) failed.push(p.vehicleId);
+    }),
+  );
+  if (left.length) console.log(`Stopped ${left.length - failed.length} patrol(s) a previous simulator run left on the road.`);
+  if (failed.length) console.warn(`${failed.length} of them could not be stopped; the next run tries again.`);
+  return failed;
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -45,124 +73,114 @@ async function main() {
       interval: { type: "string", default: "5" },
       url: { type: "string" },
       admin: { type: "string", default: "admin@sentinel.local" },
+      station: { type: "string" },
+      credentials: { type: "string" },
+      journal: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) return console.log(USAGE);
   const count = Number(values.vehicles);
   const intervalS = Number(values.interval);
+  const stationId = values.station === undefined ? null : Number(values.station);
   if (!Number.isInteger(count) || count < 1) throw new Error(`--vehicles must be a positive integer.\n${USAGE}`);
   if (!(intervalS >= 0.1)) throw new Error(`--interval must be at least 0.1 seconds.\n${USAGE}`);
+  if (stationId !== null && !(Number.isInteger(stationId) && stationId > 0)) throw new Error(`--station must be a station id.\n${USAGE}`);
   const { env } = await import("../lib/env");
   const base = values.url ?? `http://localhost:${env.PORT}`;
   const password = env.DEMO_PASSWORD;
+  const credentials = values.credentials ? readCredentials(values.credentials) : new Map<number, string>();
+  const journal = new Journal(values.journal ?? journalPath(path.join(ROOT, ".sentinel"), base));
+  const request = fetchRequest(base);
+
+  // Ctrl-C while patrols are being started: finish the group in flight, then stop what was started.
+  const interrupted = new AbortController();
+  let stopDriving: (() => Promise<void>) | null = null;
+  const onSignal = () => {
+    if (interrupted.signal.aborted) return;
+    interrupted.abort();
+    void stopDriving?.();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   await waitUntilUp(base);
   // The fleet list comes from the admin API: the simulator uses only public HTTP APIs.
   const cookie = await signIn(base, values.admin, password);
   const [vehicles, stations] = await Promise.all(
-    ["vehicles", "stations"].map(async (r) => (await json(`${base}/api/admin/${r}`, { headers: { cookie } })).body.items as any[]),
+    ["vehicles", "stations"].map(async (resource) => {
+      const res = await request("GET", `/api/admin/${resource}`, undefined, { cookie });
+      if (res.status !== 200) throw new Error(`Listing ${resource} failed (HTTP ${res.status}): is ${values.admin} an admin?`);
+      return res.body.items as any[];
+    }),
   );
   const stationById = new Map(stations!.map((s: { id: number; lat: number; lon: number }) => [s.id, s]));
-  const chosen = vehicles!.filter((v: { enabled: boolean }) => v.enabled).slice(0, count);
-  if (chosen.length < count) console.warn(`Only ${chosen.length} enabled vehicles exist; simulating those.`);
-  const random = seededRandom(7);
+  const candidates = (vehicles as Array<FleetVehicle & { enabled: boolean }>).filter(
+    (v) => v.enabled && (stationId === null || v.homeStationId === stationId),
+  );
 
-  console.log(`Starting ${chosen.length} patrols against ${base}…`);
-  const fleet: SimVehicle[] = [];
-  for (let i = 0; i < chosen.length; i += 20) {
-    const started = await Promise.all(
-      chosen.slice(i, i + 20).map(async (v: { id: number; callSign: string; homeStationId: number }) => {
-        const tok = await json(`${base}/api/vehicles/token`, {
-          method: "POST",
-          body: JSON.stringify({ vehicleId: v.id, secret: seededVehicleSecret(password, v.callSign) }),
-        });
-        if (tok.status !== 200) throw new Error(`${v.callSign}: token refused (${tok.status} ${tok.body?.error?.message ?? ""})`);
-        const token = tok.body.token as string;
-        const auth = { authorization: `Bearer ${token}` };
-        let start = await json(`${base}/api/patrols/start`, { method: "POST", headers: auth });
-        if (start.status === 409 && start.body?.patrolId) start = { status: 201, body: { patrolId: start.body.patrolId } };
-        if (start.status !== 201) throw new Error(`${v.callSign}: start refused (${start.status} ${start.body?.error?.message ?? ""})`);
-        const home = stationById.get(v.homeStationId) ?? { lat: 9.98, lon: 76.3 };
-        return { id: v.id, callSign: v.callSign, home, token, patrolId: start.body.patrolId as number, drive: startDrive(home, random), lastMove: Date.now() };
-      }),
-    );
-    fleet.push(...started);
-  }
-  console.log(`${fleet.length} patrols on the road, posting every ~${intervalS}s. Ctrl-C stops them.`);
-
-  let stopping = false;
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  const tick = (v: SimVehicle) => {
-    if (stopping) return;
-    const now = Date.now();
-    v.drive = advance(v.drive, v.home, (now - v.lastMove) / 1000, now, random);
-    v.lastMove = now;
-    const { lat, lon, speed, heading } = v.drive;
-    stats.sent++;
-    json(`${base}/api/telemetry`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${v.token}` },
-      body: JSON.stringify({ patrolId: v.patrolId, lat: +lat.toFixed(6), lon: +lon.toFixed(6), ts: now, speed: +speed.toFixed(1), heading: Math.round(heading) % 360 }),
-    })
-      .then((r) => {
-        if (r.status === 202) stats.accepted++;
-        else {
-          stats.errors++;
-          stats.lastError = `${v.callSign}: ${r.status} ${r.body?.error?.message ?? ""}`;
-        }
-      })
-      .catch((err: unknown) => {
-        stats.errors++;
-        stats.lastError = `${v.callSign}: ${String(err)}`;
-      });
-    // ±20 % jitter so vehicles don't post in lockstep.
-    const t = setTimeout(() => {
-      timers.delete(t);
-      tick(v);
-    }, intervalS * 1000 * (0.8 + 0.4 * Math.random()));
-    timers.add(t);
-  };
-  fleet.forEach((v) => {
-    const t = setTimeout(() => tick(v), Math.random() * intervalS * 1000);
-    timers.add(t);
+  console.log(`Starting up to ${count} patrols against ${base}…`);
+  const enrolled = await enrolFleet(request, candidates, {
+    want: count,
+    authenticate: withDeviceSecret(request, password, credentials),
+    beforeGroup: (group) => journal.add(group.map((v) => v.id)),
+    signal: interrupted.signal,
   });
+  const skipped = skippedSummary(enrolled.skipped);
+  if (skipped) console.warn(`⚠ ${skipped[0]!.toUpperCase()}${skipped.slice(1)}.`);
+  const driven = new Set(enrolled.patrols.map((p) => p.vehicle.id));
+  const strays = await stopLeftovers(request, base, cookie, new Set([...journal.leftover].filter((id) => !driven.has(id))));
+  journal.set([...driven, ...strays]);
 
-  const PROGRESS_EVERY_S = 5;
-  let last = { ...stats };
+  const stopAll = async (patrols: OnPatrol[]) => {
+    console.log(`\nStopping ${patrols.length} patrols…`);
+    const { failed } = await stopPatrols(request, patrols);
+    journal.set([...failed.map((p) => p.vehicle.id), ...strays]);
+    console.log(failed.length ? `Stopped, but ${failed.length} patrol(s) could not be stopped (is the web server still up?).` : "Stopped.");
+    process.exit(failed.length ? 1 : 0);
+  };
+  if (interrupted.signal.aborted) return stopAll(enrolled.patrols);
+  if (!enrolled.patrols.length) {
+    throw new Error(`No vehicle to drive: none of the ${candidates.length} enabled vehicle(s)${stationId ? ` of station ${stationId}` : ""} could authenticate.`);
+  }
+
+  const adopted = enrolled.patrols.filter((p) => p.adopted).length;
+  if (adopted) console.log(`Adopted ${adopted} patrol(s) already on the road (a previous run's, or their devices').`);
+  if (enrolled.patrols.length < count) {
+    console.log(`Driving ${enrolled.patrols.length} of the ${count} vehicles asked for: no other enabled vehicle it can authenticate.`);
+  }
+  const random = seededRandom(7);
+  const now = Date.now();
+  const patrols: SimPatrol[] = enrolled.patrols.map((p) => {
+    const home = stationById.get(p.vehicle.homeStationId) ?? { lat: 9.98, lon: 76.3 };
+    return { patrolId: p.patrolId, token: p.token, home, drive: startDrive(home, random), lastMove: now };
+  });
+  const fleet = new VehicleFleet(base, patrols, intervalS * 1000, {
+    move: (p, at) => {
+      p.drive = advance(p.drive, p.home, (at - p.lastMove) / 1000, at, random);
+      p.lastMove = at;
+      return p.drive;
+    },
+  });
+  fleet.start();
+  console.log(`${patrols.length} patrols on the road, posting every ${intervalS}s. Ctrl-C stops them.`);
+
+  let last = { sent: 0, accepted: 0, failed: 0 };
   const progress = setInterval(() => {
     const rate = (n: number) => (n / PROGRESS_EVERY_S).toFixed(1);
-    const d = { sent: stats.sent - last.sent, accepted: stats.accepted - last.accepted, errors: stats.errors - last.errors };
-    last = { ...stats };
+    const now = { sent: fleet.sent, accepted: fleet.accepted, failed: fleet.failed };
     console.log(
-      `sent ${rate(d.sent)}/s  accepted ${rate(d.accepted)}/s  errors ${rate(d.errors)}/s  (total ${stats.accepted} accepted, ${stats.errors} errors)` +
-        (d.errors ? `  last error: ${stats.lastError}` : ""),
+      `sent ${rate(now.sent - last.sent)}/s  accepted ${rate(now.accepted - last.accepted)}/s  errors ${rate(now.failed - last.failed)}/s  ` +
+        `(total ${now.accepted} accepted, ${now.failed} errors)` +
+        (now.failed > last.failed ? `  last error: ${fleet.lastFailure}` : ""),
     );
+    last = now;
   }, PROGRESS_EVERY_S * 1000);
-
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
+  stopDriving = async () => {
     clearInterval(progress);
-    timers.forEach(clearTimeout);
-    console.log(`\nStopping ${fleet.length} patrols…`);
-    let failed = 0;
-    for (let i = 0; i < fleet.length; i += 50) {
-      const results = await Promise.all(
-        fleet.slice(i, i + 50).map((v) =>
-          json(`${base}/api/patrols/${v.patrolId}/stop`, { method: "POST", headers: { authorization: `Bearer ${v.token}` } }).then(
-            (r) => r.status === 200 || r.status === 409,
-            () => false,
-          ),
-        ),
-      );
-      failed += results.filter((ok) => !ok).length;
-    }
-    console.log(failed ? `Stopped, but ${failed} patrol(s) could not be stopped (is the web server still up?).` : "Stopped.");
-    process.exit(0);
+    await fleet.stop();
+    await stopAll(enrolled.patrols);
   };
-  process.on("SIGINT", () => void shutdown());
-  process.on("SIGTERM", () => void shutdown());
 }
 
 main().catch((err: unknown) => {

@@ -9,9 +9,10 @@ import { seededRandom } from "../lib/seed/tree";
 import { scopeContains, type Scope, type UnitChain } from "../lib/scope";
 import { childrenOf, rssBytes } from "../test/support/load/proc";
 import { DashboardPool, type ClientStatus, type Collected, type DashboardSpec } from "../test/support/load/dashboards";
-import { histogramQuantile, LATENCY_BUCKETS_MS } from "../test/support/load/latency-histogram";
-import { VehicleFleet, type FleetPatrol } from "./soak/vehicle-fleet";
+import { histogramQuantile, latencyBucket, LATENCY_BUCKETS_MS } from "../test/support/load/latency-histogram";
 import { startTestStack, type TestStack } from "../test/support/stack";
+import { enrolFleet, fetchRequest } from "./simulator/fleet";
+import { VehicleFleet, type FleetPatrol } from "./simulator/vehicle-fleet";
 
 const USAGE = `Usage: npm run soak -- [--minutes 10] [--rate 500] [--clients 500] [--client-processes 4] [--patrols N] [--json FILE]
 Starts a private stack (bench seed: 600 stations, 1,000 vehicles; 2 realtime workers), drives --rate telemetry points per
@@ -148,6 +149,8 @@ async function main(): Promise<void> {
   const stack = await startTestStack({ label: "soak", seedProfile: "bench", secrets, realtime: true, env: { REALTIME_WORKERS: "2", LOG_LEVEL: "warn" } });
   let pool: DashboardPool | null = null;
   let fleet: VehicleFleet | null = null;
+  /** Histogram (LATENCY_BUCKETS_MS) of telemetry request durations. */
+  const postLatency = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) return;
@@ -164,8 +167,8 @@ async function main(): Promise<void> {
     await db.connect();
     const stations = (await db.query<UnitChain & { id: number }>(`SELECT id, id AS "stationId", "divisionId", "zoneId", "districtId" FROM stations`)).rows;
     const vehicles = (
-      await db.query<{ id: number; homeStationId: number; tokenGeneration: number }>(
-        `SELECT id, "homeStationId", "tokenGeneration" FROM vehicles WHERE enabled ORDER BY id LIMIT $1`,
+      await db.query<{ id: number; callSign: string; homeStationId: number; tokenGeneration: number }>(
+        `SELECT id, "callSign", "homeStationId", "tokenGeneration" FROM vehicles WHERE enabled ORDER BY id LIMIT $1`,
         [opts.patrols],
       )
     ).rows;
@@ -173,19 +176,12 @@ async function main(): Promise<void> {
     if (vehicles.length < opts.patrols) throw new Error(`--patrols ${opts.patrols}: the bench seed has only ${vehicles.length} vehicles.`);
     const chainOf = new Map(stations.map((s) => [s.id, s]));
 
-    const patrols: Array<FleetPatrol & { chain: UnitChain }> = [];
-    for (let i = 0; i < vehicles.length; i += 10) {
-      const batch = await Promise.all(
-        vehicles.slice(i, i + 10).map(async (v) => {
-          const { token } = await signVehicleToken(v.id, v.tokenGeneration);
-          const res = await fetch(`${stack.baseUrl}/api/patrols/start`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
-          const body = (await res.json()) as { patrolId?: number };
-          if (res.status !== 201 || !body.patrolId) throw new Error(`starting a patrol for vehicle ${v.id}: HTTP ${res.status} ${JSON.stringify(body)}`);
-          return { patrolId: body.patrolId, token, chain: chainOf.get(v.homeStationId)! };
-        }),
-      );
-      patrols.push(...batch);
-    }
+    // Tokens are minted as the web tier mints them: the soak loads telemetry, not the token endpoint.
+    const enrolled = await enrolFleet(fetchRequest(stack.baseUrl), vehicles, {
+      authenticate: async (v) => ({ token: (await signVehicleToken(v.id, v.tokenGeneration)).token }),
+      concurrency: 10,
+    });
+    const patrols = enrolled.patrols.map((p) => ({ patrolId: p.patrolId, token: p.token, chain: chainOf.get(p.vehicle.homeStationId)! }));
 
     const specs = dashboardSpecs(opts.clients, patrols.map((p) => p.chain));
     const inScope = specs.map((spec) => patrols.filter((p) => scopeContains(spec.scope, p.chain)).map((p) => p.patrolId));
@@ -206,7 +202,7 @@ async function main(): Promise<void> {
       samples.push({ at, processes: await readMemory(stack, redisInfo, dashboards.pids, collected) });
     };
 
-    fleet = new VehicleFleet(stack.baseUrl, patrols, intervalMs);
+    fleet = new VehicleFleet<FleetPatrol>(stack.baseUrl, patrols, intervalMs, { onAnswer: (ms) => postLatency[latencyBucket(ms)]!++ });
     const began = performance.now();
     fleet.start();
     let lastProgress = began;
@@ -267,7 +263,7 @@ async function main(): Promise<void> {
         accepted: fleet.accepted,
         failed: Object.fromEntries(fleet.failures),
         ratePerSecond: round(fleet.sent / (loadMs / 1000), 1),
-        requestMs: { p50: histogramQuantile(fleet.postLatency, 0.5), p99: histogramQuantile(fleet.postLatency, 0.99) },
+        requestMs: { p50: histogramQuantile(postLatency, 0.5), p99: histogramQuantile(postLatency, 0.99) },
       },
       delivery: {
         clients: specs.length,

@@ -1,11 +1,26 @@
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { latencyBucket, LATENCY_BUCKETS_MS } from "../../test/support/load/latency-histogram";
 
 /** A patrol the fleet drives: its id and its vehicle's device token. */
 export interface FleetPatrol {
   patrolId: number;
   token: string;
+}
+
+/** Where a patrol is when it posts: `speed` in m/s, `heading` in degrees. */
+export interface FleetPosition {
+  lat: number;
+  lon: number;
+  speed: number;
+  heading: number;
+}
+
+/** Options of `VehicleFleet`. */
+export interface VehicleFleetOptions<P extends FleetPatrol> {
+  /** Position to post for `patrol` at `now` (epoch ms). Default: a random point in Kochi, 8.5 m/s due south. */
+  move?: (patrol: P, now: number) => FleetPosition;
+  /** Called with the duration of every answered telemetry request, in ms. */
+  onAnswer?: (ms: number) => void;
 }
 
 /**
@@ -16,25 +31,26 @@ export interface FleetPatrol {
 const REQUEST_TIMEOUT_MS = 60_000;
 
 /**
- * The soak's vehicles: each patrol posts one point to `POST /api/telemetry`
+ * Vehicles on patrol (the demo's, the soak's): each patrol posts one point to `POST /api/telemetry`
  * every `intervalMs`, on a fixed cadence (a slow answer does not slow the
  * fleet down), with strictly increasing `ts`. Counts what was published.
  */
-export class VehicleFleet {
+export class VehicleFleet<P extends FleetPatrol = FleetPatrol> {
   /** Points published (202 and not stale) per patrol: what dashboards must receive. */
   readonly published = new Map<number, number>();
   sent = 0;
   /** Refused or unanswered points by cause (`503 SERVICE_UNAVAILABLE`, `network`, …). */
   readonly failures = new Map<string, number>();
-  /** Histogram (protocol LATENCY_BUCKETS_MS) of telemetry request durations. */
-  readonly postLatency = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+  /** The last failure, with its patrol: what a progress line shows. */
+  lastFailure = "";
   private readonly stopping = new AbortController();
   private loops: Promise<void>[] = [];
 
   constructor(
     private readonly base: string,
-    private readonly patrols: FleetPatrol[],
+    private readonly patrols: readonly P[],
     private readonly intervalMs: number,
+    private readonly opts: VehicleFleetOptions<P> = {},
   ) {
     // Every vehicle's pause listens for the stop.
     setMaxListeners(0, this.stopping.signal);
@@ -54,6 +70,7 @@ export class VehicleFleet {
     return n;
   }
 
+  /** Starts every patrol's posting loop. */
   start(): void {
     this.loops = this.patrols.map((p) => this.drive(p));
   }
@@ -64,7 +81,7 @@ export class VehicleFleet {
     await Promise.all(this.loops);
   }
 
-  private async drive(patrol: FleetPatrol): Promise<void> {
+  private async drive(patrol: P): Promise<void> {
     const { signal } = this.stopping;
     let due = performance.now() + Math.random() * this.intervalMs;
     let lastTs = 0;
@@ -79,8 +96,16 @@ export class VehicleFleet {
     }
   }
 
-  private async post(patrol: FleetPatrol, ts: number): Promise<void> {
-    const body = JSON.stringify({ patrolId: patrol.patrolId, lat: 9.9 + Math.random() / 10, lon: 76.2 + Math.random() / 10, ts, speed: 8.5, heading: 180 });
+  private async post(patrol: P, ts: number): Promise<void> {
+    const at = this.opts.move?.(patrol, ts) ?? { lat: 9.9 + Math.random() / 10, lon: 76.2 + Math.random() / 10, speed: 8.5, heading: 180 };
+    const body = JSON.stringify({
+      patrolId: patrol.patrolId,
+      lat: +at.lat.toFixed(6),
+      lon: +at.lon.toFixed(6),
+      ts,
+      speed: +at.speed.toFixed(1),
+      heading: Math.round(at.heading) % 360,
+    });
     this.sent++;
     const started = performance.now();
     let cause: string;
@@ -92,7 +117,7 @@ export class VehicleFleet {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const answer = (await res.json().catch(() => null)) as { stale?: boolean; error?: { code?: string } } | null;
-      this.postLatency[latencyBucket(performance.now() - started)]!++;
+      this.opts.onAnswer?.(performance.now() - started);
       if (res.status === 202 && !answer?.stale) {
         this.published.set(patrol.patrolId, (this.published.get(patrol.patrolId) ?? 0) + 1);
         return;
@@ -102,5 +127,6 @@ export class VehicleFleet {
       cause = (err as Error).name === "TimeoutError" ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : `network (${(err as Error).message})`;
     }
     this.failures.set(cause, (this.failures.get(cause) ?? 0) + 1);
+    this.lastFailure = `patrol ${patrol.patrolId}: ${cause}`;
   }
 }
