@@ -93,7 +93,7 @@ async function main() {
   const journal = new Journal(values.journal ?? journalPath(path.join(ROOT, ".sentinel"), base));
   const request = fetchRequest(base);
 
-  // Ctrl-C while patrols are being started: finish the group in flight, then stop what was started.
+  // Ctrl-C while patrols are being started: finish the starts in flight, then stop what was started.
   const interrupted = new AbortController();
   let stopDriving: (() => Promise<void>) | null = null;
   const onSignal = () => {
@@ -123,7 +123,7 @@ async function main() {
   const enrolled = await enrolFleet(request, candidates, {
     want: count,
     authenticate: withDeviceSecret(request, password, credentials),
-    beforeGroup: (group) => journal.add(group.map((v) => v.id)),
+    beforeStart: (v) => journal.add([v.id]),
     signal: interrupted.signal,
   });
   const skipped = skippedSummary(enrolled.skipped);

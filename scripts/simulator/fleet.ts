@@ -112,9 +112,9 @@ export interface EnrolOptions<V extends FleetVehicle> {
   authenticate: Authenticate<V>;
   /** Vehicles enrolled at once (default 16). */
   concurrency?: number;
-  /** Called with each group of vehicles before any of them is sent a request (the simulator journals them). */
-  beforeGroup?: (vehicles: V[]) => void;
-  /** Once aborted, no further group starts: the patrols started so far are returned. */
+  /** Called with each vehicle before it is sent any request (the simulator journals it). */
+  beforeStart?: (vehicle: V) => void;
+  /** Once aborted, no further vehicle is tried: the patrols started so far are returned. */
   signal?: AbortSignal;
 }
 
@@ -150,17 +150,26 @@ export async function enrolFleet<V extends FleetVehicle>(request: FleetRequest, 
     throw new Error(`${vehicle.callSign}: patrol start refused (${describe(res)})`);
   };
   let next = 0;
-  while (result.patrols.length < want && next < candidates.length && !opts.signal?.aborted) {
-    const group = candidates.slice(next, next + Math.min(concurrency, want - result.patrols.length));
-    next += group.length;
-    opts.beforeGroup?.(group);
-    const outcomes = await Promise.allSettled(group.map(enrolOne));
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (failed) {
-      const { failed: notStopped } = await stopPatrols(request, result.patrols);
-      const left = notStopped.length ? ` ${notStopped.length} patrol(s) could not be stopped: ${notStopped.map((p) => p.patrolId).join(", ")}.` : "";
-      throw new Error(`${(failed.reason as Error).message}. Stopped the ${result.patrols.length - notStopped.length} patrol(s) started before it.${left}`);
+  let inFlight = 0;
+  let failure: Error | null = null;
+  const more = () => !failure && !opts.signal?.aborted && next < candidates.length;
+  // Each worker takes the next candidate while the patrols started and in flight fall short of `want`.
+  const worker = async () => {
+    while (more() && result.patrols.length + inFlight < want) {
+      const vehicle = candidates[next++]!;
+      inFlight++;
+      opts.beforeStart?.(vehicle);
+      await enrolOne(vehicle)
+        .catch((err: Error) => void (failure ??= err))
+        .finally(() => inFlight--);
     }
+  };
+  // Workers stop once enough are in flight; a round after one that skipped vehicles replaces them.
+  while (more() && result.patrols.length < want) await Promise.all(Array.from({ length: concurrency }, worker));
+  if (failure) {
+    const { failed: notStopped } = await stopPatrols(request, result.patrols);
+    const left = notStopped.length ? ` ${notStopped.length} patrol(s) could not be stopped: ${notStopped.map((p) => p.patrolId).join(", ")}.` : "";
+    throw new Error(`${(failure as Error).message}. Stopped the ${result.patrols.length - notStopped.length} patrol(s) started before it.${left}`);
   }
   const order = new Map(candidates.map((v, i) => [v.id, i]));
   result.patrols.sort((a, b) => order.get(a.vehicle.id)! - order.get(b.vehicle.id)!);
