@@ -46,7 +46,7 @@ async function waitUntilUp(base: string): Promise<void> {
  * (found through the admin's view of active patrols). Returns the vehicle
  * ids whose patrol could not be stopped.
  */
-async function stopLeftovers(request: FleetRequest, base: string, cookie: string, vehicleIds: Set<number>): Promise<number[]> {
+async function stopLeftovers(request: FleetRequest, cookie: string, vehicleIds: Set<number>): Promise<number[]> {
   if (!vehicleIds.size) return [];
   const active = await request("GET", "/api/patrols", undefined, { cookie });
   if (active.status !== 200) {
@@ -57,7 +57,7 @@ async function stopLeftovers(request: FleetRequest, base: string, cookie: string
   const failed: number[] = [];
   await Promise.all(
     left.map(async (p) => {
-      const res = await request("POST", `/api/patrols/${p.patrolId}/stop`, undefined, { cookie, origin: base });
+      const res = await request("POST", `/api/patrols/${p.patrolId}/stop`, undefined, { cookie });
       if (res.status !== 200 && res.status !== 409) failed.push(p.vehicleId);
     }),
   );
@@ -129,7 +129,7 @@ async function main() {
   const skipped = skippedSummary(enrolled.skipped);
   if (skipped) console.warn(`⚠ ${skipped[0]!.toUpperCase()}${skipped.slice(1)}.`);
   const driven = new Set(enrolled.patrols.map((p) => p.vehicle.id));
-  const strays = await stopLeftovers(request, base, cookie, new Set([...journal.leftover].filter((id) => !driven.has(id))));
+  const strays = await stopLeftovers(request, cookie, new Set([...journal.leftover].filter((id) => !driven.has(id))));
   journal.set([...driven, ...strays]);
 
   const stopAll = async (patrols: OnPatrol[]) => {

@@ -25,7 +25,8 @@ export function fetchRequest(base: string, timeoutMs = 10_000): FleetRequest {
     try {
       const res = await fetch(`${base}${path}`, {
         method,
-        headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+        // JSON declared on every change, body or not: the server refuses a signed-in change without it.
+        headers: method === "GET" ? headers : { "content-type": "application/json", ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
