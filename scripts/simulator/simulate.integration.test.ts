@@ -18,6 +18,8 @@ import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http
  * no active patrol without a driver, whether stopped or killed.
  */
 
+/** Each test starts two or three simulators (a few seconds each, more on a loaded machine): 90 s. */
+const RUN_TIMEOUT_MS = 90_000;
 const RUN = randomBytes(3).toString("hex").toUpperCase();
 const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-simulate-"));
 const journal = path.join(dir, "journal.json");
@@ -128,7 +130,7 @@ describe("npm run simulate with vehicles it cannot authenticate", () => {
     expect(run.output()).toContain("Stopping 4 patrols");
     expect(await activePatrols()).toEqual(new Map());
     expect(existsSync(journal)).toBe(false);
-  });
+  }, RUN_TIMEOUT_MS);
 
   it("after a SIGKILL during start, the next run adopts the patrols of the vehicles it drives, stops the others, and no third runs beside it", async () => {
     const killed = simulate(5);
@@ -165,6 +167,6 @@ describe("npm run simulate with vehicles it cannot authenticate", () => {
     expect(await next.exited).toBe(0);
     expect(await activePatrols()).toEqual(new Map());
     expect(existsSync(journal)).toBe(false);
-  });
+  }, RUN_TIMEOUT_MS);
 
 });
