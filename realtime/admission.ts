@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { WebSocket, type WebSocketServer } from "ws";
-import type { TicketClaims } from "../lib/auth/tokens";
+import type { TicketClaims, VerifiedTicket } from "../lib/auth/tokens";
 import { RealtimeError, refusal } from "./errors";
 import { metrics } from "./metrics";
 import { authenticateTicket, checkUpgradeRequest, refuseUpgrade } from "./upgrade-auth";
@@ -21,6 +21,8 @@ export interface AdmissionDeps {
   connectionsOf(userId: number): number;
   /** The worker's Redis: a client is admitted only once it can be served. */
   redis: { readonly ready: boolean; whenReady(timeoutMs: number): Promise<void> };
+  /** Marks a ticket used (lib/realtime/consume-ticket.ts): true the first time, false after; rejects when Redis fails. */
+  consumeTicket(ticket: VerifiedTicket): Promise<boolean>;
   shuttingDown(): boolean;
   /** Takes an admitted socket; called synchronously after the handshake, so the per-user count is exact. */
   onAdmitted(ws: WebSocket, socket: Duplex, claims: TicketClaims): void;
@@ -41,7 +43,7 @@ export function refuse(target: Duplex | WebSocket, err: RealtimeError, log: Logg
 
 /**
  * The worker's `upgrade` listener: path and origin (refused over HTTP), then
- * the ticket, Redis readiness and the per-user limit (refused after the
+ * the ticket, Redis readiness, the ticket's single use and the per-user limit (refused after the
  * handshake with a close code, which a browser can read while it cannot read
  * an HTTP status). An admitted socket goes to `onAdmitted`.
  */
@@ -82,6 +84,11 @@ export function admission(deps: AdmissionDeps): (req: IncomingMessage, socket: D
       });
     }
     if (deps.shuttingDown()) throw refusal("SHUTTING_DOWN");
+    // Consumed only once the worker can serve it; if Redis cannot say whether it was used, refuse (fail closed).
+    const first = await deps.consumeTicket(claims).catch(() => {
+      throw refusal("UNAVAILABLE");
+    });
+    if (!first) throw refusal("TICKET_USED");
     return claims;
   }
 

@@ -18,6 +18,11 @@ export const REFUSAL = {
   SHUTTING_DOWN: { http: 503, close: CLOSE_CODE.GOING_AWAY, message: () => "The live server is restarting; reconnect in a moment." },
   /** Missing, forged, expired or malformed ticket; the message says which. */
   INVALID_TICKET: { close: CLOSE_CODE.UNAUTHORIZED, message: (problem: string) => problem },
+  /** A genuine ticket that already opened a socket: each opens one only. */
+  TICKET_USED: {
+    close: CLOSE_CODE.UNAUTHORIZED,
+    message: () => "This realtime ticket was already used; request a new one from GET /api/realtime/ticket for each connection.",
+  },
   /** The user already holds REALTIME_MAX_CONNECTIONS_PER_USER sockets on this worker. */
   TOO_MANY_CONNECTIONS: {
     close: CLOSE_CODE.TOO_MANY_CONNECTIONS,

@@ -288,6 +288,39 @@ describe("GET /api/realtime/ticket", () => {
     expect((await client.snapshot()).scope).toEqual(session.user.scope);
   });
 
+  it("opens one socket per ticket: a reuse is closed 4401 on every worker, while the socket is open and after it closed", async () => {
+    const user = await login(DEMO.admin);
+    const ticketOf = async () => ((await (await user.fetch("/api/realtime/ticket")).json()) as { ticket: string }).ticket;
+    /** Reuses `ticket` until both workers have refused it; returns how each attempt ended. */
+    const reuseOnBothWorkers = async (ticket: string) => {
+      const ends: { code: number; reason: string; frames: number }[] = [];
+      const refusedBy = new Set<number>();
+      for (let attempt = 0; refusedBy.size < workers.length; attempt++) {
+        if (attempt > 20) throw new Error(`reuse reached only workers ${[...refusedBy].join(", ")}`);
+        const again = await LiveClient.connect(sidecar.url, ticket);
+        const { code, reason } = await again.closed;
+        refusedBy.add(again.workerPid);
+        ends.push({ code, reason, frames: again.frames.length });
+      }
+      return ends;
+    };
+    const used = { code: 4401, reason: expect.stringMatching(/already used/) as string, frames: 0 };
+
+    const ticket = await ticketOf();
+    const first = await LiveClient.connect(sidecar.url, ticket);
+    await first.snapshot();
+    for (const end of await reuseOnBothWorkers(ticket)) expect(end).toEqual(used);
+    // The first socket is untouched by the refused reuses.
+    await publishTelemetry(redis, prefix, 101, { lat: 9.95, lon: 76.28, ts: 1_764_200_060_000 });
+    await first.waitFor(isTelemetryOf(101, 1_764_200_060_000), "frame of 101 after the reuses");
+    await first.close();
+    for (const end of await reuseOnBothWorkers(ticket)) expect(end).toEqual(used);
+
+    const fresh = await LiveClient.connect(sidecar.url, await ticketOf());
+    open.push(fresh);
+    expect((await fresh.snapshot()).patrols.map((p) => p.patrolId).sort()).toEqual(PATROLS.map((p) => p.patrolId));
+  });
+
   it("answers 401 without a session", async () => {
     const res = await fetch(`${inject("baseUrl")}/api/realtime/ticket`);
     expect(res.status).toBe(401);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import { verifyRealtimeTicket, type TicketClaims } from "../lib/auth/tokens";
+import { verifyRealtimeTicket, type VerifiedTicket } from "../lib/auth/tokens";
 import { AppError } from "../lib/errors";
 import { refusal, type RealtimeError } from "./errors";
 
@@ -23,7 +23,7 @@ export function checkUpgradeRequest(req: IncomingMessage, allowedOrigins: Readon
 }
 
 /** Verifies the `ticket` query parameter; throws RealtimeError INVALID_TICKET when missing, forged, expired or malformed. */
-export async function authenticateTicket(url: URL): Promise<TicketClaims> {
+export async function authenticateTicket(url: URL): Promise<VerifiedTicket> {
   const ticket = url.searchParams.get("ticket") ?? "";
   try {
     return await verifyRealtimeTicket(ticket);

@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import http from "node:http";
 import { WebSocketServer } from "ws";
 import { log as rootLog } from "../lib/log";
+import { consumeTicket } from "../lib/realtime/consume-ticket";
 import { patrolIdOfChannel } from "../lib/redis/keys";
 import { admission, REDIS_WAIT_MS } from "./admission";
 import type { ClientSession } from "./client-session";
@@ -76,6 +77,7 @@ export function runWorker(config: RealtimeConfig): void {
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       connectionsOf: (userId) => connections.ofUser(userId).size,
       redis: bridge,
+      consumeTicket: (ticket) => consumeTicket(bridge.command, config.redisPrefix, ticket),
       shuttingDown: () => shuttingDown,
       onAdmitted: (ws, socket, claims) => openConnection(ws, socket, claims, connectionDeps),
       log,

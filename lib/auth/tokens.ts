@@ -86,6 +86,8 @@ export interface VerifiedTicket extends TicketClaims {
   jti: string;
   /** When it was issued (epoch ms): a ticket older than the last rebuild of a lost Redis is refused. */
   issuedAtMs: number;
+  /** When it expires (epoch ms): its used-mark need not outlive this. */
+  expiresAtMs: number;
 }
 
 const ticketClaimsSchema = z.object({
@@ -94,6 +96,7 @@ const ticketClaimsSchema = z.object({
   sv: z.number().int().min(0),
   jti: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
   ims: z.number().int().positive(),
+  exp: z.number().int().positive(),
 });
 
 /** Issues a short-lived (60 s) ticket for opening one realtime connection, with a fresh random `jti`. */
@@ -118,8 +121,8 @@ export async function verifyRealtimeTicket(ticket: string): Promise<VerifiedTick
   const match = /^user:(\d+)$/.exec(payload.sub ?? "");
   const claims = ticketClaimsSchema.safeParse(payload);
   if (!match || !claims.success) throw new AppError("INVALID_TOKEN", "The realtime ticket is malformed; request a new one.");
-  const { role, scope, sv, jti, ims } = claims.data;
-  return { userId: Number(match[1]), role, scope, sessionVersion: sv, jti, issuedAtMs: ims };
+  const { role, scope, sv, jti, ims, exp } = claims.data;
+  return { userId: Number(match[1]), role, scope, sessionVersion: sv, jti, issuedAtMs: ims, expiresAtMs: exp * 1000 };
 }
 
 async function verifyJwt(token: string, key: Uint8Array, audience: string, what: string) {

@@ -80,7 +80,7 @@ export function userIdOfControlChannel(prefix: string, channel: string): number 
  */
 export const vehicleTokenGenerationKey = (prefix: string, vehicleId: number) => `${prefix}vehicle:${vehicleId}:token_gen`;
 
-/** STRING (not part of the contract) marking a realtime ticket used, until it expires: `ticket:{jti}:used`. */
+/** STRING (not part of the contract) marking a realtime ticket used, until shortly after it expires (lib/realtime/consume-ticket.ts): `ticket:{jti}:used`. */
 export const ticketUsedKey = (prefix: string, jti: string) => `${prefix}ticket:${jti}:used`;
 
 /** Parses a data channel name back to its patrol id, or null when it is not one. */
