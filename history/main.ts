@@ -1,6 +1,7 @@
 // History process entry point (`tsx history/main.ts`): drains the history stream into PostgreSQL; /metrics on HISTORY_METRICS_PORT.
 import http from "node:http";
 import { prisma } from "../lib/db";
+import { refuseWithoutOpsToken } from "../lib/http/ops-auth";
 import { log as rootLog } from "../lib/log";
 import { createRedis } from "../lib/redis/client";
 import { loadHistoryConfig, HistoryConfigError, type HistoryConfig } from "./config";
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
 
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://history.invalid").pathname;
+    if ((path === "/healthz" || path === "/metrics") && refuseWithoutOpsToken(req, res)) return;
     if (req.method === "GET" && path === "/metrics") {
       metrics.registry
         .metrics()

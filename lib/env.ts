@@ -76,6 +76,12 @@ export const envSchema = z.object({
    * each. Default: 1000000 (about 16 minutes at 1,000 points/s, 7 hours at the demo's 40/s).
    */
   HISTORY_STREAM_MAXLEN: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1000).default(1_000_000)),
+  /**
+   * Bearer token guarding the ops endpoints of every process (the realtime sidecar's `/metrics` and `/healthz`,
+   * which show versions, pids and connection counts): when set, a request without
+   * `Authorization: Bearer <METRICS_TOKEN>` gets 401. Default: unset (open, for a machine of your own).
+   */
+  METRICS_TOKEN: z.preprocess(unsetIfEmpty, z.string().min(16, "must be at least 16 characters (use `openssl rand -hex 24`)").optional()),
   /** Password of every user the seed creates; seeded vehicles' device secrets derive from it. Default: sentinel-demo. */
   DEMO_PASSWORD: z.preprocess(unsetIfEmpty, z.string().min(8).default("sentinel-demo")),
   /** pino log level. Default: info. */

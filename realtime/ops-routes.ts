@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { refuseWithoutOpsToken } from "../lib/http/ops-auth";
 import { LIVE_PATH } from "./upgrade-auth";
 import { METRICS_CONTENT_TYPE, clusterMetricsText } from "./metrics";
 
@@ -14,11 +15,13 @@ export interface OpsState {
 /**
  * Plain HTTP on REALTIME_PORT: `GET /healthz` (200 when this worker and its
  * Redis are up, else 503 naming what is down) and `GET /metrics` (the whole
- * cluster's Prometheus text). Anything else is 404.
+ * cluster's Prometheus text); both answer 401 without the bearer token when
+ * METRICS_TOKEN is set. Anything else is 404.
  */
 export function opsRequestHandler(state: OpsState, log: Logger) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = new URL(req.url ?? "/", "http://realtime.invalid").pathname;
+    if ((path === "/healthz" || path === "/metrics") && refuseWithoutOpsToken(req, res)) return;
     if (req.method === "GET" && path === "/healthz") {
       const redis = state.redisReady() ? "ok" : "down";
       const status = state.shuttingDown() ? "stopping" : redis === "ok" ? "ok" : "unavailable";

@@ -70,12 +70,16 @@ async function clientsOnBothWorkers(scope: Scope): Promise<LiveClient[]> {
   return clients;
 }
 
+/** The ops token this sidecar runs with: /healthz and /metrics answer only with it. */
+const METRICS_TOKEN = "ops-token-for-the-sidecar-suite";
+const OPS = { authorization: `Bearer ${METRICS_TOKEN}` };
+
 beforeAll(async () => {
   redis = createRedis(inject("redisUrl"));
   await redis.connect();
   for (const p of PATROLS) await addActivePatrol(redis, prefix, p);
   await publishTelemetry(redis, prefix, 101, FIRST_POSITION);
-  sidecar = await startSidecar(inject("redisUrl"), { REDIS_PREFIX: prefix });
+  sidecar = await startSidecar(inject("redisUrl"), { REDIS_PREFIX: prefix, METRICS_TOKEN });
   workers = await discoverWorkers(sidecar.url);
 });
 
@@ -96,9 +100,20 @@ afterAll(async () => {
 });
 
 describe("realtime sidecar, 2 workers", () => {
+  it("answers /healthz and /metrics only with the ops token (METRICS_TOKEN)", async () => {
+    for (const path of ["/healthz", "/metrics"]) {
+      for (const authorization of [undefined, "Bearer wrong-token-0123456789", `Basic ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`]) {
+        const res = await fetch(`${sidecar.httpUrl}${path}`, { headers: authorization ? { authorization } : {} });
+        expect(res.status, `${path} with ${authorization}`).toBe(401);
+        const text = await res.text();
+        expect(text).not.toMatch(/nodejs_version|process_|worker|pid/i);
+      }
+    }
+  });
+
   it("runs two workers and reports each in /healthz", async () => {
     expect(workers).toHaveLength(2);
-    const res = await fetch(`${sidecar.httpUrl}/healthz`);
+    const res = await fetch(`${sidecar.httpUrl}/healthz`, { headers: OPS });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "ok", redis: "ok" });
   });
@@ -252,7 +267,7 @@ describe("realtime sidecar, 2 workers", () => {
     await Promise.all(clients.map((c) => c.snapshot()));
     await publishTelemetry(redis, prefix, 105, { lat: 9.9, lon: 76.3, ts: 1_764_200_050_000 });
     await Promise.all(clients.map((c) => c.waitFor(isTelemetryOf(105, 1_764_200_050_000), "frame of 105")));
-    const res = await fetch(`${sidecar.httpUrl}/metrics`);
+    const res = await fetch(`${sidecar.httpUrl}/metrics`, { headers: OPS });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();

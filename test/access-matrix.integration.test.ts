@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashDeviceSecret, hashPassword } from "@/lib/auth/password";
 import { TICKET_AUDIENCE, VEHICLE_AUDIENCE } from "@/lib/auth/tokens";
 import { prisma } from "@/lib/db";
+import { MAX_ROW_ID } from "@/lib/http/handler";
 import { scopeContains, toScope, type Scope, type UnitChain } from "@/lib/scope";
 import { LiveClient, startSidecar, type Sidecar } from "@/test/support/sidecar";
 import { call, DEMO, login, type UserClient } from "./support/http";
@@ -47,11 +48,11 @@ type Caller = (typeof CALLERS)[number];
 const COMMANDERS = ["station", "division", "zone", "district"] as const satisfies readonly Caller[];
 
 /** How a route decides who may call it. */
-type Access = "public" | "device" | "ownPatrol" | "stopPatrol" | "viewPatrol" | "session" | "admin";
+type Access = "public" | "device" | "ownPatrol" | "stopPatrol" | "viewPatrol" | "missingPatrol" | "session" | "admin";
 
 /** The route's own success status. */
 const OK = "ok";
-/** The route's success status when the patrol is inside the commander's scope, else 403. */
+/** The route's success status when the patrol is inside the commander's scope, else 404 (as if it did not exist). */
 const IN = "in-scope";
 type Outcome = number | typeof OK | typeof IN;
 
@@ -63,6 +64,7 @@ const ACCESS: Record<Access, Outcome[]> = {
   ownPatrol:    [401, OK,     403,  401,   401,     401,    401,     401,   401,          401,    401,     401, 401,     401],
   stopPatrol:   [401, OK,     403,  401,   401,     401,    401,     401,   401,          IN,     IN,      IN,  IN,      OK],
   viewPatrol:   [401, 401,    401,  401,   401,     401,    401,     401,   401,          IN,     IN,      IN,  IN,      OK],
+  missingPatrol:[401, 404,    404,  401,   401,     401,    401,     401,   401,          404,    404,     404, 404,     404],
   session:      [401, 401,    401,  401,   401,     401,    401,     401,   401,          OK,     OK,      OK,  OK,      OK],
   admin:        [401, 401,    401,  401,   401,     401,    401,     401,   401,          403,    403,     403, 403,     OK],
 };
@@ -139,7 +141,7 @@ function expected(route: RouteCase, caller: Caller, prepared: Prepared): number 
   if (outcome === OK) return route.ok;
   if (outcome !== IN) return outcome;
   const user = users[caller as (typeof COMMANDERS)[number]];
-  return scopeContains(user.scope, prepared.patrol!) ? route.ok : 403;
+  return scopeContains(user.scope, prepared.patrol!) ? route.ok : 404;
 }
 
 /** Ends whatever patrol the two test vehicles are on, so each case starts from idle vehicles. */
@@ -260,6 +262,14 @@ const ROUTES: RouteCase[] = [
     }),
   ),
   { method: "GET", route: "/api/patrols/history", access: "session", ok: 200, prepare: async () => ({ path: "/api/patrols/history" }) },
+  {
+    method: "POST",
+    route: "/api/patrols/[id]/stop",
+    label: "a patrol id that does not exist: answered like one outside the caller's scope",
+    access: "missingPatrol",
+    ok: 200,
+    prepare: async () => ({ path: `/api/patrols/${MAX_ROW_ID}/stop` }),
+  },
   { method: "GET", route: "/api/patrols", access: "session", ok: 200, prepare: async () => ({ path: "/api/patrols" }) },
   { method: "GET", route: "/api/realtime/ticket", access: "session", ok: 200, prepare: async () => ({ path: "/api/realtime/ticket" }) },
   ...RESOURCES.flatMap((resource): RouteCase[] => {
@@ -392,7 +402,7 @@ describe("access matrix", () => {
   }
 
   it("let every commander stop some patrol and refused each one some other: the stop targets discriminate", () => {
-    for (const commander of COMMANDERS) expect([...(stopStatuses[commander] ?? [])].sort(), commander).toEqual([200, 403]);
+    for (const commander of COMMANDERS) expect([...(stopStatuses[commander] ?? [])].sort(), commander).toEqual([200, 404]);
   });
 
   it("never answered with a password or secret hash", () => {

@@ -110,7 +110,7 @@ describe("per-IP login limit behind a proxy (TRUSTED_PROXY_HOPS=1)", () => {
     expect((await attemptLogin(base, DEMO.zone, DEMO.password, { from: "127.0.3.10" })).sessionCookie).toBeDefined();
   });
 
-  it(`locks an account after LOGIN_FAILURES_BEFORE_LOCKOUT=${LIMITS.LOGIN_FAILURES_BEFORE_LOCKOUT} failures, even for the right password`, async () => {
+  it(`locks an account for one client after LOGIN_FAILURES_BEFORE_LOCKOUT=${LIMITS.LOGIN_FAILURES_BEFORE_LOCKOUT} failures there, not for its owner elsewhere`, async () => {
     const email = `locked-${RUN}@example.org`;
     const password = `right-password-${RUN}`;
     secrets.push(password);
@@ -121,12 +121,13 @@ describe("per-IP login limit behind a proxy (TRUSTED_PROXY_HOPS=1)", () => {
     });
     expect(created.status).toBe(201);
     for (let i = 0; i < LIMITS.LOGIN_FAILURES_BEFORE_LOCKOUT; i++) {
-      expect((await login(email, `nope-${RUN}`, `198.51.100.${30 + i}`)).error).toBe("Wrong email or password.");
+      expect((await login(email, `nope-${RUN}`, "198.51.100.30", `203.0.113.${i}`)).error).toBe("Wrong email or password.");
     }
     secrets.push(`nope-${RUN}`);
-    const locked = await login(email, password, "198.51.100.40");
+    const locked = await login(email, password, "198.51.100.30");
     expect(locked.sessionCookie).toBeUndefined();
     expect(locked.error).toMatch(THROTTLED);
+    expect((await login(email, password, "198.51.100.40")).sessionCookie).toBeDefined();
   });
 });
 

@@ -243,6 +243,31 @@ describe("admin API: organisation, vehicles and users", () => {
     expect(await bad("/api/admin/users", { ...user, passwordHash: "x" })).toMatch(/passwordHash/);
   });
 
+  it("refuses control and invisible characters in every name field with 400 naming the field (a NUL was a 500)", async () => {
+    const station = (await prisma.station.findFirstOrThrow({ where: { name: "Kadavanthra" } })).id;
+    const division = (await prisma.division.findFirstOrThrow()).id;
+    const hostile = ["NUL\u0000", "KDV-01\u200B", "\u202EKDV", "A\u2066B\u2069", "x\u00AD", "line\nbreak", "esc\u001B[31m", "\u3164"];
+    const cases: Array<[string, string, (v: string) => Record<string, unknown>]> = [
+      ["/api/admin/districts", "name", (v) => ({ name: v, code: `N${RUN}` })],
+      ["/api/admin/stations", "name", (v) => ({ name: v, code: `N${RUN}`, lat: 9.9, lon: 76.3, divisionId: division })],
+      ["/api/admin/vehicles", "callSign", (v) => ({ callSign: v, registration: `N-${RUN}`, homeStationId: station })],
+      ["/api/admin/vehicles", "registration", (v) => ({ callSign: `N-${RUN}`, registration: v, homeStationId: station })],
+      ["/api/admin/users", "name", (v) => ({ email: `n-${RUN.toLowerCase()}@example.org`, name: v, password: "long-enough-pw", role: "ADMIN", scopeLevel: "city" })],
+    ];
+    for (const [path, field, body] of cases) {
+      for (const value of hostile) {
+        const res = await call(path, { client: admin, body: body(value) });
+        expect(res.status, `${path} ${field}=${JSON.stringify(value)}`).toBe(400);
+        expect(res.body.error.code).toBe("VALIDATION_FAILED");
+        expect(res.body.error.message).toMatch(new RegExp(`${field}: must not contain control or invisible characters \\(U\\+[0-9A-F]{4}`));
+      }
+    }
+    const district = await ok(201, "/api/admin/districts", { body: { name: `Plain ${RUN}`, code: `P${RUN}` } });
+    const patched = await call(`/api/admin/districts/${district.id}`, { client: admin, method: "PATCH", body: { name: "Renamed\u0000" } });
+    expect(patched.status).toBe(400);
+    await ok(200, `/api/admin/districts/${district.id}`, { method: "DELETE" });
+  });
+
   it("answers 404 for unknown ids", async () => {
     for (const path of ["/api/admin/stations/999999", "/api/admin/districts/abc", "/api/admin/users/0"]) {
       const res = await call(path, { client: admin });

@@ -30,8 +30,38 @@ export interface AdminResource<Item extends { id: number }, CreateInput, UpdateI
   remove(id: number, actor: SessionUser): Promise<void>;
 }
 
-/** A person-readable name: 1–120 characters after trimming. */
-export const nameField = z.string().trim().min(1).max(120);
+/**
+ * Characters no name may hold: controls (Cc: NUL, newline, escape), format characters (Cf: zero-width spaces
+ * and joiners, bidi overrides and isolates, BOM), line and paragraph separators, surrogates, private-use and
+ * unassigned code points, and every other default-ignorable one (soft hyphen, variation selectors, Hangul
+ * fillers). Each either fails in PostgreSQL (NUL) or lets a name look like another (`KDV-01` + U+200B).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * Free text an admin types as a name, call sign or registration: 1–`max` characters after trimming, every one
+ * visible. The one refinement every admin name field uses; a refusal is a 400 naming the field and the character.
+ */
+export function visibleText(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((value, ctx) => {
+      const found = INVISIBLE.exec(value);
+      if (!found) return;
+      const codePoint = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+      const position = [...value.slice(0, found.index)].length + 1;
+      ctx.addIssue({
+        code: "custom",
+        message: `must not contain control or invisible characters (U+${codePoint} at character ${position}); retype it`,
+      });
+    });
+}
+
+/** A person-readable name: 1–120 visible characters after trimming. */
+export const nameField = visibleText(120);
 
 /** A short unit code such as `KDV` or `Z3`: letters, digits, `-`, `_`, `.`; at most 32 characters. */
 export const codeField = z

@@ -7,7 +7,7 @@ import { log } from "../log";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import { revokeTokens, writeTokenGeneration } from "../vehicles/token-generation";
-import { type AdminResource, assertUnreferenced, found, guardDelete, guardWrite, refField } from "./crud";
+import { type AdminResource, assertUnreferenced, found, guardDelete, guardWrite, notFound, refField, visibleText } from "./crud";
 import { requireStation } from "./units";
 
 // Never secretHash: the device secret is shown once, at creation or rotation.
@@ -23,8 +23,9 @@ export interface VehicleItem {
 }
 
 const createSchema = z.strictObject({
-  callSign: z.string().trim().min(1).max(32),
-  registration: z.string().trim().min(1).max(32),
+  /** Unique ignoring case and width (`kdv-01` is `KDV-01`; so is full-width `ＫＤＶ-01`). */
+  callSign: visibleText(32),
+  registration: visibleText(32),
   homeStationId: refField,
   /** Default: true. */
   enabled: z.boolean().optional(),

@@ -13,7 +13,7 @@ import { WRONG_CREDENTIALS } from "./options";
 
 // Unique per run so this file's accounts and throttle counters never touch the demo logins.
 const RUN = randomBytes(3).toString("hex");
-const THROTTLED = /^Too many failed attempts\. Try again in \d+ minute\(s\)\.$/;
+const THROTTLED = /^Too many failed attempts (for this account )?from your address\. Try again in \d+ minute\(s\)\.$/;
 
 /**
  * Signs in over HTTP as a browser would, from the client address `ip` (a
@@ -29,6 +29,18 @@ async function session(cookie: string): Promise<{ text: string; body: any }> {
   expect(res.status).toBe(200);
   const text = await res.text();
   return { text, body: JSON.parse(text) };
+}
+
+/** Wrong-password logins timed per kind of account, and the first few left out while the server warms up. */
+const TIMING_SAMPLES = 48;
+const TIMING_WARMUP = 4;
+/** Largest gap between the median answer times for an existing and a missing account: "a few milliseconds". */
+const MAX_TIMING_GAP_MS = 3;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** A client IP of our own, so the per-IP counters of other test files stay untouched. */
@@ -139,26 +151,31 @@ describe("refused logins", () => {
 describe("login throttling", () => {
   const limit = env.LOGIN_FAILURES_BEFORE_LOCKOUT;
 
-  it(`locks an account after ${limit} failures, even for the right password, but not its neighbours`, async () => {
+  it(`after ${limit} failures from one client, refuses that client even the right password — and the owner elsewhere signs in at once`, async () => {
     const password = `right-${RUN}`;
     const [victim, neighbour] = [await createCommander("victim", password), await createCommander("neighbour", password)];
-    const ip = testIp(30);
+    const attacker = testIp(30);
 
     for (let i = 0; i < limit; i++) {
-      const attempt = await attemptLogin(victim, `wrong-${i}`, ip);
+      const attempt = await attemptLogin(victim, `wrong-${i}`, attacker);
       expect(attempt.error, `failure ${i + 1}`).toBe(WRONG_CREDENTIALS);
     }
 
-    const locked = await attemptLogin(victim, password, ip);
+    const locked = await attemptLogin(victim, password, attacker);
     expect(locked.sessionCookie).toBeUndefined();
     expect(locked.error).toMatch(THROTTLED);
-    expect(locked.error).toMatch(/in 15 minute/);
+    expect(locked.error).toMatch(/for this account .* in 15 minute/);
 
-    // The lock is per account: from another IP it holds, and another account on the same IP is fine.
-    expect((await attemptLogin(victim, password, testIp(31))).error).toMatch(THROTTLED);
-    const other = await attemptLogin(neighbour, password, ip);
+    // The owner, from their own machine, is not locked out: at once, not after the window.
+    const owner = await attemptLogin(victim, password, testIp(31));
+    expect(owner.error).toBeNull();
+    expect(owner.sessionCookie).toBeDefined();
+    // Another account from the attacker's address is not locked either (until the per-IP spray limit).
+    const other = await attemptLogin(neighbour, password, attacker);
     expect(other.error).toBeNull();
     expect(other.sessionCookie).toBeDefined();
+    // …and the owner's success does not reopen the account to the attacker's address.
+    expect((await attemptLogin(victim, password, attacker)).error).toMatch(THROTTLED);
   });
 
   it("does not lock an account whose failures are interrupted by a successful login", async () => {
@@ -171,6 +188,28 @@ describe("login throttling", () => {
     const attempt = await attemptLogin(email, password, ip);
     expect(attempt.error).toBeNull();
     expect(attempt.sessionCookie).toBeDefined();
+  });
+
+  it("answers a missing account in the same time as a wrong password for an existing one (medians)", async () => {
+    const existing = await createCommander("timing", `right-${RUN}`);
+    const missing = `timing-missing-${RUN}@sentinel.test`;
+    const samples = { existing: [] as number[], missing: [] as number[] };
+    // Interleaved, so load from elsewhere on the machine falls on both alike; each client address tries each
+    // account fewer times than the limit, so no answer is a (fast) refusal.
+    const perClient = limit - 1;
+    for (let i = 0; i < TIMING_SAMPLES; i++) {
+      const ip = testIp(100 + Math.floor(i / perClient));
+      const order = i % 2 === 0 ? (["existing", "missing"] as const) : (["missing", "existing"] as const);
+      for (const kind of order) {
+        const attempt = await attemptLogin(kind === "existing" ? existing : missing, `wrong-${i}`, ip);
+        expect(attempt.error).toBe(WRONG_CREDENTIALS);
+        if (i >= TIMING_WARMUP) samples[kind].push(attempt.ms);
+      }
+    }
+    const existingMs = median(samples.existing);
+    const missingMs = median(samples.missing);
+    console.log(`login timing over ${samples.existing.length} pairs: existing ${existingMs.toFixed(2)} ms, missing ${missingMs.toFixed(2)} ms (median)`);
+    expect(Math.abs(existingMs - missingMs)).toBeLessThan(MAX_TIMING_GAP_MS);
   });
 
   it(`slows down one IP after ${limit * 4} failures across accounts`, async () => {

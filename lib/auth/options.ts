@@ -10,7 +10,7 @@ import { log } from "../log";
 import { toScope, type Scope } from "../scope";
 import { writeUserAccess } from "./access-state";
 import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from "./login-throttle";
-import { verifyPassword } from "./password";
+import { verifyPasswordOrDummy } from "./password";
 
 /** The signed-in user as the session exposes it (DESIGN §8). */
 export interface SessionUser {
@@ -53,12 +53,18 @@ async function authorizeCredentials(credentials: unknown, headers: Record<string
   const { email, password } = parsed.data;
   const ip = clientIp(headers);
   const wait = await loginRetryAfter(email, ip);
-  if (wait > 0) {
-    log.warn({ email, ip }, "login throttled");
-    throw new LoginRefusal(`Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`);
+  if (wait) {
+    log.warn({ email, ip, reason: wait.reason }, "login throttled");
+    const minutes = Math.ceil(wait.seconds / 60);
+    throw new LoginRefusal(
+      wait.reason === "account"
+        ? `Too many failed attempts for this account from your address. Try again in ${minutes} minute(s).`
+        : `Too many failed attempts from your address. Try again in ${minutes} minute(s).`,
+    );
   }
   const user = await prisma.user.findUnique({ where: { email } });
-  const ok = user ? await verifyPassword(user.passwordHash, password) : false;
+  // An unknown email costs the same argon2 work as a wrong password, so the answer's timing does not tell them apart.
+  const ok = await verifyPasswordOrDummy(user?.passwordHash, password);
   if (!user || !ok) {
     await recordLoginFailure(email, ip);
     log.info({ email, ip }, "login failed");
@@ -71,7 +77,7 @@ async function authorizeCredentials(credentials: unknown, headers: Record<string
     await recordAudit({ action: "login.failure", actor: { userId: user.id, email, ip }, detail: { reason: "account disabled" } });
     throw new LoginRefusal("This account is disabled. Ask an administrator.");
   }
-  await clearLoginFailures(email);
+  await clearLoginFailures(email, ip);
   // Sessions are checked against this hash on every request; make sure it is there (it may predate a Redis restart).
   await writeUserAccess(redis(), redisPrefix, user, false).catch((err: unknown) => log.warn({ err: String(err) }, "access hash not written at login"));
   log.info({ userId: user.id }, "login");

@@ -15,6 +15,22 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   }
 }
 
+/** A hash of a random password with the same parameters as every stored one, made once per process. */
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Checks `password` against `passwordHash`, or, when there is no such account
+ * (`passwordHash` undefined), against a dummy hash made with the same
+ * parameters and answers false: both cases cost one argon2 verification, so
+ * the time of the answer does not reveal whether the account exists.
+ */
+export async function verifyPasswordOrDummy(passwordHash: string | undefined, password: string): Promise<boolean> {
+  if (passwordHash !== undefined) return verifyPassword(passwordHash, password);
+  dummyHash ??= hashPassword(randomBytes(32).toString("base64url"));
+  await verifyPassword(await dummyHash, password);
+  return false;
+}
+
 /**
  * A new device secret: 32 random bytes, base64url. Being high-entropy it
  * cannot be brute-forced, so a fast SHA-256 hash protects it at rest.

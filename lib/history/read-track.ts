@@ -42,8 +42,8 @@ interface PointRow {
 }
 
 /**
- * Opens the stored track of one patrol for `user`: 404 when the patrol does not exist, 403 when it is outside
- * the user's jurisdiction (the live map's rule), 400 for a window over `MAX_TRACK_WINDOW_MS`. The first page is
+ * Opens the stored track of one patrol for `user`: 404 when the patrol does not exist or is outside the
+ * user's jurisdiction (the live map's rule; the two answer alike), 400 for a window over `MAX_TRACK_WINDOW_MS`. The first page is
  * read before returning so a database failure is an error response, not a truncated body. Audited as
  * `track.view` (json) or `track.export` (a file format).
  */
@@ -55,9 +55,9 @@ export async function readTrack(user: SessionUser, patrolId: number, query: Trac
       vehicle: { select: { callSign: true } },
     },
   });
-  if (!patrol) throw new AppError("NOT_FOUND", `Patrol ${patrolId} does not exist.`);
-  if (user.role !== "ADMIN" && !scopeContains(user.scope, patrol)) {
-    throw new AppError("FORBIDDEN", `Patrol ${patrolId} is outside your jurisdiction.`);
+  // Outside the user's jurisdiction a patrol answers exactly like a missing one: ids cannot be probed.
+  if (!patrol || (user.role !== "ADMIN" && !scopeContains(user.scope, patrol))) {
+    throw new AppError("NOT_FOUND", `Patrol ${patrolId} does not exist.`);
   }
   const from = query.from ?? patrol.startedAt.getTime() - DEFAULT_LEAD_MS;
   const to = query.to ?? (patrol.endedAt?.getTime() ?? Date.now()) + DEFAULT_TRAIL_MS;

@@ -138,7 +138,7 @@ describe("patrol stop", () => {
     expect(row.endedBy).toBe("vehicle");
   });
 
-  it("lets a commander stop a patrol inside their scope (200) but not outside it (403); another vehicle gets 403", async () => {
+  it("lets a commander stop a patrol inside their scope (200); outside it answers as if it did not exist (404); another vehicle gets 403", async () => {
     const station = await login(DEMO.station);
     const me = (await station.fetch("/api/auth/session").then((r) => r.json())) as { user: { scope: { id: number } } };
     const stationId = me.user.scope.id;
@@ -149,8 +149,11 @@ describe("patrol stop", () => {
 
     expect((await stop(insideId, outside!)).status).toBe(403);
     const refused = await call(`/api/patrols/${outsideId}/stop`, { method: "POST", client: station });
-    expect(refused.status).toBe(403);
-    expect(refused.body.error.code).toBe("FORBIDDEN");
+    const missing = await call(`/api/patrols/2147483000/stop`, { method: "POST", client: station });
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.code).toBe("NOT_FOUND");
+    // Alike but for the id itself: nothing tells an existing patrol outside the scope from a missing one.
+    expect(refused.body.error.message.replace(String(outsideId), "N")).toBe(missing.body.error.message.replace("2147483000", "N"));
     const ok = await call(`/api/patrols/${insideId}/stop`, { method: "POST", client: station });
     expect(ok.status).toBe(200);
     expect((await prisma.patrol.findUniqueOrThrow({ where: { id: insideId } })).endedByUserId).not.toBeNull();

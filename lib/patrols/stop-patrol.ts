@@ -18,7 +18,7 @@ export type StopActor =
 
 /**
  * Ends an active patrol: the owning vehicle, an admin, or a commander whose
- * scope contains the patrol may do it. The row is marked ENDED, then one
+ * scope contains the patrol may do it (to any other commander it does not exist: 404). The row is marked ENDED, then one
  * Redis MULTI clears every plane; if Redis fails the row is restored (503).
  * A stop that happened is audited as `patrol.stop` under `audit` (a device: no user, `detail.vehicleId`).
  */
@@ -35,15 +35,13 @@ export async function stopPatrol(
     where: { id: patrolId },
     select: { ...PATROL_META_SELECT, status: true },
   });
-  if (!patrol) throw new AppError("NOT_FOUND", `Patrol ${patrolId} does not exist.`);
-  const allowed =
-    actor.kind === "vehicle" ? actor.vehicleId === patrol.vehicleId : actor.role === "ADMIN" || scopeContains(actor.scope, patrol);
-  if (!allowed) {
-    throw new AppError(
-      "FORBIDDEN",
-      actor.kind === "vehicle" ? `Patrol ${patrolId} belongs to another vehicle.` : `Patrol ${patrolId} is outside your jurisdiction.`,
-    );
+  const missing = new AppError("NOT_FOUND", `Patrol ${patrolId} does not exist.`);
+  if (!patrol) throw missing;
+  if (actor.kind === "vehicle" && actor.vehicleId !== patrol.vehicleId) {
+    throw new AppError("FORBIDDEN", `Patrol ${patrolId} belongs to another vehicle.`);
   }
+  // A commander learns nothing about patrols outside their jurisdiction, not even that the id exists.
+  if (actor.kind === "user" && actor.role !== "ADMIN" && !scopeContains(actor.scope, patrol)) throw missing;
   if (patrol.status !== "ACTIVE") {
     await clearLiveState(toPatrolMeta(patrol));
     throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has already ended.`);

@@ -88,13 +88,13 @@ export function startProcess(name: string, cmd: string, args: string[], env: Env
   };
 }
 
-/** Polls `url` until it answers (any status below 500) or `timeoutMs` passes. */
-export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+/** Polls `url` (with `headers`, e.g. the ops token) until it answers (any status below 500) or `timeoutMs` passes. */
+export async function waitForHttp(url: string, timeoutMs = 30_000, headers: Record<string, string> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(url, { headers, signal: AbortSignal.timeout(2_000) });
       if (res.status < 500) return;
       last = `status ${res.status}`;
     } catch (err) {
@@ -319,7 +319,9 @@ export function startHistory(env: EnvVars & { HISTORY_METRICS_PORT: string }): P
 /** Runs `script` with tsx in production mode and waits (30 s at most) for `/healthz` on `port`. */
 async function startService(name: string, script: string, port: string, env: EnvVars): Promise<Managed> {
   const service = startProcess(`${name}:${port}`, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), script], { ...env, NODE_ENV: "production" });
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000).catch(async (err: unknown) => {
+  // With an ops token a bare request gets 401 at once, before the service is ready: ask as the operator would.
+  const ops: Record<string, string> = env.METRICS_TOKEN ? { authorization: `Bearer ${env.METRICS_TOKEN}` } : {};
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, ops).catch(async (err: unknown) => {
     await service.stop();
     throw err;
   });
