@@ -7,7 +7,7 @@ import { log } from "../log";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import { revokeTokens, writeTokenGeneration } from "../vehicles/token-generation";
-import { type AdminResource, assertUnreferenced, found, guardDelete, guardWrite, notFound, refField, visibleText } from "./crud";
+import { type AdminResource, assertUnreferenced, found, guardDelete, guardWrite, refField, visibleText } from "./crud";
 import { requireStation } from "./units";
 
 // Never secretHash: the device secret is shown once, at creation or rotation.
