@@ -23,7 +23,6 @@ export interface VehicleItem {
 }
 
 const createSchema = z.strictObject({
-  /** Unique ignoring case and width (`kdv-01` is `KDV-01`; so is full-width `ＫＤＶ-01`). */
   callSign: visibleText(32),
   registration: visibleText(32),
   homeStationId: refField,
