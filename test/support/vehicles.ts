@@ -1,3 +1,4 @@
+import { hashDeviceSecret } from "@/lib/auth/password";
 import { prisma } from "@/lib/db";
 import { seededVehicleSecret } from "@/lib/seed/seed";
 import { call, DEMO } from "./http";
@@ -19,10 +20,11 @@ export async function vehicleToken(vehicleId: number, callSign: string): Promise
 
 /**
  * Seeded vehicles that are not on patrol, each with a token; `where` narrows
- * them (e.g. by home station). Vehicles are taken once per test file run.
+ * them (e.g. by home station). Vehicles are taken once per test file run; only those whose
+ * device secret is still the seed's are candidates (other suites rotate secrets and add vehicles).
  */
 export async function idleVehicles(count: number, where: { homeStationId?: number; notHomeStationIds?: number[] } = {}): Promise<TestVehicle[]> {
-  const rows = await prisma.vehicle.findMany({
+  const candidates = await prisma.vehicle.findMany({
     where: {
       enabled: true,
       patrols: { none: { status: "ACTIVE" } },
@@ -30,8 +32,8 @@ export async function idleVehicles(count: number, where: { homeStationId?: numbe
       id: { notIn: [...taken] },
     },
     orderBy: { id: "asc" },
-    take: count,
   });
+  const rows = candidates.filter((r) => r.secretHash === hashDeviceSecret(seededVehicleSecret(DEMO.password, r.callSign))).slice(0, count);
   if (rows.length < count) throw new Error(`only ${rows.length} idle vehicles match ${JSON.stringify(where)}`);
   rows.forEach((r) => taken.add(r.id));
   return Promise.all(rows.map(async (r) => ({ id: r.id, callSign: r.callSign, homeStationId: r.homeStationId, token: await vehicleToken(r.id, r.callSign) })));
