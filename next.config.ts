@@ -13,8 +13,6 @@ const securityHeaders = [
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // `npm run typecheck` checks the whole project (tests included) once; the build need not repeat it.
-  typescript: { ignoreBuildErrors: true },
   // `forbidden()` answers a real 403 (with app/forbidden.tsx) to non-admins on /admin.
   experimental: { authInterrupts: true },
   serverExternalPackages: ["@node-rs/argon2", "pino", "ioredis", "pg"],

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { SessionUser } from "../auth/options";
 import { Prisma } from "../db";
 import { AppError } from "../errors";
-import { MAX_ROW_ID } from "../http/handler";
+import { MAX_ROW_ID } from "../row-id";
 
 /** What the admin API calls each kind of row, in messages and logs ("station 5"). */
 export type Noun = "district" | "zone" | "division" | "station" | "vehicle" | "user";

@@ -1,7 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { Prisma, prisma } from "../db";
-import { MAX_ROW_ID, parseWith } from "../http/handler";
+import { parseWith } from "../http/handler";
+import { MAX_ROW_ID } from "../row-id";
 import { AUDIT_ACTIONS } from "./actions";
 
 /** Rows per page when `limit` is not given: 100 (at most 500). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { MAX_ROW_ID, parseWith } from "../http/handler";
+import { parseWith } from "../http/handler";
+import { MAX_ROW_ID } from "../row-id";
 import type { HistoryQuery } from "./list-history";
 import type { TrackQuery } from "./read-track";
 import { TRACK_FORMATS } from "./track-formats";

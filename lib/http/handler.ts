@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { env } from "../env";
 import { AppError, isDatabaseDown } from "../errors";
 import { log } from "../log";
+import { MAX_ROW_ID } from "../row-id";
 
 /** Route context as Next 16 passes it: params arrive as a promise. */
 export interface RouteContext<P extends Record<string, string> = Record<string, string>> {
@@ -91,9 +92,12 @@ export function apiRoute<P extends Record<string, string> = Record<string, strin
 
 /**
  * Reads the request body as JSON, refusing more than `maxBytes` (default
- * `DEFAULT_MAX_BODY_BYTES`) before buffering it all. Throws AppError on any problem.
+ * `DEFAULT_MAX_BODY_BYTES`) before buffering it all. An absent or blank body
+ * is refused (400 INVALID_JSON) unless `emptyAs` is given (default: none),
+ * which it then stands for. Throws AppError on any problem.
  */
-export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
+export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYTES, emptyAs?: object): Promise<unknown> {
+  if (emptyAs !== undefined && (req.body === null || req.headers.get("content-length") === "0")) return emptyAs;
   const type = req.headers.get("content-type") ?? "";
   if (type && !JSON_TYPE.test(type)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send the body as JSON with "Content-Type: application/json" (got "${type.slice(0, 60)}").`);
@@ -101,7 +105,10 @@ export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYT
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const text = await readLimited(req, maxBytes);
-  if (text.trim() === "") throw new AppError("INVALID_JSON", "The request body is empty; send a JSON object.");
+  if (text.trim() === "") {
+    if (emptyAs !== undefined) return emptyAs;
+    throw new AppError("INVALID_JSON", "The request body is empty; send a JSON object.");
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -112,6 +119,11 @@ export async function readJsonBody(req: Request, maxBytes = DEFAULT_MAX_BODY_BYT
 /** Reads and validates a JSON body against `schema`; 400 names each offending field. */
 export async function parseBody<S extends z.ZodType>(req: Request, schema: S, maxBytes?: number): Promise<z.infer<S>> {
   return parseWith(schema, await readJsonBody(req, maxBytes));
+}
+
+/** Like `parseBody`, but an absent or blank body stands for `{}` (validated like any other): for all-optional bodies. */
+export async function parseOptionalBody<S extends z.ZodType>(req: Request, schema: S, maxBytes?: number): Promise<z.infer<S>> {
+  return parseWith(schema, await readJsonBody(req, maxBytes, {}));
 }
 
 /** Validates `value` against `schema`; 400 VALIDATION_FAILED naming each offending field. */
@@ -126,9 +138,6 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
     issues: result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })),
   });
 }
-
-/** Largest id a row can have: ids are PostgreSQL `integer`s, and a larger value makes the query itself fail. */
-export const MAX_ROW_ID = 2_147_483_647;
 
 /** Parses a positive integer path parameter; 404 when it is not one, or too large to be any row's id. */
 export function idParam(value: string | undefined, what: string): number {

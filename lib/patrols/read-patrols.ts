@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { metaFromHash, patrolView, positionOfFrame, type PatrolView } from "../realtime/protocol";
+import { execOrThrow } from "../redis/exec-or-throw";
 import { lastStatusKey, patrolMetaKey, scopeSetKey } from "../redis/keys";
 import type { Scope } from "../scope";
 
@@ -20,9 +21,7 @@ export async function readPatrolViews(redis: Redis, prefix: string, patrolIds: n
   const pipe = redis.pipeline();
   for (const id of patrolIds) pipe.hgetall(patrolMetaKey(prefix, id));
   pipe.hmgetBuffer(lastStatusKey(prefix), ...patrolIds.map(String));
-  const replies = (await pipe.exec()) ?? [];
-  const failed = replies.find(([err]) => err);
-  if (failed?.[0]) throw failed[0];
+  const replies = await execOrThrow(pipe);
   const lastFrames = (replies[patrolIds.length]?.[1] ?? []) as (Buffer | null)[];
   const views: PatrolView[] = [];
   patrolIds.forEach((id, i) => {

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { queueAccessPlane, readAccessPlane } from "../auth/access-plane";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { PatrolMeta } from "../realtime/protocol";
+import { execOrThrow } from "../redis/exec-or-throw";
 import { isStatePlaneKey, lastStatusKey, patrolLastTsKey, statePlaneReadyKey, statePlaneScanPatterns } from "../redis/keys";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { announce, removeActivePatrol, writePatrolState } from "./state-plane";
@@ -92,10 +93,4 @@ export async function rebuildStateIfMissing(prisma: PrismaClient, redis: Redis, 
   const ended = metas.filter((m) => !stillActive.has(m.patrolId));
   for (const meta of ended) await removeActivePatrol(redis, prefix, meta);
   return { activePatrols: metas.length - ended.length, removedKeys: 0 };
-}
-
-async function execOrThrow(tx: ReturnType<Redis["multi"]>): Promise<void> {
-  const replies = await tx.exec();
-  const failed = replies?.find(([err]) => err);
-  if (!replies || failed?.[0]) throw failed?.[0] ?? new Error("Redis transaction was aborted");
 }

@@ -7,12 +7,13 @@ import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import type { PatrolMeta } from "../realtime/protocol";
 import { patrolChannel, vehicleActivePatrolKey } from "../redis/keys";
+import { MAX_ROW_ID } from "../row-id";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { addActivePatrol, removeActivePatrol } from "./state-plane";
 
 /** Body of `POST /api/patrols/start`: the station patrolled for (default: the vehicle's home station). */
 export const startPatrolSchema = z.strictObject({
-  stationId: z.number().int().positive().max(2_147_483_647).optional(),
+  stationId: z.number().int().positive().max(MAX_ROW_ID).optional(),
 });
 
 /** What the vehicle gets back: the patrol id, its data channel and start time (epoch ms). */

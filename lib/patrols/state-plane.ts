@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { metaToHash, type ControlEvent, type PatrolMeta } from "../realtime/protocol";
 import { controlChannel, lastStatusKey, patrolLastTsKey, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "../redis/keys";
+import { execOrThrow } from "../redis/exec-or-throw";
 import { scopesOf } from "../scope";
 
 /**
@@ -47,11 +48,4 @@ export function writePatrolState(tx: ReturnType<Redis["multi"]>, prefix: string,
   tx.del(patrolMetaKey(prefix, meta.patrolId));
   tx.hset(patrolMetaKey(prefix, meta.patrolId), metaToHash(meta));
   tx.set(vehicleActivePatrolKey(prefix, meta.vehicleId), String(meta.patrolId));
-}
-
-async function execOrThrow(tx: ReturnType<Redis["multi"]>): Promise<void> {
-  const replies = await tx.exec();
-  if (!replies) throw new Error("Redis transaction was aborted");
-  const failed = replies.find(([err]) => err);
-  if (failed?.[0]) throw failed[0];
 }

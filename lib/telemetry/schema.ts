@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../errors";
+import { MAX_ROW_ID } from "../row-id";
 
 /** Points more than this far in the future are refused (device clock wrong): 5 minutes. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -10,7 +11,7 @@ const finite = z.number().refine(Number.isFinite, "must be a finite number");
 
 /** One telemetry point as a device sends it (DESIGN §5). Unknown fields are refused so typos surface. */
 export const telemetryPointSchema = z.strictObject({
-  patrolId: z.number().int().positive().max(2_147_483_647),
+  patrolId: z.number().int().positive().max(MAX_ROW_ID),
   lat: finite.min(-90, "must be between -90 and 90").max(90, "must be between -90 and 90"),
   lon: finite.min(-180, "must be between -180 and 180").max(180, "must be between -180 and 180"),
   ts: z

@@ -6,10 +6,11 @@ import { redis, redisPrefix } from "../redis/client";
 import { writeTokenGeneration } from "./token-generation";
 import { AppError } from "../errors";
 import { log } from "../log";
+import { MAX_ROW_ID } from "../row-id";
 
 /** Body of `POST /api/vehicles/token`. */
 export const tokenRequestSchema = z.strictObject({
-  vehicleId: z.number().int().positive().max(2_147_483_647),
+  vehicleId: z.number().int().positive().max(MAX_ROW_ID),
   secret: z.string().min(1).max(256),
 });
 
