@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashDeviceSecret, hashPassword } from "@/lib/auth/password";
 import { TICKET_AUDIENCE, VEHICLE_AUDIENCE } from "@/lib/auth/tokens";
 import { prisma } from "@/lib/db";
-import { MAX_ROW_ID } from "@/lib/http/handler";
+import { MAX_ROW_ID } from "@/lib/row-id";
 import { scopeContains, toScope, type Scope, type UnitChain } from "@/lib/scope";
 import { LiveClient, startSidecar, type Sidecar } from "@/test/support/sidecar";
 import { call, DEMO, login, type UserClient } from "./support/http";
