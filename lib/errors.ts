@@ -33,7 +33,7 @@ export class AppError extends Error {
     readonly details: Record<string, unknown> = {},
     /** Extra response headers, e.g. `Retry-After`. */
     readonly headers: Record<string, string> = {},
-    /** Extra top-level body fields, e.g. the `{patrolId}` DESIGN §5 puts beside a 409. */
+    /** Extra top-level body fields, e.g. the `{patrolId}` beside a 409 ALREADY_ON_PATROL (docs/ARCHITECTURE.md §9). */
     readonly body: Record<string, unknown> = {},
   ) {
     super(message);

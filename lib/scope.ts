@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Scope levels, lowest to highest (DESIGN §3). */
+/** Scope levels, lowest to highest (docs/ARCHITECTURE.md §6). */
 export const SCOPE_LEVELS = ["station", "division", "zone", "district", "city"] as const;
 
 export type ScopeLevel = (typeof SCOPE_LEVELS)[number];

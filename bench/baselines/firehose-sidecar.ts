@@ -1,4 +1,4 @@
-// Baseline (a), the design DESIGN.md rejects: every worker PSUBSCRIBEs `live:*` and filters each frame per client.
+// Baseline (a), the design docs/ARCHITECTURE.md §2 rejects: every worker PSUBSCRIBEs `live:*`, filtering per client.
 // tsx bench/baselines/firehose-sidecar.ts --port N --workers N   (env as the realtime sidecar's: REDIS_URL, REALTIME_TICKET_SECRET)
 import http from "node:http";
 import { parseArgs } from "node:util";

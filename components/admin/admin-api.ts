@@ -1,5 +1,5 @@
 /**
- * Browser-side calls to the admin REST API (DESIGN §8). Every call resolves
+ * Browser-side calls to the admin REST API (docs/ARCHITECTURE.md §9). Every call resolves
  * to a result, never throws, so forms can show the server's message as is.
  */
 

@@ -9,7 +9,7 @@ import { useAdminLists } from "./use-admin-lists";
 
 type UserDraft = { name: string; email: string; password: string; role: UserItem["role"]; scopeLevel: ScopeLevel; scopeId: string };
 
-/** Scope levels lowest first (DESIGN §3), as the form names them; a Record so a new level cannot be forgotten. */
+/** Scope levels lowest first (docs/ARCHITECTURE.md §6), as the form names them; a Record so none is forgotten. */
 const LEVEL_LABELS: Record<ScopeLevel, string> = {
   station: "Station",
   division: "Division",

@@ -9,7 +9,7 @@ import { MAX_ROW_ID } from "../row-id";
 export type Noun = "district" | "zone" | "division" | "station" | "vehicle" | "user";
 
 /**
- * One resource of the admin REST API (DESIGN §8). The route factories in
+ * One resource of the admin REST API (docs/ARCHITECTURE.md §9). The route factories in
  * `routes.ts` do auth, parsing and responses; a resource supplies its schemas
  * and the rules that are its own (derived ids, references, secrets).
  */
@@ -120,7 +120,7 @@ const STATION_COLUMN: Record<MovableUnit, string> = { station: `"id"`, division:
 
 /**
  * 409 CONFLICT when the unit has active patrols: each one sits in its old
- * ancestors' Redis sets (DESIGN §4), so moving the unit under it would put
+ * ancestors' Redis sets (docs/ARCHITECTURE.md §3), so moving the unit under it would put
  * live maps and the database out of step until the patrols end. Call inside
  * the move's transaction: the unit's station rows are locked FOR UPDATE
  * first, and a patrol start holds its station FOR SHARE until it commits

@@ -7,7 +7,7 @@ import { log } from "../log";
 import type { AdminResource } from "./crud";
 
 /**
- * Route handlers shared by every admin resource (DESIGN §8), so the six
+ * Route handlers shared by every admin resource (docs/ARCHITECTURE.md §9), so the six
  * resources answer alike: ADMIN session first (401 anonymous, 403 anyone
  * else), then the body, then the resource, then one audit row
  * (`<noun>.create|update|delete`). Responses are never cached.

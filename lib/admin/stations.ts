@@ -49,7 +49,7 @@ const updateSchema = createSchema.partial();
 
 /**
  * Admin CRUD for stations. A station copies its division's zoneId and
- * districtId (DESIGN §3) so patrol start is one primary-key lookup; every
+ * districtId (docs/ARCHITECTURE.md §6) so patrol start is one primary-key lookup; every
  * write here sets them from the division.
  */
 export const stations: AdminResource<StationItem, z.infer<typeof createSchema>, z.infer<typeof updateSchema>> = {

@@ -5,7 +5,7 @@ import { missingReference } from "./crud";
 
 /**
  * Parent lookups for admin writes. Each returns the ancestor ids a child
- * copies (DESIGN §3) or throws 400 naming the field and the missing unit.
+ * copies (docs/ARCHITECTURE.md §6) or throws 400 naming the field and the missing unit.
  */
 
 type Db = Prisma.TransactionClient;

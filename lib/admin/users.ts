@@ -77,7 +77,7 @@ async function announceAccess(write: Promise<unknown>, userId: number): Promise<
 }
 
 /**
- * Checks the role/scope combination (DESIGN §3): an admin's scope is `city`;
+ * Checks the role/scope combination (docs/ARCHITECTURE.md §6): an admin's scope is `city`;
  * a commander's scope names an existing unit of its level, or is `city`.
  */
 async function checkScope(role: UserItem["role"], scopeLevel: ScopeLevel, scopeId: number | null): Promise<void> {

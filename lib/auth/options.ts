@@ -12,7 +12,7 @@ import { writeUserAccess } from "./access-state";
 import { clearLoginFailures, loginRetryAfter, recordLoginFailure } from "./login-throttle";
 import { verifyPasswordOrDummy } from "./password";
 
-/** The signed-in user as the session exposes it (DESIGN §8). */
+/** The signed-in user as the session exposes it (docs/ARCHITECTURE.md §9). */
 export interface SessionUser {
   id: number;
   email: string;

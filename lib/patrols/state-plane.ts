@@ -5,7 +5,7 @@ import { execOrThrow } from "../redis/exec-or-throw";
 import { scopesOf } from "../scope";
 
 /**
- * Writes to the Redis state and control planes (DESIGN §2, §4). Start and
+ * Writes to the Redis state and control planes (docs/ARCHITECTURE.md §2, §3). Start and
  * stop are each ONE `MULTI`: every ancestor's set, the meta hash, the vehicle
  * key and the control events change together or not at all.
  */

@@ -2,7 +2,7 @@ import type { Scope } from "../scope";
 
 /**
  * Message shapes shared by the web tier, the realtime sidecar and the browser
- * (DESIGN §6). Control-plane events travel web → sidecar over Redis; frames
+ * (docs/ARCHITECTURE.md §4). Control-plane events travel web → sidecar over Redis; frames
  * travel sidecar → browser over WebSocket.
  */
 

@@ -1,7 +1,7 @@
 import type { Scope } from "../scope";
 
 /**
- * Every Redis key and channel name Sentinel uses (DESIGN §4). The web tier and
+ * Every Redis key and channel name Sentinel uses (docs/ARCHITECTURE.md §3). The web tier and
  * the realtime sidecar both build names here; nothing else spells a key.
  * Each function takes the deployment prefix (`REDIS_PREFIX`, default "").
  */

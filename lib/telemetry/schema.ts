@@ -9,7 +9,7 @@ export const MAX_BATCH_POINTS = 500;
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 
-/** One telemetry point as a device sends it (DESIGN §5). Unknown fields are refused so typos surface. */
+/** One telemetry point as a device sends it (docs/ARCHITECTURE.md §9). Unknown fields are refused so typos surface. */
 export const telemetryPointSchema = z.strictObject({
   patrolId: z.number().int().positive().max(MAX_ROW_ID),
   lat: finite.min(-90, "must be between -90 and 90").max(90, "must be between -90 and 90"),

@@ -27,7 +27,7 @@ beforeAll(async () => {
   patrolId = (await call("/api/patrols/start", { method: "POST", token: vehicle.token })).body.patrolId as number;
   otherPatrolId = (await call("/api/patrols/start", { method: "POST", token: other.token })).body.patrolId as number;
   sub.on("pmessageBuffer", (_pattern: Buffer, channel: Buffer, message: Buffer) => published.push({ channel: channel.toString(), message }));
-  // The test's own observer listens to every data channel; the product never does this (DESIGN §2).
+  // The test's own observer listens to every data channel; the product never does this (docs/ARCHITECTURE.md §2).
   await sub.psubscribe("live:patrol:*");
 });
 
