@@ -209,7 +209,12 @@ describe("a realtime worker killed mid-stream", () => {
     for (const c of survivors) {
       for (const p of driver.points.filter((q) => q.published)) await c.waitFor(isTelemetryOf(p.patrolId, p.ts), `point ${p.patrolId}@${p.ts} on the surviving worker`);
     }
-    const metrics = await (await fetch(`http://127.0.0.1:${stack.env.REALTIME_PORT}/metrics`)).text();
+    // While the replacement worker is still starting, /metrics answers 503 "retry" (it cannot sum a worker that
+    // does not answer yet): retry as an operator's scraper would.
+    const metrics = await waitUntil(async () => {
+      const res = await fetch(`http://127.0.0.1:${stack.env.REALTIME_PORT}/metrics`);
+      return res.status === 200 ? res.text() : null;
+    }, "the cluster's metrics", 15_000);
     expect(metrics).toMatch(/^sentinel_realtime_worker_restarts_total 1$/m);
     await waitUntil(async () => {
       const probe = await LiveClient.connect(url, await ticketFor(CITY, 40, "ADMIN"));

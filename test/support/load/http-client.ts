@@ -28,8 +28,13 @@ export class LocalHttpClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
-  /** Sends one request; never rejects (transport errors, and no answer within `timeoutMs` (default 10 s), come back as status 0 with `error`). */
-  request(method: string, path: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<Outcome> {
+  /**
+   * Sends one request; never rejects (transport errors, and no answer within `timeoutMs` (default 10 s), come back as
+   * status 0 with `error`). A request that finds its kept-alive socket already closed by the server (ECONNRESET on a
+   * reused socket: the server's idle timeout raced the reuse, so the request never reached it) is sent once more on a
+   * fresh socket, as Node's documentation recommends.
+   */
+  request(method: string, path: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 10_000, resent = false): Promise<Outcome> {
     return new Promise((resolve) => {
       const req = http.request(
         {
@@ -49,7 +54,11 @@ export class LocalHttpClient {
         },
       );
       req.on("timeout", () => req.destroy(new Error("ETIMEDOUT")));
-      req.on("error", (err) => resolve({ status: 0, body: "", error: (err as NodeJS.ErrnoException).code ?? err.message }));
+      req.on("error", (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ECONNRESET" && req.reusedSocket && !resent) return void resolve(this.request(method, path, body, headers, timeoutMs, true));
+        resolve({ status: 0, body: "", error: code ?? err.message });
+      });
       req.end(body);
     });
   }
