@@ -198,8 +198,9 @@ export class TelemetryDriver {
     point.answeredAt = monotonicMs();
     const code = outcome.error ?? errorCode(outcome.body);
     point.attempts.push({ status: outcome.status === 0 ? "network" : outcome.status, ms: point.answeredAt - started, ...(code ? { code } : {}) });
-    // A stale point is accepted but published nowhere: with strictly increasing ts there should be none.
-    point.published = outcome.status === 202 && !outcome.body.includes('"stale":true');
+    // A stale point is accepted but published nowhere: with strictly increasing ts there should be none. A point
+    // published by an earlier attempt stays published (a retry of it is a repeat).
+    point.published ||= outcome.status === 202 && !outcome.body.includes('"stale":true');
     return outcome;
   }
 
