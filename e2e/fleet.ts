@@ -56,6 +56,12 @@ export class Device {
     if (res.status !== 202) throw new Error(`telemetry ${this.vehicle.callSign}: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
+  /** A backlog of points in one request, as a device catching up after a gap does (one request, not the per-second limit). */
+  async reportBatch(points: { lat: number; lon: number; ts: number; speed?: number; heading?: number }[]): Promise<void> {
+    const res = await this.post("/api/telemetry/batch", { points: points.map((p) => ({ patrolId: this.patrolId, ...p })) });
+    if (res.status !== 202) throw new Error(`telemetry batch ${this.vehicle.callSign}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
   async stop(): Promise<void> {
     if (this.patrolId) await this.post(`/api/patrols/${this.patrolId}/stop`);
   }
