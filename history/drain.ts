@@ -1,22 +1,12 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { prisma } from "../lib/db";
+import type { PositionRow } from "../lib/history/position-row";
 import { HISTORY_GROUP, historyStreamKey } from "../lib/redis/keys";
 import type { HistoryConfig } from "./config";
 import type { HistoryMetrics } from "./metrics";
 import { dayStart, retentionCutoff, type PositionPartitions } from "./partitions";
 
-/** One point as stored in `positions`. */
-export interface PositionRow {
-  patrolId: number;
-  vehicleId: number;
-  ts: number;
-  lat: number;
-  lon: number;
-  speed: number | null;
-  heading: number | null;
-  accuracy: number | null;
-}
 
 /** A stream entry as ioredis returns it: id and flat field list, or null fields when it was trimmed meanwhile. */
 type RawEntry = [id: string, fields: string[] | null];

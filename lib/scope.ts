@@ -55,6 +55,14 @@ export function scopeContains(scope: Scope, chain: UnitChain): boolean {
   }
 }
 
+/**
+ * The ancestor-chain column that limits rows (patrols, positions' patrols) to `scope`, as a query filter:
+ * `{}` for city, else e.g. `{zoneId: 3}` — the same rule as `scopeContains`, for the database.
+ */
+export function chainFilter(scope: Scope): Partial<UnitChain> {
+  return scope.level === "city" ? {} : { [`${scope.level}Id`]: scope.id };
+}
+
 /** Human-readable form, e.g. `zone:3` or `city`. */
 export function formatScope(scope: Scope): string {
   return scope.level === "city" ? "city" : `${scope.level}:${scope.id}`;

@@ -1,7 +1,8 @@
 import type { SessionUser } from "../auth/options";
 import { prisma } from "../db";
 import { AppError } from "../errors";
-import type { Scope } from "../scope";
+import type { PatrolMeta } from "../realtime/protocol";
+import { chainFilter } from "../scope";
 import { checkWindow } from "./read-track";
 
 /** Longest window one history search may cover: 31 days. */
@@ -20,24 +21,12 @@ export interface HistoryQuery {
 }
 
 /** A patrol that overlaps the window, with how many stored points it has inside it. */
-export interface HistoryItem {
-  patrolId: number;
-  vehicleId: number;
-  callSign: string;
-  stationId: number;
-  divisionId: number;
-  zoneId: number;
-  districtId: number;
-  startedAt: number;
+export type HistoryItem = PatrolMeta & {
+  /** Epoch milliseconds; null while the patrol is active. */
   endedAt: number | null;
   points: number;
-}
+};
 
-/** The patrol columns that limit a search to a scope, as a Prisma `where` (admins and city: everything). */
-function scopeWhere(user: SessionUser): Record<string, number> {
-  const scope: Scope = user.role === "ADMIN" ? { level: "city", id: null } : user.scope;
-  return scope.level === "city" ? {} : { [`${scope.level}Id`]: scope.id };
-}
 
 /**
  * Patrols inside `user`'s jurisdiction (the live map's rule) that were active at some moment of the window,
@@ -49,7 +38,7 @@ export async function listHistory(user: SessionUser, query: HistoryQuery, now = 
   checkWindow(from, to, MAX_HISTORY_WINDOW_MS);
   const patrols = await prisma.patrol.findMany({
     where: {
-      ...scopeWhere(user),
+      ...chainFilter(user.scope),
       ...(query.stationId !== undefined ? { stationId: query.stationId } : {}),
       ...(query.vehicleId !== undefined ? { vehicleId: query.vehicleId } : {}),
       startedAt: { lte: new Date(to) },

@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import { log } from "../log";
 import type { Position } from "../realtime/protocol";
 import { scopeContains } from "../scope";
+import type { PositionRow } from "./position-row";
 import { trackEncoder, type TrackFormat, type TrackHeader } from "./track-formats";
 
 /** Longest window one track request may cover: 7 days (a shift is 8–12 hours). */
@@ -32,14 +33,8 @@ export interface TrackResponse {
   body: ReadableStream<Uint8Array>;
 }
 
-interface PointRow {
-  ts: number;
-  lat: number;
-  lon: number;
-  speed: number | null;
-  heading: number | null;
-  accuracy: number | null;
-}
+/** The columns a track reads of each stored point. */
+type PointRow = Omit<PositionRow, "patrolId" | "vehicleId">;
 
 /**
  * Opens the stored track of one patrol for `user`: 404 when the patrol does not exist or is outside the
@@ -56,7 +51,7 @@ export async function readTrack(user: SessionUser, patrolId: number, query: Trac
     },
   });
   // Outside the user's jurisdiction a patrol answers exactly like a missing one: ids cannot be probed.
-  if (!patrol || (user.role !== "ADMIN" && !scopeContains(user.scope, patrol))) {
+  if (!patrol || !scopeContains(user.scope, patrol)) {
     throw new AppError("NOT_FOUND", `Patrol ${patrolId} does not exist.`);
   }
   const from = query.from ?? patrol.startedAt.getTime() - DEFAULT_LEAD_MS;
