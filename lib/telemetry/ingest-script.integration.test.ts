@@ -8,13 +8,12 @@ import {
   patrolChannel,
   patrolLastTsKey,
   patrolMetaKey,
-  rateLimitKey,
   statePlaneReadyKey,
   vehicleActivePatrolKey,
   vehicleTokenGenerationKey,
 } from "@/lib/redis/keys";
 import { ingestOutcome } from "./ingest";
-import { INGEST_STATUSES, runIngestScript, type IngestStatus } from "./ingest-script";
+import { INGEST_STATUSES, ingestKeys, runIngestScript, type IngestStatus } from "./ingest-script";
 
 // The script against the suite's real Redis, under a prefix of its own so the web server's keys are untouched.
 const prefix = `ingest-script-test:${process.pid}:`;
@@ -23,17 +22,7 @@ const patrolId = 101;
 let redis: Redis;
 let window = 0;
 
-const keysFor = (patrol: number) => ({
-  tokenGeneration: vehicleTokenGenerationKey(prefix, vehicleId),
-  rateCounter: rateLimitKey(prefix, "telemetry", String(vehicleId), window),
-  vehicleActivePatrol: vehicleActivePatrolKey(prefix, vehicleId),
-  patrolMeta: patrolMetaKey(prefix, patrol),
-  statePlaneReady: statePlaneReadyKey(prefix),
-  patrolChannel: patrolChannel(prefix, patrol),
-  lastStatus: lastStatusKey(prefix),
-  lastTs: patrolLastTsKey(prefix, patrol),
-  historyStream: historyStreamKey(prefix),
-});
+const keysFor = (patrol: number) => ingestKeys(prefix, vehicleId, patrol, window);
 
 const run = (points: (string | number)[], { patrol = patrolId, rateLimit = 1_000, historyMaxLen = 1_000_000, generation = 0 } = {}) =>
   runIngestScript(

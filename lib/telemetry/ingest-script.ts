@@ -1,5 +1,16 @@
 import { readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
+import {
+  historyStreamKey,
+  lastStatusKey,
+  patrolChannel,
+  patrolLastTsKey,
+  patrolMetaKey,
+  rateLimitKey,
+  statePlaneReadyKey,
+  vehicleActivePatrolKey,
+  vehicleTokenGenerationKey,
+} from "../redis/keys";
 
 /**
  * The ingest script (`ingest.lua`) and the one table of names it shares with
@@ -69,6 +80,21 @@ function scriptClient(redis: Redis): ScriptClient {
     defined.add(redis);
   }
   return redis as ScriptClient;
+}
+
+/** The script's keys for one request: `vehicleId` posting to `patrolId` in rate-limit window number `window`. */
+export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, window: number): Record<IngestKey, string> {
+  return {
+    tokenGeneration: vehicleTokenGenerationKey(prefix, vehicleId),
+    rateCounter: rateLimitKey(prefix, "telemetry", String(vehicleId), window),
+    vehicleActivePatrol: vehicleActivePatrolKey(prefix, vehicleId),
+    patrolMeta: patrolMetaKey(prefix, patrolId),
+    statePlaneReady: statePlaneReadyKey(prefix),
+    patrolChannel: patrolChannel(prefix, patrolId),
+    lastStatus: lastStatusKey(prefix),
+    lastTs: patrolLastTsKey(prefix, patrolId),
+    historyStream: historyStreamKey(prefix),
+  };
 }
 
 /** Runs the ingest script: one round trip. `points` are (ts, frame) pairs in ts order. */

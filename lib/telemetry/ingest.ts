@@ -4,19 +4,8 @@ import { encodeTelemetryFrame } from "../realtime/protocol";
 import { redis, redisPrefix } from "../redis/client";
 import { ensureStatePlane } from "../patrols/watch-state-plane";
 import { redisCall } from "../redis/guard";
-import {
-  historyStreamKey,
-  lastStatusKey,
-  patrolChannel,
-  patrolLastTsKey,
-  patrolMetaKey,
-  rateLimitKey,
-  statePlaneReadyKey,
-  vehicleActivePatrolKey,
-  vehicleTokenGenerationKey,
-} from "../redis/keys";
 import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
-import { isIngestStatus, runIngestScript, type IngestReply } from "./ingest-script";
+import { ingestKeys, isIngestStatus, runIngestScript, type IngestReply } from "./ingest-script";
 import { MAX_CLOCK_SKEW_MS, type TelemetryPoint } from "./schema";
 
 /** Window of the per-vehicle rate limit: 1 s (limit `TELEMETRY_RATE_PER_SECOND`, default 10). */
@@ -51,17 +40,7 @@ export async function ingestTelemetry(device: DeviceIdentity, points: TelemetryP
   const reply = await redisCall(
     runIngestScript(
       redis(),
-      {
-        tokenGeneration: vehicleTokenGenerationKey(redisPrefix, vehicleId),
-        rateCounter: rateLimitKey(redisPrefix, "telemetry", String(vehicleId), window),
-        vehicleActivePatrol: vehicleActivePatrolKey(redisPrefix, vehicleId),
-        patrolMeta: patrolMetaKey(redisPrefix, patrolId),
-        statePlaneReady: statePlaneReadyKey(redisPrefix),
-        patrolChannel: patrolChannel(redisPrefix, patrolId),
-        lastStatus: lastStatusKey(redisPrefix),
-        lastTs: patrolLastTsKey(redisPrefix, patrolId),
-        historyStream: historyStreamKey(redisPrefix),
-      },
+      ingestKeys(redisPrefix, vehicleId, patrolId, window),
       {
         patrolId,
         rateLimit: env.TELEMETRY_RATE_PER_SECOND,
