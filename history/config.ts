@@ -1,6 +1,7 @@
 import os from "node:os";
 import { z } from "zod";
 import { env } from "../lib/env";
+import { parseSettings } from "../lib/settings";
 
 /**
  * Settings only the history process reads, validated once per process. Shared
@@ -41,19 +42,9 @@ export interface HistoryConfig {
   redisPrefix: string;
 }
 
-/** Error thrown when a history setting is invalid; its message names each offending variable. */
-export class HistoryConfigError extends Error {
-  readonly code = "HISTORY_CONFIG_INVALID";
-}
-
 /** Validates `source` (default: `process.env`) and returns the history process's settings. */
 export function loadHistoryConfig(source: Record<string, string | undefined> = process.env): HistoryConfig {
-  const parsed = historyConfigSchema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
-    throw new HistoryConfigError(`Invalid history settings:\n${lines.join("\n")}`);
-  }
-  const c = parsed.data;
+  const c = parseSettings(historyConfigSchema, source, "Invalid history settings", "HISTORY_CONFIG_INVALID");
   return {
     metricsPort: c.HISTORY_METRICS_PORT,
     retentionDays: c.HISTORY_RETENTION_DAYS,

@@ -4,23 +4,14 @@ import { prisma } from "../lib/db";
 import { refuseWithoutOpsToken } from "../lib/http/ops-auth";
 import { log as rootLog } from "../lib/log";
 import { createRedis } from "../lib/redis/client";
-import { loadHistoryConfig, HistoryConfigError, type HistoryConfig } from "./config";
+import { settingsOrExit } from "../lib/settings";
+import { loadHistoryConfig } from "./config";
 import { HistoryDrain } from "./drain";
 import { historyMetrics } from "./metrics";
 import { PositionPartitions } from "./partitions";
 
-function configOrExit(): HistoryConfig {
-  try {
-    return loadHistoryConfig();
-  } catch (err) {
-    if (!(err instanceof HistoryConfigError)) throw err;
-    console.error(err.message);
-    process.exit(1);
-  }
-}
-
 async function main(): Promise<void> {
-  const config = configOrExit();
+  const config = settingsOrExit(loadHistoryConfig);
   const log = rootLog.child({ role: "history", consumer: config.consumer });
   // Blocking reads hold the connection for up to a second: no command timeout shorter than that, and retry forever.
   const redis = createRedis(undefined, { commandTimeout: 5_000, maxRetriesPerRequest: null });

@@ -1,5 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
+import { parseSettings } from "./settings";
 
 /**
  * Secrets used when none are configured, so `npm run demo` works on a fresh
@@ -93,19 +94,9 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/** Error thrown when the environment is invalid; its message names each bad variable. */
-export class EnvError extends Error {
-  readonly code = "ENV_INVALID";
-}
-
 /** Validates `source` (default: `process.env`) and returns the typed environment. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
-    throw new EnvError(`Invalid environment:\n${lines.join("\n")}\nFix these variables (see .env.example).`);
-  }
-  return parsed.data;
+  return parseSettings(envSchema, source, "Invalid environment", "ENV_INVALID", "Fix these variables (see .env.example).");
 }
 
 /** True when a secret was left at its public development default. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { env } from "../lib/env";
+import { parseSettings } from "../lib/settings";
 
 /**
  * Settings only the realtime sidecar reads. Shared settings (REDIS_URL,
@@ -59,11 +60,6 @@ export interface RealtimeConfig {
   handshakeTimeoutMs: number;
 }
 
-/** Error thrown when a sidecar setting is invalid; its message names each offending variable. */
-export class RealtimeConfigError extends Error {
-  readonly code = "REALTIME_CONFIG_INVALID";
-}
-
 /** Origins allowed when REALTIME_ALLOWED_ORIGINS is unset: the web app's own. */
 export function defaultOrigins(nextAuthUrl: string, webPort: number): string[] {
   return [new URL(nextAuthUrl).origin, `http://localhost:${webPort}`, `http://127.0.0.1:${webPort}`];
@@ -71,12 +67,7 @@ export function defaultOrigins(nextAuthUrl: string, webPort: number): string[] {
 
 /** Validates `source` (default: `process.env`) and returns the sidecar's settings. */
 export function loadRealtimeConfig(source: Record<string, string | undefined> = process.env): RealtimeConfig {
-  const parsed = realtimeConfigSchema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
-    throw new RealtimeConfigError(`Invalid realtime settings:\n${lines.join("\n")}`);
-  }
-  const c = parsed.data;
+  const c = parseSettings(realtimeConfigSchema, source, "Invalid realtime settings", "REALTIME_CONFIG_INVALID");
   return {
     port: env.REALTIME_PORT,
     workers: env.REALTIME_WORKERS,
