@@ -35,14 +35,7 @@ async function metric(name: string): Promise<number> {
 
 beforeAll(async () => {
   pg = await startPrivatePostgres();
-  const shared = process.env.TEST_POSTGRES_URL;
-  process.env.TEST_POSTGRES_URL = pg.url;
-  try {
-    stack = await startTestStack({ label: "history_fault", seedProfile: "demo", secrets: TEST_SECRETS, history: true });
-  } finally {
-    if (shared === undefined) delete process.env.TEST_POSTGRES_URL;
-    else process.env.TEST_POSTGRES_URL = shared;
-  }
+  stack = await startTestStack({ label: "history_fault", seedProfile: "demo", secrets: TEST_SECRETS, history: true, postgresUrl: pg.url });
   writer = stack.history;
   db = new StackDb(stack.databaseUrl);
 });

@@ -22,15 +22,7 @@ let db: StackDb;
 
 beforeAll(async () => {
   pg = await startPrivatePostgres();
-  // startTestStack creates its database on the server TEST_POSTGRES_URL names.
-  const shared = process.env.TEST_POSTGRES_URL;
-  process.env.TEST_POSTGRES_URL = pg.url;
-  try {
-    stack = await startTestStack({ label: "pg_fault", seedProfile: "demo", secrets: TEST_SECRETS, realtime: true });
-  } finally {
-    if (shared === undefined) delete process.env.TEST_POSTGRES_URL;
-    else process.env.TEST_POSTGRES_URL = shared;
-  }
+  stack = await startTestStack({ label: "pg_fault", seedProfile: "demo", secrets: TEST_SECRETS, realtime: true, postgresUrl: pg.url });
   db = new StackDb(stack.databaseUrl);
 });
 

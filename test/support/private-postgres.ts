@@ -72,7 +72,14 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const signalAll = (signal: NodeJS.Signals) => {
     if (!running) return;
     const postmaster = Number(readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-    for (const pid of [postmaster, ...childrenOf(postmaster)]) process.kill(pid, signal);
+    for (const pid of [postmaster, ...childrenOf(postmaster)]) {
+      try {
+        process.kill(pid, signal);
+      } catch (err) {
+        // A backend that ended between listing and signalling is not an error: there is nothing left to freeze or thaw.
+        if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+      }
+    }
   };
   await start();
   return {

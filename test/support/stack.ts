@@ -241,12 +241,14 @@ export async function startTestStack(opts: {
   env?: EnvVars;
   realtime?: boolean;
   history?: boolean;
+  /** Server to create the stack's database on (e.g. a private PostgreSQL a fault test stops); default the local one. */
+  postgresUrl?: string;
 }): Promise<TestStack> {
   if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
     console.log("No production build found: running `npm run build` once…");
     execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   }
-  const databaseUrl = await createTestDatabase(opts.label);
+  const databaseUrl = await createTestDatabase(opts.label, opts.postgresUrl);
   const redis = await startRedis();
   const port = await freePort();
   const realtimePort = await freePort();
