@@ -84,8 +84,6 @@ export interface VerifiedTicket extends TicketClaims {
   sessionVersion: number;
   /** Unique id, consumed at the sidecar so the ticket opens one socket only. */
   jti: string;
-  /** When it was issued (epoch ms): a ticket older than the last rebuild of a lost Redis is refused. */
-  issuedAtMs: number;
   /** When it expires (epoch ms): its used-mark need not outlive this. */
   expiresAtMs: number;
 }
@@ -95,7 +93,6 @@ const ticketClaimsSchema = z.object({
   scope: scopeSchema,
   sv: z.number().int().min(0),
   jti: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
-  ims: z.number().int().positive(),
   exp: z.number().int().positive(),
 });
 
@@ -103,7 +100,7 @@ const ticketClaimsSchema = z.object({
 export async function signRealtimeTicket(claims: TicketClaims): Promise<{ ticket: string; expiresAt: number }> {
   const now = Date.now();
   const exp = Math.floor(now / 1000) + TICKET_TTL_SECONDS;
-  const ticket = await new SignJWT({ role: claims.role, scope: claims.scope, sv: claims.sessionVersion ?? 0, ims: now })
+  const ticket = await new SignJWT({ role: claims.role, scope: claims.scope, sv: claims.sessionVersion ?? 0 })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(ISSUER)
     .setAudience(TICKET_AUDIENCE)
@@ -121,8 +118,8 @@ export async function verifyRealtimeTicket(ticket: string): Promise<VerifiedTick
   const match = /^user:(\d+)$/.exec(payload.sub ?? "");
   const claims = ticketClaimsSchema.safeParse(payload);
   if (!match || !claims.success) throw new AppError("INVALID_TOKEN", "The realtime ticket is malformed; request a new one.");
-  const { role, scope, sv, jti, ims, exp } = claims.data;
-  return { userId: Number(match[1]), role, scope, sessionVersion: sv, jti, issuedAtMs: ims, expiresAtMs: exp * 1000 };
+  const { role, scope, sv, jti, exp } = claims.data;
+  return { userId: Number(match[1]), role, scope, sessionVersion: sv, jti, expiresAtMs: exp * 1000 };
 }
 
 async function verifyJwt(token: string, key: Uint8Array, audience: string, what: string) {

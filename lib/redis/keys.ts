@@ -66,14 +66,6 @@ export const userAccessKey = (prefix: string, userId: number) => `${prefix}user:
 /** Control channel of one user (not part of the contract): "your access changed", to every worker holding their sockets. */
 export const userControlChannel = (prefix: string, userId: number) => `${prefix}control:user:${userId}`;
 
-/** Parses a user control channel name back to its user id, or null when it is not one. */
-export function userIdOfControlChannel(prefix: string, channel: string): number | null {
-  const head = `${prefix}control:user:`;
-  if (!channel.startsWith(head)) return null;
-  const id = Number(channel.slice(head.length));
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
-}
-
 /**
  * STRING (not part of the contract): the token generation a vehicle's device tokens must carry, mirrored
  * from `vehicles.tokenGeneration` for the telemetry script: `vehicle:{id}:token_gen`.
