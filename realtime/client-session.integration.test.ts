@@ -58,6 +58,7 @@ function racingReader(races: Races): ScopeStateReader {
       await races.afterViews?.();
       return views;
     },
+    lastFrame: (id) => real.lastFrame(id),
   };
 }
 
@@ -176,6 +177,20 @@ describe("ClientSession connect sequence", () => {
     expect(snapshot.patrols.find((p) => p.patrolId === moving.patrolId)?.last?.ts).toBe(1);
     await socket.waitFor(isTelemetryOf(moving.patrolId, 2), "the frame that raced the SNAPSHOT");
     expect(socket.frames.indexOf(snapshot)).toBeLessThan(socket.frames.findIndex(isTelemetryOf(moving.patrolId, 2)));
+  });
+
+  it("sends a started patrol's point that was published before this worker subscribed, right after its ADD_CAR", async () => {
+    const { socket } = openSession();
+    await socket.snapshot();
+    const quick = patrolAt(nextPatrol++, STATION);
+    // The device's first point beats the worker's SUBSCRIBE: published to nobody, kept in the state plane.
+    await publishTelemetry(redis, prefix, quick.patrolId, { lat: 9.92, lon: 76.32, ts: 5 });
+    await addActivePatrol(redis, prefix, quick);
+    await socket.waitFor(isTelemetryOf(quick.patrolId, 5), "the point published before the subscription");
+    const added = socket.frames.findIndex(isEvent("ADD_CAR", quick.patrolId));
+    expect(added).toBeGreaterThanOrEqual(0);
+    expect(added).toBeLessThan(socket.frames.findIndex(isTelemetryOf(quick.patrolId, 5)));
+    expect(socket.frames.filter(isTelemetryOf(quick.patrolId, 5))).toHaveLength(1);
   });
 
   it("replaces system events that overflow a slow client's queue with a fresh SNAPSHOT once it drains", async () => {

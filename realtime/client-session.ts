@@ -174,11 +174,14 @@ export class ClientSession {
     try {
       await this.ctx.registry.acquire(this, [patrolChannel(this.ctx.prefix, id)]);
       this.subscribed.add(id);
+      // A point published before the subscription took effect (a device reporting right after its start) never
+      // reaches this worker as a message; the state plane has it. Read once subscribed, so nothing falls between.
+      const stored = this.held.get(id) ? null : await this.ctx.state.lastFrame(id);
       if (this.closed || this.stopQueued(id)) return;
       this.visible.add(id);
       const frame: SystemEventFrame = { type: "SYSTEM_EVENT", event: "ADD_CAR", patrol: patrolView(event.patrol, null) };
       this.outbox.sendEvent(JSON.stringify(frame), "ADD_CAR");
-      const latest = this.held.get(id);
+      const latest = this.held.get(id) ?? stored;
       if (latest) this.outbox.sendTelemetry(id, latest);
     } finally {
       this.adding.delete(id);

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { activePatrolIds, readPatrolViews } from "../lib/patrols/read-patrols";
+import { activePatrolIds, readLastFrame, readPatrolViews } from "../lib/patrols/read-patrols";
 import type { PatrolView } from "../lib/realtime/protocol";
 import { statePlaneReadyKey } from "../lib/redis/keys";
 import type { Scope } from "../lib/scope";
@@ -10,6 +10,8 @@ export interface ScopeStateReader {
   activePatrolIds(scope: Scope): Promise<number[]>;
   /** Metas and last positions of `ids` in ONE round trip; patrols whose meta is gone (stopped meanwhile) are left out. */
   patrolViews(ids: number[]): Promise<PatrolView[]>;
+  /** The last TELEMETRY frame of one patrol as published (one HGET), or null before its first point. */
+  lastFrame(id: number): Promise<Buffer | null>;
 }
 
 /** The state-plane reader over a worker's command connection (the same reads `GET /api/patrols` makes). */
@@ -17,6 +19,7 @@ export function redisScopeState(redis: Redis, prefix: string): ScopeStateReader 
   return {
     activePatrolIds: (scope) => activePatrolIds(redis, prefix, scope),
     patrolViews: (ids) => readPatrolViews(redis, prefix, ids),
+    lastFrame: (id) => readLastFrame(redis, prefix, id),
   };
 }
 

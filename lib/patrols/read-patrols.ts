@@ -31,6 +31,11 @@ export async function readPatrolViews(redis: Redis, prefix: string, patrolIds: n
   return views.sort((a, b) => a.patrolId - b.patrolId);
 }
 
+/** The last TELEMETRY frame of one patrol, as published (bytes), or null before its first point. */
+export function readLastFrame(redis: Redis, prefix: string, patrolId: number): Promise<Buffer | null> {
+  return redis.hgetBuffer(lastStatusKey(prefix), String(patrolId));
+}
+
 /** Every active patrol visible to `scope`, with meta and last position: two round trips, no SQL. */
 export async function listPatrolsInScope(redis: Redis, prefix: string, scope: Scope): Promise<PatrolView[]> {
   const views = await readPatrolViews(redis, prefix, await activePatrolIds(redis, prefix, scope));
