@@ -64,6 +64,11 @@ export function chainFilter(scope: Scope): Partial<UnitChain> {
 }
 
 /** Human-readable form, e.g. `zone:3` or `city`. */
+/** True when `a` and `b` name the same unit. */
+export function sameScope(a: Scope, b: Scope): boolean {
+  return a.level === b.level && a.id === b.id;
+}
+
 export function formatScope(scope: Scope): string {
   return scope.level === "city" ? "city" : `${scope.level}:${scope.id}`;
 }

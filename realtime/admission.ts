@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { WebSocket, type WebSocketServer } from "ws";
-import type { TicketClaims, VerifiedTicket } from "../lib/auth/tokens";
+import type { VerifiedTicket } from "../lib/auth/tokens";
 import { RealtimeError, refusal } from "./errors";
 import { metrics } from "./metrics";
 import { authenticateTicket, checkUpgradeRequest, refuseUpgrade } from "./upgrade-auth";
@@ -25,7 +25,7 @@ export interface AdmissionDeps {
   consumeTicket(ticket: VerifiedTicket): Promise<boolean>;
   shuttingDown(): boolean;
   /** Takes an admitted socket; called synchronously after the handshake, so the per-user count is exact. */
-  onAdmitted(ws: WebSocket, socket: Duplex, claims: TicketClaims): void;
+  onAdmitted(ws: WebSocket, socket: Duplex, claims: VerifiedTicket): void;
   log: Logger;
 }
 
@@ -75,7 +75,7 @@ export function admission(deps: AdmissionDeps): (req: IncomingMessage, socket: D
   }
 
   /** The ticket's claims once this worker can serve them; throws the RealtimeError to close the socket with. */
-  async function authorize(url: URL): Promise<TicketClaims> {
+  async function authorize(url: URL): Promise<VerifiedTicket> {
     const claims = await authenticateTicket(url);
     if (!deps.redis.ready) {
       // Starting up, or a Redis blip: wait briefly rather than bounce the browser.

@@ -59,6 +59,7 @@ function racingReader(races: Races): ScopeStateReader {
       return views;
     },
     lastFrame: (id) => real.lastFrame(id),
+    userAccess: (userId) => real.userAccess(userId),
   };
 }
 
@@ -197,13 +198,18 @@ describe("ClientSession connect sequence", () => {
     const { socket, session } = openSession({}, 3);
     await socket.snapshot();
     socket.bufferedAmount = 10 * 1024 * 1024;
-    const started = [];
+    const started: number[] = [];
     for (let i = 0; i < 5; i++) {
       const p = patrolAt(nextPatrol++, STATION);
       started.push(p.patrolId);
       await addActivePatrol(redis, prefix, p);
     }
-    await waitUntil(() => session.pendingBytes > socket.bufferedAmount, "the re-sync SNAPSHOT to be queued");
+    // Every start handled (its channel held), the overflow's re-sync run: only then does the socket catch up.
+    await waitUntil(
+      () => started.every((id) => registry.clientsOf(patrolChannel(prefix, id))?.has(session)) && session.settled,
+      "the five starts and the re-sync they overflowed into",
+    );
+    expect(session.pendingBytes).toBeGreaterThan(socket.bufferedAmount);
     socket.bufferedAmount = 0;
     session.flush();
     const resync = await socket.snapshot(2);

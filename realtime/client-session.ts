@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import type { TicketClaims } from "../lib/auth/tokens";
 import { patrolView, type ControlEvent, type SnapshotFrame, type SystemEventFrame } from "../lib/realtime/protocol";
-import { controlChannel, patrolChannel } from "../lib/redis/keys";
-import { formatScope, scopeContains } from "../lib/scope";
-import { refusal, type RealtimeError } from "./errors";
+import { controlChannel, patrolChannel, userControlChannel } from "../lib/redis/keys";
+import { formatScope, sameScope, scopeContains, type Scope } from "../lib/scope";
+import { refusal, RealtimeError } from "./errors";
 import { Outbox, type FrameSink, type OutboxOptions } from "./outbox";
 import type { ScopeStateReader } from "./scope-state";
 import type { SubscriptionRegistry } from "./subscription-registry";
@@ -19,6 +19,9 @@ export interface SessionContext {
 
 type Job = { kind: "sync" } | { kind: "control"; event: ControlEvent };
 
+/** The claims a session starts from: the ticket's, and when it expires (a session without one trusts its claims for good). */
+export type SessionClaims = TicketClaims & { expiresAtMs?: number };
+
 /**
  * One dashboard connection: what it may see, what it is subscribed to, and
  * the order in which things happen to it.
@@ -31,6 +34,14 @@ type Job = { kind: "sync" } | { kind: "control"; event: ControlEvent };
  * arrives while a job reads Redis is held (latest per patrol) and sent right
  * after the job's SNAPSHOT or ADD_CAR, so the browser never gets a frame for a
  * patrol it does not know, nor a position older than one it already has.
+ *
+ * What the session may see follows the user's access as it is now, not as the
+ * ticket had it: every sync first reads the user's access hash (after
+ * subscribing to the user's control channel, so a change made meanwhile is
+ * announced, not missed). An admin's change (ACCESS_CHANGED on that channel)
+ * holds the session's frames at once and queues a sync: a new scope gets its
+ * SNAPSHOT and nothing of the old one follows it; a disabled or deleted user's
+ * socket is closed with 4401.
  */
 export class ClientSession {
   /** Patrols the browser knows (in its SNAPSHOT or ADDed since): the only ones whose frames it gets. */
@@ -43,14 +54,20 @@ export class ClientSession {
   private readonly adding = new Set<number>();
   private readonly held = new Map<number, Buffer>();
   private closed = false;
-  private readonly control: string;
+  /** Set by an access change until the sync it queued has read the new access: frames are held, not sent. */
+  private accessChanging = false;
+  /** What the session may see: the ticket's scope until the access plane says otherwise. */
+  private scope: Scope;
+  /** The scope's control channel. */
+  private control: string;
+  private readonly userControl: string;
   private readonly outbox: Outbox;
   /** The session's logger: every line names the user and scope. */
   readonly log: Logger;
 
   constructor(
     /** Who is connected and what they may see. */
-    readonly claims: TicketClaims,
+    readonly claims: SessionClaims,
     /** The socket the session writes to, through its own outbox. */
     sink: FrameSink,
     /** The outbox's limits; an overflowed outbox re-syncs the session. */
@@ -59,7 +76,9 @@ export class ClientSession {
     /** Called when the session cannot go on (Redis failed mid-sync): close the socket with this error. */
     private readonly onFatal: (err: RealtimeError) => void,
   ) {
+    this.scope = claims.scope;
     this.control = controlChannel(ctx.prefix, claims.scope);
+    this.userControl = userControlChannel(ctx.prefix, claims.userId);
     this.log = ctx.log.child({ userId: claims.userId, scope: formatScope(claims.scope) });
     this.outbox = new Outbox(sink, { ...limits, onOverflow: () => this.resync() });
   }
@@ -74,6 +93,12 @@ export class ClientSession {
     if (this.jobs.at(-1)?.kind !== "sync") this.enqueue({ kind: "sync" });
   }
 
+  /** ACCESS_CHANGED on the user's control channel: hold frames, re-read the access, then SNAPSHOT or close. */
+  onAccessChanged(): void {
+    this.accessChanging = true;
+    this.resync();
+  }
+
   /** A PATROL_START / PATROL_STOP from the scope's control channel. */
   onControl(event: ControlEvent): void {
     this.enqueue({ kind: "control", event });
@@ -81,13 +106,18 @@ export class ClientSession {
 
   /** A TELEMETRY frame from one of the session's data channels, as the exact bytes published. */
   onTelemetry(patrolId: number, frame: Buffer): void {
-    if (this.syncing || this.adding.has(patrolId)) this.held.set(patrolId, frame);
+    if (this.syncing || this.accessChanging || this.adding.has(patrolId)) this.held.set(patrolId, frame);
     else if (this.visible.has(patrolId)) this.outbox.sendTelemetry(patrolId, frame);
   }
 
   /** Writes what the outbox held back; call when the socket drained. */
   flush(): void {
     this.outbox.flush();
+  }
+
+  /** True when no job (sync or control event) is running or waiting. */
+  get settled(): boolean {
+    return !this.running && this.jobs.length === 0;
   }
 
   /** Bytes held for this client: the socket's buffer plus the outbox's queue. */
@@ -130,21 +160,33 @@ export class ClientSession {
     const { registry, state, prefix } = this.ctx;
     this.syncing = true;
     try {
-      // Control first: a start or stop that happens while we read the set is then queued, not lost.
+      // The user's channel before their access is read: a change made after the read is then announced, not lost.
+      await registry.acquire(this, [this.userControl]);
+      if (this.closed) return;
+      this.accessChanging = false;
+      const allowed = await this.currentScope();
+      if (this.closed) return;
+      if (allowed instanceof RealtimeError) {
+        this.close();
+        this.onFatal(allowed);
+        return;
+      }
+      if (!sameScope(allowed, this.scope)) this.moveTo(allowed);
+      // Control next: a start or stop that happens while we read the set is then queued, not lost.
       await registry.acquire(this, [this.control]);
       if (this.closed) return;
-      const ids = await state.activePatrolIds(this.claims.scope);
+      const ids = await state.activePatrolIds(this.scope);
       if (this.closed) return;
       // Data channels before the read: a frame published after the read is then delivered (held), not lost.
       await registry.acquire(this, ids.map((id) => patrolChannel(prefix, id)));
       for (const id of ids) this.subscribed.add(id);
       if (this.closed) return;
-      const patrols = (await state.patrolViews(ids)).filter((p) => scopeContains(this.claims.scope, p));
+      const patrols = (await state.patrolViews(ids)).filter((p) => scopeContains(this.scope, p));
       if (this.closed) return;
       this.visible.clear();
       for (const p of patrols) this.visible.add(p.patrolId);
       this.releaseExcept(this.visible);
-      const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: this.claims.scope, patrols };
+      const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: this.scope, patrols };
       this.outbox.sendSnapshot(JSON.stringify(snapshot));
       for (const [id, frame] of this.held) if (this.visible.has(id)) this.outbox.sendTelemetry(id, frame);
       this.log.debug({ patrols: patrols.length }, "snapshot sent");
@@ -166,7 +208,7 @@ export class ClientSession {
     }
     // Already in the SNAPSHOT this start raced, or stopped again before we got to it: nothing to show.
     if (this.visible.has(id) || this.stopQueued(id)) return;
-    if (!scopeContains(this.claims.scope, event.patrol)) {
+    if (!scopeContains(this.scope, event.patrol)) {
       this.log.warn({ patrolId: id }, "control event outside the channel's scope dropped");
       return;
     }
@@ -187,6 +229,39 @@ export class ClientSession {
       this.adding.delete(id);
       this.held.delete(id);
     }
+  }
+
+  /**
+   * The scope the user's access allows now, or the error to close the socket with when it allows nothing.
+   * No access hash (Redis lost it and has not been rebuilt, or a user deleted long ago): the ticket's claims stand
+   * while it is valid — the web tier vouched for them when it issued it — and past that the socket is closed with
+   * 1013, so the browser asks the web tier (PostgreSQL) for a new ticket: fail closed, not open.
+   */
+  private async currentScope(): Promise<Scope | RealtimeError> {
+    const record = await this.ctx.state.userAccess(this.claims.userId);
+    switch (record.state) {
+      case "active":
+        // Still the version the ticket was issued under: the ticket's scope is the user's.
+        return record.access.version === (this.claims.sessionVersion ?? 0) ? this.claims.scope : record.access.scope;
+      case "revoked":
+        this.log.info({ reason: record.reason }, "access revoked; closing the socket");
+        return refusal("ACCESS_REVOKED", record.reason);
+      case "pending":
+        // A change is being written; its announcement follows and syncs again.
+        return this.scope;
+      case "missing":
+        if (this.claims.expiresAtMs === undefined || Date.now() < this.claims.expiresAtMs) return this.scope;
+        this.log.warn("access hash missing and ticket expired; closing so the browser gets a new ticket");
+        return refusal("UNAVAILABLE");
+    }
+  }
+
+  /** Leaves the old scope's control channel and takes the new scope (the sync under way sends its SNAPSHOT). */
+  private moveTo(scope: Scope): void {
+    this.ctx.registry.release(this, [this.control]);
+    this.log.info({ from: formatScope(this.scope), to: formatScope(scope) }, "access changed; re-scoping the socket");
+    this.scope = scope;
+    this.control = controlChannel(this.ctx.prefix, scope);
   }
 
   private stopQueued(patrolId: number): boolean {

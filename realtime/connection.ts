@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
-import type { TicketClaims } from "../lib/auth/tokens";
+import type { TicketClaims, VerifiedTicket } from "../lib/auth/tokens";
 import { refuse } from "./admission";
 import { ClientSession, type SessionContext } from "./client-session";
 import { refusal, type RealtimeError } from "./errors";
@@ -74,7 +74,7 @@ export interface ConnectionDeps {
  * outbox), the socket's events, the heartbeat and the registry, then starts
  * the connect sequence (SNAPSHOT).
  */
-export function openConnection(ws: WebSocket, socket: Duplex, claims: TicketClaims, deps: ConnectionDeps): Connection {
+export function openConnection(ws: WebSocket, socket: Duplex, claims: VerifiedTicket, deps: ConnectionDeps): Connection {
   // Conflation waits for "drain", which the socket only emits once its buffer passed its high-water mark.
   const limits = { ...deps.limits, conflateBytes: Math.max(deps.limits.conflateBytes, socket.writableHighWaterMark) };
   const session: ClientSession = new ClientSession(claims, ws, limits, deps.session, (err) => close(err));

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { parseControlEvent } from "../lib/realtime/protocol";
-import { patrolIdOfChannel } from "../lib/redis/keys";
+import { isUserControlChannel, patrolIdOfChannel } from "../lib/redis/keys";
 import type { ClientSession } from "./client-session";
 import { metrics } from "./metrics";
 import type { SubscriptionRegistry } from "./subscription-registry";
@@ -8,7 +8,8 @@ import type { SubscriptionRegistry } from "./subscription-registry";
 /**
  * Routes each message from the worker's subscriber connection to the
  * sessions holding its channel: TELEMETRY as the exact bytes received (never
- * parsed), a control event parsed once for all of them. A malformed control
+ * parsed), a control event parsed once for all of them, an access change
+ * to the user's sessions. A malformed control
  * message is logged and dropped, never thrown.
  */
 export function messageDispatcher(registry: SubscriptionRegistry<ClientSession>, prefix: string, log: Logger) {
@@ -21,6 +22,11 @@ export function messageDispatcher(registry: SubscriptionRegistry<ClientSession>,
       return;
     }
     if (!clients) return;
+    // A user's control channel says one thing only: their access changed; each of their sessions re-reads it.
+    if (isUserControlChannel(prefix, channel)) {
+      for (const client of clients) client.onAccessChanged();
+      return;
+    }
     const event = parseControlEvent(payload);
     if (!event) {
       metrics.malformed.inc();

@@ -23,6 +23,12 @@ export const REFUSAL = {
     close: CLOSE_CODE.UNAUTHORIZED,
     message: () => "This realtime ticket was already used; request a new one from GET /api/realtime/ticket for each connection.",
   },
+  /** An admin disabled or deleted the user while their socket was open. */
+  ACCESS_REVOKED: {
+    close: CLOSE_CODE.UNAUTHORIZED,
+    message: (reason: "disabled" | "deleted") =>
+      reason === "disabled" ? "Your account was disabled; ask an administrator." : "Your account no longer exists; ask an administrator.",
+  },
   /** The user already holds REALTIME_MAX_CONNECTIONS_PER_USER sockets on this worker. */
   TOO_MANY_CONNECTIONS: {
     close: CLOSE_CODE.TOO_MANY_CONNECTIONS,

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { readUserAccess, type AccessRecord } from "../lib/auth/access-state";
 import { activePatrolIds, readLastFrame, readPatrolViews } from "../lib/patrols/read-patrols";
 import type { PatrolView } from "../lib/realtime/protocol";
 import { statePlaneReadyKey } from "../lib/redis/keys";
@@ -12,6 +13,8 @@ export interface ScopeStateReader {
   patrolViews(ids: number[]): Promise<PatrolView[]>;
   /** The last TELEMETRY frame of one patrol as published (one HGET), or null before its first point. */
   lastFrame(id: number): Promise<Buffer | null>;
+  /** A user's access as the access plane holds it now (one HMGET of `user:{id}:access`). */
+  userAccess(userId: number): Promise<AccessRecord>;
 }
 
 /** The state-plane reader over a worker's command connection (the same reads `GET /api/patrols` makes). */
@@ -20,6 +23,7 @@ export function redisScopeState(redis: Redis, prefix: string): ScopeStateReader 
     activePatrolIds: (scope) => activePatrolIds(redis, prefix, scope),
     patrolViews: (ids) => readPatrolViews(redis, prefix, ids),
     lastFrame: (id) => readLastFrame(redis, prefix, id),
+    userAccess: (userId) => readUserAccess(redis, prefix, userId),
   };
 }
 

@@ -8,6 +8,7 @@ import { rebuildStateIfMissing } from "@/lib/patrols/rebuild-state";
 import { createRedis } from "@/lib/redis/client";
 import { statePlaneReadyKey, userAccessKey, vehicleTokenGenerationKey } from "@/lib/redis/keys";
 import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http";
+import { isSnapshot, isTelemetryOf, LiveClient, startSidecar, type Sidecar } from "@/test/support/sidecar";
 import { attemptLogin } from "@/test/support/login-attempt";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
@@ -16,7 +17,8 @@ import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
  * whose role, scope or `disabled` changed, or who was deleted, are refused
  * (401, pages send them to the login page saying why) and get no realtime
  * ticket; device tokens of a vehicle disabled or re-keyed are refused (401)
- * on telemetry, start and stop; a patrol start cannot slip past a station
+ * on telemetry, start and stop; open sockets are re-scoped or closed on every
+ * realtime worker within a second; a patrol start cannot slip past a station
  * move's active-patrol check.
  */
 
@@ -139,6 +141,138 @@ describe("sessions follow the user row", () => {
     await redis.del(userAccessKey("", user.id), statePlaneReadyKey(""));
     expect(await rebuildStateIfMissing(prisma, redis, "")).not.toBeNull();
     expect(await readUserAccess(redis, "", user.id)).toEqual({ state: "active", access: { version, role: "COMMANDER", scope: { level: "station", id: kadavanthra.id } } });
+  });
+});
+
+describe("open sockets follow the user row, on every realtime worker", () => {
+  let sidecar: Sidecar;
+  let user: { id: number; email: string; client: UserClient };
+  let zoneId: number;
+  let kept: TestVehicle;
+  let lost: TestVehicle;
+  const patrols = { kept: 0, lost: 0 };
+  let sockets: LiveClient[] = [];
+
+  /** Opens sockets of the user with tickets from the web tier until one landed on each of the two workers. */
+  async function socketOnEachWorker(client: UserClient): Promise<LiveClient[]> {
+    const byWorker = new Map<number, LiveClient>();
+    for (let attempt = 0; byWorker.size < 2; attempt++) {
+      if (attempt > 40) throw new Error("could not reach both workers in 40 connections");
+      const ticket = await call("/api/realtime/ticket", { client });
+      expect(ticket.status).toBe(200);
+      const socket = await LiveClient.connect(sidecar.url, ticket.body.ticket as string);
+      if (byWorker.has(socket.workerPid)) await socket.close();
+      else byWorker.set(socket.workerPid, socket);
+    }
+    return [...byWorker.values()];
+  }
+
+  /** Sends one point of `vehicle` and waits until it is stored (published) by the web tier. */
+  async function report(vehicle: TestVehicle, patrolId: number, lat: number): Promise<number> {
+    const ts = Date.now();
+    expect((await call("/api/telemetry", { token: vehicle.token, body: { patrolId, lat, lon: 76.29, ts } })).status).toBe(202);
+    return ts;
+  }
+
+  /** The frames a socket received after `snapshot`. */
+  const after = (socket: LiveClient, snapshot: object) => socket.frames.slice(socket.frames.indexOf(snapshot as never) + 1);
+
+  beforeAll(async () => {
+    sidecar = await startSidecar(inject("redisUrl"));
+    const station = await prisma.station.findUniqueOrThrow({ where: { id: kadavanthra.id }, select: { zoneId: true } });
+    zoneId = station.zoneId;
+    const neighbour = await prisma.station.findFirstOrThrow({ where: { zoneId, id: { not: kadavanthra.id } }, orderBy: { id: "asc" } });
+    [kept] = (await idleVehicles(1, { homeStationId: kadavanthra.id })) as [TestVehicle];
+    [lost] = (await idleVehicles(1, { homeStationId: neighbour.id })) as [TestVehicle];
+    for (const [name, vehicle] of [["kept", kept], ["lost", lost]] as const) {
+      const started = await call("/api/patrols/start", { token: vehicle.token, body: {} });
+      expect(started.status).toBe(201);
+      patrols[name] = started.body.patrolId as number;
+    }
+    user = await commander("zone", zoneId);
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.ws.terminate();
+    for (const [name, vehicle] of [["kept", kept], ["lost", lost]] as const) {
+      if (patrols[name]) await call(`/api/patrols/${patrols[name]}/stop`, { token: vehicle.token, body: {} });
+    }
+    await sidecar?.process.stop();
+  });
+
+  it("narrowed: both sockets get a SNAPSHOT of the station within 1 s and nothing of the lost station after it", async () => {
+    sockets = await socketOnEachWorker(user.client);
+    for (const socket of sockets) {
+      const first = await socket.snapshot();
+      expect(first.scope).toEqual({ level: "zone", id: zoneId });
+      expect(first.patrols.map((p) => p.patrolId)).toEqual(expect.arrayContaining([patrols.kept, patrols.lost]));
+    }
+    // Frames of both patrols flow before the change.
+    const before = await report(lost, patrols.lost, 9.9701);
+    await Promise.all(sockets.map((s) => s.waitFor(isTelemetryOf(patrols.lost, before), "the lost patrol's point before the change")));
+
+    const patch = await call(`/api/admin/users/${user.id}`, { method: "PATCH", client: admin, body: { scopeLevel: "station", scopeId: kadavanthra.id } });
+    expect(patch.status).toBe(200);
+    const snapshots = await Promise.all(sockets.map((s) => s.waitFor(isSnapshot, "the SNAPSHOT of the new scope", 2, 1_000)));
+    for (const snapshot of snapshots) {
+      expect(snapshot.scope).toEqual({ level: "station", id: kadavanthra.id });
+      expect(snapshot.patrols.map((p) => p.patrolId)).toContain(patrols.kept);
+      expect(snapshot.patrols.map((p) => p.patrolId)).not.toContain(patrols.lost);
+    }
+
+    // The lost patrol reports first, then the kept one: once the kept point arrived, the lost one would have too.
+    const lostTs = await report(lost, patrols.lost, 9.9702);
+    const keptTs = await report(kept, patrols.kept, 9.9703);
+    await Promise.all(sockets.map((s) => s.waitFor(isTelemetryOf(patrols.kept, keptTs), "the kept patrol's point after the change")));
+    sockets.forEach((socket, i) => {
+      const later = after(socket, snapshots[i]!);
+      expect(later.filter((f) => f.type === "TELEMETRY" && f.patrolId === patrols.lost), `worker ${socket.workerPid}`).toEqual([]);
+      expect(later.some((f) => f.type === "SYSTEM_EVENT" && f.patrol.patrolId === patrols.lost)).toBe(false);
+    });
+    expect(lostTs).toBeLessThanOrEqual(keptTs);
+    // The old session is refused (its version moved on); the sockets stay open on their new scope.
+    expect((await sessionAnswers(user.client)).patrols).toBe(401);
+  });
+
+  it("widened again: both sockets get a SNAPSHOT of the zone within 1 s, with the patrol they had lost, and its frames", async () => {
+    const patch = await call(`/api/admin/users/${user.id}`, { method: "PATCH", client: admin, body: { scopeLevel: "zone", scopeId: zoneId } });
+    expect(patch.status).toBe(200);
+    const snapshots = await Promise.all(sockets.map((s) => s.waitFor(isSnapshot, "the SNAPSHOT of the zone again", 3, 1_000)));
+    for (const snapshot of snapshots) {
+      expect(snapshot.scope).toEqual({ level: "zone", id: zoneId });
+      expect(snapshot.patrols.map((p) => p.patrolId)).toEqual(expect.arrayContaining([patrols.kept, patrols.lost]));
+    }
+    const ts = await report(lost, patrols.lost, 9.9704);
+    await Promise.all(sockets.map((s) => s.waitFor(isTelemetryOf(patrols.lost, ts), "the regained patrol's point")));
+  });
+
+  it("deleted: both sockets are closed with 4401 within 1 s, saying so; the session gets 401 and no ticket", async () => {
+    const closes = sockets.map((s) => s.closed);
+    expect((await call(`/api/admin/users/${user.id}`, { method: "DELETE", client: admin })).status).toBe(200);
+    const deadline = new Promise<"open">((resolve) => setTimeout(() => resolve("open"), 1_000));
+    for (const closed of closes) {
+      expect(await Promise.race([closed, deadline])).toEqual({ code: 4401, reason: "Your account no longer exists; ask an administrator." });
+    }
+    expect(await sessionAnswers(user.client)).toMatchObject({ patrols: 401, ticket: 401 });
+  });
+
+  it("disabled: an open socket is closed with 4401 saying the account was disabled", async () => {
+    const other = await commander("zone", zoneId);
+    const ticket = await call("/api/realtime/ticket", { client: other.client });
+    const socket = await LiveClient.connect(sidecar.url, ticket.body.ticket as string);
+    sockets.push(socket);
+    await socket.snapshot();
+    expect((await call(`/api/admin/users/${other.id}`, { method: "PATCH", client: admin, body: { disabled: true } })).status).toBe(200);
+    expect(await socket.closed).toEqual({ code: 4401, reason: "Your account was disabled; ask an administrator." });
+  });
+
+  it("a ticket issued before a change opens a socket of the access as it is now, not as the ticket says", async () => {
+    const other = await commander("zone", zoneId);
+    const ticket = await call("/api/realtime/ticket", { client: other.client });
+    expect((await call(`/api/admin/users/${other.id}`, { method: "PATCH", client: admin, body: { scopeLevel: "station", scopeId: kadavanthra.id } })).status).toBe(200);
+    const socket = await LiveClient.connect(sidecar.url, ticket.body.ticket as string);
+    sockets.push(socket);
+    expect((await socket.snapshot()).scope).toEqual({ level: "station", id: kadavanthra.id });
   });
 });
 

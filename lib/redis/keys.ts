@@ -66,6 +66,9 @@ export const userAccessKey = (prefix: string, userId: number) => `${prefix}user:
 /** Control channel of one user (not part of the contract): "your access changed", to every worker holding their sockets. */
 export const userControlChannel = (prefix: string, userId: number) => `${prefix}control:user:${userId}`;
 
+/** True for a user's control channel (as opposed to a scope unit's). */
+export const isUserControlChannel = (prefix: string, channel: string) => channel.startsWith(`${prefix}control:user:`);
+
 /**
  * STRING (not part of the contract): the token generation a vehicle's device tokens must carry, mirrored
  * from `vehicles.tokenGeneration` for the telemetry script: `vehicle:{id}:token_gen`.
