@@ -46,6 +46,11 @@ function playwrightCounts(file: string): { passed: number; failed: number } {
   return { passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected };
 }
 
+/** A step that failed (a global setup that threw, a crash) though its report counts no failed test: one failure. */
+function failedWithoutCount(ok: boolean, counts: { passed: number; failed: number }): { passed: number; failed: number } {
+  return !ok && counts.failed === 0 ? { ...counts, failed: 1 } : counts;
+}
+
 /**
  * Processes this run started that are still running after its last step (given LEFTOVER_GRACE_MS to exit): lists
  * each with the ports it listens on, then stops them so they do not outlive the run. Returns how many there were.
@@ -98,15 +103,15 @@ async function main() {
     if (!want(project) || (project === "integration" && !built)) continue;
     const file = path.join(OUT, `${project}.json`);
     timed(project, () => {
-      run(project, "npx", ["vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`]);
-      return vitestCounts(file);
+      const ok = run(project, "npx", ["vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`]);
+      return failedWithoutCount(ok, vitestCounts(file));
     });
   }
   if (want("e2e") && built) {
     const file = path.join(OUT, "e2e.json");
     timed("e2e", () => {
-      run("e2e", "npx", ["playwright", "test"], { PLAYWRIGHT_JSON_OUTPUT_NAME: file });
-      return playwrightCounts(file);
+      const ok = run("e2e", "npx", ["playwright", "test"], { PLAYWRIGHT_JSON_OUTPUT_NAME: file });
+      return failedWithoutCount(ok, playwrightCounts(file));
     });
   }
 
