@@ -19,7 +19,7 @@ export default async function MapPage() {
   return (
     <div className="map-page">
       <PageHeader title={scopeName} user={user} link={{ href: "/replay", label: "Replay" }} />
-      <LiveDashboard stations={stations} tileUrl={env.NEXT_PUBLIC_TILE_URL} />
+      <LiveDashboard scope={user.scope} stations={stations} tileUrl={env.NEXT_PUBLIC_TILE_URL} />
     </div>
   );
 }

@@ -3,11 +3,11 @@
 import type { ScopeLevel } from "@/lib/scope";
 import type { AdminLists, UserItem } from "./admin-types";
 import { CrudSection } from "./crud-section";
-import { SelectField, TextField, numberOrNull, type FormApi, type SelectOption } from "./form-fields";
+import { CheckboxField, SelectField, TextField, numberOrNull, type FormApi, type SelectOption } from "./form-fields";
 import { byId, unitLabel, unitName, unitOptions, type NamedUnit } from "./org-labels";
 import { useAdminLists } from "./use-admin-lists";
 
-type UserDraft = { name: string; email: string; password: string; role: UserItem["role"]; scopeLevel: ScopeLevel; scopeId: string };
+type UserDraft = { name: string; email: string; password: string; role: UserItem["role"]; scopeLevel: ScopeLevel; scopeId: string; disabled: boolean };
 
 /** Scope levels lowest first (docs/ARCHITECTURE.md §6), as the form names them; a Record so none is forgotten. */
 const LEVEL_LABELS: Record<ScopeLevel, string> = {
@@ -98,6 +98,14 @@ export function UsersClient({
             disabled={self}
           />
         )}
+        {editing && !self && (
+          <CheckboxField
+            form={form}
+            name="disabled"
+            label="Account disabled"
+            hint="A disabled user cannot sign in; their open sessions and live maps end at once."
+          />
+        )}
       </>
     );
   }
@@ -120,10 +128,23 @@ export function UsersClient({
           ),
         },
         { header: "Email", cell: (u) => u.email },
-        { header: "Role", cell: (u) => <span className={u.role === "ADMIN" ? "badge admin" : "badge"}>{u.role === "ADMIN" ? "Administrator" : "Commander"}</span> },
+        {
+          header: "Role",
+          cell: (u) => (
+            <>
+              <span className={u.role === "ADMIN" ? "badge admin" : "badge"}>{u.role === "ADMIN" ? "Administrator" : "Commander"}</span>
+              {u.disabled && (
+                <>
+                  {" "}
+                  <span className="badge off">Disabled</span>
+                </>
+              )}
+            </>
+          ),
+        },
         { header: "Scope", cell: scopeOf },
       ]}
-      searchText={(u) => `${u.name} ${u.email} ${u.role} ${scopeOf(u)}`}
+      searchText={(u) => `${u.name} ${u.email} ${u.role} ${scopeOf(u)}${u.disabled ? " disabled" : ""}`}
       filter={{
         label: "Show",
         allLabel: "All users",
@@ -131,8 +152,16 @@ export function UsersClient({
         matches: (u, value) => (value === "ADMIN" ? u.role === "ADMIN" : u.role === "COMMANDER" && u.scopeLevel === value),
       }}
       label={(u) => `${u.name} (${u.email})`}
-      emptyDraft={() => ({ name: "", email: "", password: "", role: "COMMANDER", scopeLevel: "station", scopeId: "" })}
-      toDraft={(u) => ({ name: u.name, email: u.email, password: "", role: u.role, scopeLevel: u.scopeLevel, scopeId: u.scopeId === null ? "" : String(u.scopeId) })}
+      emptyDraft={() => ({ name: "", email: "", password: "", role: "COMMANDER", scopeLevel: "station", scopeId: "", disabled: false })}
+      toDraft={(u) => ({
+        name: u.name,
+        email: u.email,
+        password: "",
+        role: u.role,
+        scopeLevel: u.scopeLevel,
+        scopeId: u.scopeId === null ? "" : String(u.scopeId),
+        disabled: u.disabled,
+      })}
       toBody={(draft, editing) => ({
         name: draft.name,
         email: draft.email,
@@ -141,6 +170,8 @@ export function UsersClient({
         scopeId: draft.scopeLevel === "city" ? null : numberOrNull(draft.scopeId),
         // Blank on edit keeps the current password; on create the API explains what it needs.
         ...(editing && draft.password === "" ? {} : { password: draft.password }),
+        // Only an edit can disable, and only another admin's account is disabled here (the API refuses yourself).
+        ...(editing && editing.id !== currentUserId ? { disabled: draft.disabled } : {}),
       })}
       renderFields={renderFields}
       reload={reload}

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { useStore } from "zustand";
 import type { StationPin } from "@/lib/org/stations-in-scope";
 import type { PatrolView } from "@/lib/realtime/protocol";
+import { sameScope, type Scope } from "@/lib/scope";
 import { createFleetStore, freshnessOf, FrameBatcher, type ConnectionStatus, type FleetStore } from "./fleet-store";
 import { openLiveConnection } from "./live-connection";
 import { PatrolSidebar } from "./patrol-sidebar";
@@ -31,15 +32,19 @@ declare global {
 }
 
 export interface LiveDashboardProps {
+  /** The scope the page was rendered for (its title and station pins). */
+  scope: Scope;
   stations: StationPin[];
   tileUrl: string;
 }
 
 /** The live map page's client island: store, connection, counts, sidebar and map. */
-export function LiveDashboard({ stations, tileUrl }: LiveDashboardProps) {
+export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) {
   const [store] = useState(createFleetStore);
   const router = useRouter();
   const status = useStore(store, (s) => s.status);
+  // An administrator changed this user's access while the page was open: the feed already follows the new scope.
+  const rescoped = useStore(store, (s) => s.scope !== null && !sameScope(s.scope, scope));
   const { patrols, now } = useFleetSnapshot(store);
   const [followId, setFollowId] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -50,7 +55,8 @@ export function LiveDashboard({ stations, tileUrl }: LiveDashboardProps) {
     return openLiveConnection({
       onFrame: (frame) => batcher.push(frame),
       onStatus: (s) => store.getState().setStatus(s),
-      onUnauthorized: () => router.replace("/login?callbackUrl=/map"),
+      // 4401: the account was disabled or deleted, or the session refused: the login page says so.
+      onUnauthorized: () => router.replace("/login?callbackUrl=%2Fmap&error=SessionRevoked"),
     });
   }, [store, router]);
 
@@ -99,6 +105,12 @@ export function LiveDashboard({ stations, tileUrl }: LiveDashboardProps) {
           </span>
         )}
       </div>
+      {rescoped && (
+        <p className="access-changed" role="alert" data-testid="access-changed">
+          An administrator changed your access: the map now shows only what you may see. Station names and pins update
+          when you sign in again.
+        </p>
+      )}
       <div className="dashboard-body">
         <PatrolSidebar patrols={patrols} now={now} stationName={stationName} followId={followId} onFollow={setFollowId} onStop={(p) => void stop(p)} />
         <LiveMapView store={store} stations={stations} tileUrl={tileUrl} followId={followId} onSelect={setFollowId} onUserPan={() => setFollowId(null)} />
