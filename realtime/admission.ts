@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { WebSocket, type WebSocketServer } from "ws";
 import type { VerifiedTicket } from "../lib/auth/tokens";
+import type { TicketUse } from "../lib/realtime/consume-ticket";
 import { RealtimeError, refusal } from "./errors";
 import { metrics } from "./metrics";
 import { authenticateTicket, checkUpgradeRequest, refuseUpgrade } from "./upgrade-auth";
@@ -21,8 +22,8 @@ export interface AdmissionDeps {
   connectionsOf(userId: number): number;
   /** The worker's Redis: a client is admitted only once it can be served. */
   redis: { readonly ready: boolean; whenReady(timeoutMs: number): Promise<void> };
-  /** Marks a ticket used (lib/realtime/consume-ticket.ts): true the first time, false after; rejects when Redis fails. */
-  consumeTicket(ticket: VerifiedTicket): Promise<boolean>;
+  /** Marks a ticket used (lib/realtime/consume-ticket.ts); rejects when Redis fails. */
+  consumeTicket(ticket: VerifiedTicket): Promise<TicketUse>;
   shuttingDown(): boolean;
   /** Takes an admitted socket; called synchronously after the handshake, so the per-user count is exact. */
   onAdmitted(ws: WebSocket, socket: Duplex, claims: VerifiedTicket): void;
@@ -85,10 +86,11 @@ export function admission(deps: AdmissionDeps): (req: IncomingMessage, socket: D
     }
     if (deps.shuttingDown()) throw refusal("SHUTTING_DOWN");
     // Consumed only once the worker can serve it; if Redis cannot say whether it was used, refuse (fail closed).
-    const first = await deps.consumeTicket(claims).catch(() => {
+    const use = await deps.consumeTicket(claims).catch(() => {
       throw refusal("UNAVAILABLE");
     });
-    if (!first) throw refusal("TICKET_USED");
+    if (use === "reused") throw refusal("TICKET_USED");
+    if (use === "predates-rebuild") throw refusal("TICKET_PREDATES_RESTART");
     return claims;
   }
 

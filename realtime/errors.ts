@@ -29,6 +29,11 @@ export const REFUSAL = {
     message: (reason: "disabled" | "deleted") =>
       reason === "disabled" ? "Your account was disabled; ask an administrator." : "Your account no longer exists; ask an administrator.",
   },
+  /** A ticket issued before Redis restarted empty: whether it was used is lost, so it is refused; a new one works. */
+  TICKET_PREDATES_RESTART: {
+    close: CLOSE_CODE.TRY_AGAIN_LATER,
+    message: () => "The live server's store restarted after this ticket was issued; reconnect with a new ticket.",
+  },
   /** The user already holds REALTIME_MAX_CONNECTIONS_PER_USER sockets on this worker. */
   TOO_MANY_CONNECTIONS: {
     close: CLOSE_CODE.TOO_MANY_CONNECTIONS,

@@ -35,7 +35,7 @@ export const metrics = {
 /** Live values a worker exposes as gauges, read at scrape time. */
 export interface WorkerGaugeSources {
   connections(): number;
-  channels(): { data: number; control: number };
+  channels(): { data: number; control: number; user: number };
   bufferedBytes(): number;
 }
 
@@ -51,12 +51,13 @@ export function observeWorker(sources: WorkerGaugeSources): void {
   });
   new Gauge({
     name: "sentinel_realtime_subscribed_channels",
-    help: "Redis channels subscribed, by kind (data: live:patrol:*, control: control:*).",
+    help: "Redis channels subscribed, by kind (data: live:patrol:*, control: control:{level}:{id} and control:city, user: control:user:*).",
     labelNames: ["kind"] as const,
     collect() {
-      const { data, control } = sources.channels();
+      const { data, control, user } = sources.channels();
       this.set({ kind: "data" }, data);
       this.set({ kind: "control" }, control);
+      this.set({ kind: "user" }, user);
     },
   });
   new Gauge({

@@ -6,7 +6,7 @@ import { TICKET_AUDIENCE } from "../lib/auth/tokens";
 import { addActivePatrol, removeActivePatrol } from "../lib/patrols/state-plane";
 import type { PatrolMeta } from "../lib/realtime/protocol";
 import { createRedis } from "../lib/redis/client";
-import { controlChannel, patrolChannel } from "../lib/redis/keys";
+import { controlChannel, patrolChannel, statePlaneReadyKey } from "../lib/redis/keys";
 import { scopeContains, type Scope } from "../lib/scope";
 import { DEMO, login } from "../test/support/http";
 import { TEST_SECRETS } from "../test/support/secrets";
@@ -220,9 +220,10 @@ describe("realtime sidecar, 2 workers", () => {
     const counts = await numsub(redis, [...zone1, ...zone2, patrolChannel(prefix, 106)]);
     for (const channel of [...zone1, ...zone2]) expect(counts[channel], channel).toBe(1);
     expect(counts[patrolChannel(prefix, 106)]).toBe(0);
-    // Worker A holds zone 1's control channel and 4 patrols, worker B zone 2's and 1: nothing of the other zone.
-    expect(await workerSubscriptionCount(redis, workers[0]!)).toBe(zone1.length);
-    expect(await workerSubscriptionCount(redis, workers[1]!)).toBe(zone2.length);
+    // Worker A holds zone 1's control channel and 4 patrols, worker B zone 2's and 1: nothing of the other zone;
+    // each also holds the user's own control channel (access changes).
+    expect(await workerSubscriptionCount(redis, workers[0]!)).toBe(zone1.length + 1);
+    expect(await workerSubscriptionCount(redis, workers[1]!)).toBe(zone2.length + 1);
   });
 
   it("closes forged, expired, malformed and missing tickets with 4401 and a reason", async () => {
@@ -276,6 +277,8 @@ describe("realtime sidecar, 2 workers", () => {
     // city: control + 6 patrols on each worker; zone 2: its control channel (105 is shared with city).
     expect(value('sentinel_realtime_subscribed_channels{kind="data"}')).toBe(12);
     expect(value('sentinel_realtime_subscribed_channels{kind="control"}')).toBe(4);
+    // Every client is user 1 here: its control channel once per worker.
+    expect(value('sentinel_realtime_subscribed_channels{kind="user"}')).toBe(2);
     expect(value("sentinel_realtime_frames_in_total")).toBeGreaterThan(0);
     expect(value("sentinel_realtime_frames_out_total")).toBeGreaterThan(0);
     expect(value('sentinel_realtime_events_out_total{type="SNAPSHOT"}')).toBeGreaterThan(0);
@@ -334,6 +337,24 @@ describe("GET /api/realtime/ticket", () => {
     const fresh = await LiveClient.connect(sidecar.url, await ticketOf());
     open.push(fresh);
     expect((await fresh.snapshot()).patrols.map((p) => p.patrolId).sort()).toEqual(PATROLS.map((p) => p.patrolId));
+  });
+
+  it("refuses a ticket issued before Redis was last rebuilt (its used-mark may be lost) with 1013, and opens a new one", async () => {
+    const city: Scope = { level: "city", id: null };
+    const early = await ticketFor(city, 77, "ADMIN");
+    await new Promise((r) => setTimeout(r, 5));
+    // What the web tier's rebuild writes after Redis restarted empty: when it rebuilt.
+    await redis.set(statePlaneReadyKey(prefix), String(Date.now()));
+    try {
+      const stale = await LiveClient.connect(sidecar.url, early);
+      expect(await stale.closed).toEqual({ code: 1013, reason: "The live server's store restarted after this ticket was issued; reconnect with a new ticket." });
+      expect(stale.frames).toEqual([]);
+      const fresh = await LiveClient.connect(sidecar.url, await ticketFor(city, 77, "ADMIN"));
+      open.push(fresh);
+      expect((await fresh.snapshot()).scope).toEqual(city);
+    } finally {
+      await redis.del(statePlaneReadyKey(prefix));
+    }
   });
 
   it("answers 401 without a session", async () => {

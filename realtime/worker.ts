@@ -3,7 +3,7 @@ import http from "node:http";
 import { WebSocketServer } from "ws";
 import { log as rootLog } from "../lib/log";
 import { consumeTicket } from "../lib/realtime/consume-ticket";
-import { patrolIdOfChannel } from "../lib/redis/keys";
+import { isUserControlChannel, patrolIdOfChannel } from "../lib/redis/keys";
 import { admission, REDIS_WAIT_MS } from "./admission";
 import type { ClientSession } from "./client-session";
 import type { RealtimeConfig } from "./config";
@@ -93,7 +93,8 @@ export function runWorker(config: RealtimeConfig): void {
     channels: () => {
       const all = registry.channels();
       const data = all.filter((c) => patrolIdOfChannel(config.redisPrefix, c) !== null).length;
-      return { data, control: all.length - data };
+      const user = all.filter((c) => isUserControlChannel(config.redisPrefix, c)).length;
+      return { data, control: all.length - data - user, user };
     },
     bufferedBytes: () => {
       let total = 0;

@@ -86,12 +86,17 @@ export interface VerifiedTicket extends TicketClaims {
   jti: string;
   /** When it expires (epoch ms): its used-mark need not outlive this. */
   expiresAtMs: number;
+  /** When it was issued (epoch ms): one issued before Redis last restarted empty is refused (its used-mark may be lost). */
+  issuedAtMs: number;
 }
 
 const ticketClaimsSchema = z.object({
   role: z.enum(["ADMIN", "COMMANDER"]),
   scope: scopeSchema,
   sv: z.number().int().min(0),
+  iat: z.number().int().positive(),
+  /** Issued-at in milliseconds (`iat` has seconds only); absent from tickets of a web tier older than the sidecar. */
+  ims: z.number().int().positive().optional(),
   jti: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
   exp: z.number().int().positive(),
 });
@@ -100,7 +105,7 @@ const ticketClaimsSchema = z.object({
 export async function signRealtimeTicket(claims: TicketClaims): Promise<{ ticket: string; expiresAt: number }> {
   const now = Date.now();
   const exp = Math.floor(now / 1000) + TICKET_TTL_SECONDS;
-  const ticket = await new SignJWT({ role: claims.role, scope: claims.scope, sv: claims.sessionVersion ?? 0 })
+  const ticket = await new SignJWT({ role: claims.role, scope: claims.scope, sv: claims.sessionVersion ?? 0, ims: now })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(ISSUER)
     .setAudience(TICKET_AUDIENCE)
@@ -118,8 +123,8 @@ export async function verifyRealtimeTicket(ticket: string): Promise<VerifiedTick
   const match = /^user:(\d+)$/.exec(payload.sub ?? "");
   const claims = ticketClaimsSchema.safeParse(payload);
   if (!match || !claims.success) throw new AppError("INVALID_TOKEN", "The realtime ticket is malformed; request a new one.");
-  const { role, scope, sv, jti, exp } = claims.data;
-  return { userId: Number(match[1]), role, scope, sessionVersion: sv, jti, expiresAtMs: exp * 1000 };
+  const { role, scope, sv, jti, exp, iat, ims } = claims.data;
+  return { userId: Number(match[1]), role, scope, sessionVersion: sv, jti, expiresAtMs: exp * 1000, issuedAtMs: ims ?? iat * 1000 };
 }
 
 async function verifyJwt(token: string, key: Uint8Array, audience: string, what: string) {

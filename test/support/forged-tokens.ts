@@ -31,7 +31,7 @@ export function deviceToken(vehicleId: number, key: string, exp = now() + 3600):
 
 /** A realtime ticket for `userId` with `scope`, signed with `key`, expiring at `exp` (epoch seconds; default in a minute). */
 export function realtimeTicket(userId: number, scope: Scope, key: string, exp = now() + 60): Promise<string> {
-  return new SignJWT({ role: "COMMANDER", scope, sv: 0 })
+  return new SignJWT({ role: "COMMANDER", scope, sv: 0, ims: Date.now() })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer("sentinel")
     .setAudience(TICKET_AUDIENCE)
