@@ -75,6 +75,8 @@ export async function openMap(page: Page, email: string): Promise<void> {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL("**/map");
   await page.getByTestId("connection-status").and(page.locator('[data-status="live"]')).waitFor();
+  // The map itself (loaded after the page, in the browser only) is drawn.
+  await page.locator(".live-map.leaflet-container").waitFor();
 }
 
 /** The patrol ids the page's store holds (the map's state), sorted. */

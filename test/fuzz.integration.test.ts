@@ -73,14 +73,19 @@ let retried = 0;
 
 /**
  * Sends `r`; a connection the server closed after an earlier answer on it
- * (e.g. after refusing an oversize upload) is retried once on a fresh one,
- * as HTTP clients do, and counted.
+ * (e.g. after refusing an oversize upload), or while a streamed body was still
+ * being written (a 431 for oversized headers is answered, and the connection
+ * closed, before the body is read — whether the client reads that answer or
+ * gets EPIPE is a race), is retried on a fresh one, up to twice, as HTTP
+ * clients do, and counted.
  */
 async function send(r: FuzzRequest): Promise<Outcome> {
-  const first = await sendOnce(r);
-  if (first.status !== undefined || !/ECONNRESET|EPIPE|socket|closed/i.test(first.error ?? "")) return first;
-  retried++;
-  return sendOnce(r);
+  let outcome = await sendOnce(r);
+  for (let retry = 0; retry < 2 && outcome.status === undefined && /ECONNRESET|EPIPE|socket|closed/i.test(outcome.error ?? ""); retry++) {
+    retried++;
+    outcome = await sendOnce(r);
+  }
+  return outcome;
 }
 
 async function sendOnce(r: FuzzRequest): Promise<Outcome> {

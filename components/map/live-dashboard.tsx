@@ -6,7 +6,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { useStore } from "zustand";
 import type { StationPin } from "@/lib/org/stations-in-scope";
 import type { PatrolView } from "@/lib/realtime/protocol";
-import { sameScope, type Scope } from "@/lib/scope";
+import type { Scope } from "@/lib/scope";
 import { createFleetStore, freshnessOf, FrameBatcher, type ConnectionStatus, type FleetStore } from "./fleet-store";
 import { openLiveConnection } from "./live-connection";
 import { PatrolSidebar } from "./patrol-sidebar";
@@ -44,7 +44,8 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
   const router = useRouter();
   const status = useStore(store, (s) => s.status);
   // An administrator changed this user's access while the page was open: the feed already follows the new scope.
-  const rescoped = useStore(store, (s) => s.scope !== null && !sameScope(s.scope, scope));
+  // (Compared here, not with lib/scope's sameScope: that module brings zod, whose eval probe the page's CSP reports.)
+  const rescoped = useStore(store, (s) => s.scope !== null && (s.scope.level !== scope.level || s.scope.id !== scope.id));
   const { patrols, now } = useFleetSnapshot(store);
   const [followId, setFollowId] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);

@@ -9,6 +9,9 @@ import type { FleetStore } from "./fleet-store";
 import { textLabel } from "./text-label";
 import { VehicleLayer } from "./vehicle-layer";
 
+/** Following a patrol zooms in at least this far (street level, where call-sign labels show). */
+const FOLLOW_ZOOM = 15;
+
 /** Where the map opens when the scope has no stations: Kochi. */
 const FALLBACK_CENTER: L.LatLngTuple = [9.9816, 76.2999];
 
@@ -25,6 +28,9 @@ export interface LiveMapViewProps {
 
 function StationPins({ stations }: { stations: StationPin[] }) {
   const map = useMap();
+  // The view is fitted to the stations once, when the map opens: never again over a view the user (or a follow)
+  // chose. Without animation: a zoom animation still running would, when it ends, undo a follow clicked meanwhile.
+  const fitted = useRef(false);
   useEffect(() => {
     const group = L.layerGroup(
       stations.map((s) =>
@@ -33,7 +39,8 @@ function StationPins({ stations }: { stations: StationPin[] }) {
         ),
       ),
     ).addTo(map);
-    if (stations.length > 0) map.fitBounds(L.latLngBounds(stations.map((s) => [s.lat, s.lon])), { padding: [40, 40], maxZoom: 15 });
+    if (stations.length > 0 && !fitted.current) map.fitBounds(L.latLngBounds(stations.map((s) => [s.lat, s.lon])), { padding: [40, 40], maxZoom: 15, animate: false });
+    fitted.current = true;
     return () => void group.remove();
   }, [map, stations]);
   return null;
@@ -43,6 +50,8 @@ function Vehicles({ store, followId, onSelect, onUserPan }: Omit<LiveMapViewProp
   const map = useMap();
   const layerRef = useRef<VehicleLayer | null>(null);
   const followRef = useRef(followId);
+  /** A follow began and has not zoomed in yet (its patrol had no position at that moment). */
+  const zoomPendingRef = useRef(false);
   const callbacks = useRef({ onSelect, onUserPan });
   useEffect(() => {
     callbacks.current = { onSelect, onUserPan };
@@ -56,7 +65,10 @@ function Vehicles({ store, followId, onSelect, onUserPan }: Omit<LiveMapViewProp
       const { patrols } = store.getState();
       layer.sync(patrols, Date.now());
       const followed = followRef.current === null ? undefined : patrols.get(followRef.current)?.last;
-      if (followed) map.panTo([followed.lat, followed.lon], { animate: false });
+      if (followed && zoomPendingRef.current) {
+        zoomPendingRef.current = false;
+        map.setView([followed.lat, followed.lon], Math.max(map.getZoom(), FOLLOW_ZOOM), { animate: false });
+      } else if (followed) map.panTo([followed.lat, followed.lon], { animate: false });
     };
     render();
     const unsubscribe = store.subscribe((state, previous) => {
@@ -78,7 +90,8 @@ function Vehicles({ store, followId, onSelect, onUserPan }: Omit<LiveMapViewProp
     followRef.current = followId;
     layerRef.current?.select(followId);
     const p = followId === null ? undefined : store.getState().patrols.get(followId)?.last;
-    if (p) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 15), { animate: false });
+    zoomPendingRef.current = followId !== null && !p;
+    if (p) map.setView([p.lat, p.lon], Math.max(map.getZoom(), FOLLOW_ZOOM), { animate: false });
     layerRef.current?.sync(store.getState().patrols, Date.now());
   }, [followId, map, store]);
 
