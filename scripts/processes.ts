@@ -4,6 +4,11 @@ import path from "node:path";
 /** Project root. */
 export const ROOT = path.resolve(__dirname, "..");
 
+/** The folder of the demo's local data — embedded PostgreSQL, redis-server, simulator journals: `SENTINEL_DATA_DIR`, default `.sentinel/`. */
+export function sentinelDataDir(): string {
+  return path.resolve(ROOT, process.env.SENTINEL_DATA_DIR || ".sentinel");
+}
+
 /** One long-running server process of `npm start` / `npm run demo`. */
 export interface ServerProcess {
   name: string;

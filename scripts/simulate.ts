@@ -1,9 +1,8 @@
 // npm run simulate -- --vehicles N --interval S – put vehicles on patrol through the public vehicle API and drive them.
 import "dotenv/config";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { seededRandom } from "../lib/seed/tree";
-import { ROOT } from "./processes";
+import { sentinelDataDir } from "./processes";
 import { enrolFleet, fetchRequest, readCredentials, skippedSummary, stopPatrols, withDeviceSecret, type FleetRequest, type FleetVehicle, type OnPatrol } from "./simulator/fleet";
 import { Journal, journalPath } from "./simulator/journal";
 import { advance, startDrive, type Drive } from "./simulator/route";
@@ -16,7 +15,7 @@ Puts enabled vehicles (those of one home station with --station) on patrol and d
 Ctrl-C stops their patrols. Seeded vehicles authenticate by the seed's rule, others only with --credentials FILE
 (lines of vehicleId,secret); a vehicle it cannot authenticate is skipped and the next one taken.
 A run killed outright leaves its patrols active: the next run against the same server adopts those of the vehicles
-it drives and stops the others (it finds them in its journal, default .sentinel/simulator-<host>-<port>.json).`;
+it drives and stops the others (it finds them in its journal, default <SENTINEL_DATA_DIR, .sentinel>/simulator-<host>-<port>.json).`;
 
 /** A vehicle being driven: its patrol, home station and where it is on its route. */
 interface SimPatrol {
@@ -90,7 +89,7 @@ async function main() {
   const base = values.url ?? `http://localhost:${env.PORT}`;
   const password = env.DEMO_PASSWORD;
   const credentials = values.credentials ? readCredentials(values.credentials) : new Map<number, string>();
-  const journal = new Journal(values.journal ?? journalPath(path.join(ROOT, ".sentinel"), base));
+  const journal = new Journal(values.journal ?? journalPath(sentinelDataDir(), base));
   const request = fetchRequest(base);
 
   // Ctrl-C while patrols are being started: finish the starts in flight, then stop what was started.
