@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "@/scripts/processes";
 import { signIn } from "@/scripts/simulator/sign-in";
 import { freePort } from "@/test/support/stack";
-import { answers, LocalServiceError, startLocalServices } from "./local-services";
+import { LocalServiceError, startLocalServices } from "./local-services";
+import { canConnect } from "./services";
 
 /**
  * `npm run demo` on a machine where nothing answers at DATABASE_URL and
@@ -106,9 +107,9 @@ describe("npm run demo with no PostgreSQL and no Redis running", () => {
       process.kill(-first.child.pid!, "SIGINT");
       expect(await first.exited).toBe(0);
       expect(first.output()).toContain("Stopping PostgreSQL and Redis");
-      expect(await answers("127.0.0.1", ports.postgres)).toBe(false);
-      expect(await answers("127.0.0.1", ports.redis)).toBe(false);
-      expect(await answers("127.0.0.1", ports.web)).toBe(false);
+      expect(await canConnect("127.0.0.1", ports.postgres)).toBe(false);
+      expect(await canConnect("127.0.0.1", ports.redis)).toBe(false);
+      expect(await canConnect("127.0.0.1", ports.web)).toBe(false);
 
       const second = demo(ports);
       await second.waitFor("Sentinel is running", 120_000);
@@ -119,7 +120,7 @@ describe("npm run demo with no PostgreSQL and no Redis running", () => {
       expect(await waitForLivePatrols(base)).toBeGreaterThan(0);
       process.kill(-second.child.pid!, "SIGINT");
       expect(await second.exited).toBe(0);
-      expect(await answers("127.0.0.1", ports.postgres)).toBe(false);
+      expect(await canConnect("127.0.0.1", ports.postgres)).toBe(false);
     },
     TIMEOUT_MS,
   );

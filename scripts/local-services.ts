@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdirSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { sentinelDataDir } from "./processes";
+import { canConnect } from "./services";
 
 /**
  * The zero-setup demo's services: when nothing answers at DATABASE_URL or
@@ -36,20 +36,6 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 /** How long a service may take to accept connections: 30 s (initdb of a fresh folder included). */
 const READY_TIMEOUT_MS = 30_000;
 
-/** True when something accepts TCP connections at host:port. */
-export function answers(host: string, port: number, timeoutMs = 1_500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: host.replace(/^\[|\]$/g, ""), port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
 /**
  * Starts PostgreSQL and/or Redis where nothing answers at the given URLs and
  * they name this machine; leaves alone what answers, and what is elsewhere
@@ -68,12 +54,12 @@ export async function startLocalServices(
   try {
     const db = new URL(urls.databaseUrl);
     const dbPort = Number(db.port || 5432);
-    if (LOCAL_HOSTS.has(db.hostname) && !(await answers(db.hostname, dbPort))) {
+    if (LOCAL_HOSTS.has(db.hostname) && !(await canConnect(db.hostname, dbPort))) {
       started.push(await startPostgres(path.join(dataDir, "postgres"), dbPort, decodeURIComponent(db.username || "postgres"), log));
     }
     const redis = new URL(urls.redisUrl);
     const redisPort = Number(redis.port || 6379);
-    if (LOCAL_HOSTS.has(redis.hostname) && !(await answers(redis.hostname, redisPort))) {
+    if (LOCAL_HOSTS.has(redis.hostname) && !(await canConnect(redis.hostname, redisPort))) {
       started.push(await startRedis(path.join(dataDir, "redis"), redisPort, log));
     }
   } catch (err) {
@@ -199,7 +185,7 @@ async function serviceOf(
     }
   };
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!(await answers("127.0.0.1", port, 500))) {
+  while (!(await canConnect("127.0.0.1", port, 500))) {
     if (gone() || Date.now() > deadline) {
       await stop();
       throw new LocalServiceError(`${name} did not start on 127.0.0.1:${port}${stderr.length ? `: ${stderr.join(" | ")}` : "."}`);

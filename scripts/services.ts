@@ -12,9 +12,10 @@ const HOW_TO_START = {
     "(or `docker compose up -d redis`), or point REDIS_URL at a running server.",
 };
 
-function canConnect(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+/** True when something accepts TCP connections at host:port (an IPv6 host may come bracketed, as in a URL). */
+export function canConnect(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ host: host.replace(/^\[|\]$/g, ""), port });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
