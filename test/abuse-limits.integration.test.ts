@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { env } from "@/lib/env";
+import { createRedis } from "@/lib/redis/client";
+import { patrolChannel } from "@/lib/redis/keys";
 import { baseUrl, call, DEMO, login, type UserClient } from "./support/http";
 import { idleVehicles, type TestVehicle } from "./support/vehicles";
 
@@ -94,5 +96,36 @@ describe("request body limits", () => {
     const res = await post("/api/telemetry", huge, { streamed: true, token: vehicle.token });
     expect(res.status).toBe(413);
     expect((await call("/api/health")).status).toBe(200);
+  });
+});
+
+describe("live fan-out budget", () => {
+  it("fans out at most TELEMETRY_RATE_PER_SECOND frames of a patrol per second however many points its batches carry; the rest are accepted, for history", async () => {
+    const sub = createRedis(inject("redisUrl"));
+    const heard: string[] = [];
+    sub.on("message", (_channel: string, message: string) => heard.push(message));
+    await sub.subscribe(patrolChannel("", patrolId));
+    try {
+      // Four 100-point batches of one backlog, each newer than the last, sent at once.
+      const t0 = Date.now() - 3_600_000;
+      const batch = (b: number) => ({
+        points: Array.from({ length: 100 }, (_, i) => ({ patrolId, lat: 9.9 + (b * 100 + i) * 1e-5, lon: 76.3, ts: t0 + (b * 100 + i) * 1_000 })),
+      });
+      const firstWindow = Math.floor(Date.now() / 1_000);
+      const answers = await Promise.all([0, 1, 2, 3].map((b) => call("/api/telemetry/batch", { token: vehicle.token, body: batch(b) })));
+      const lastWindow = Math.floor(Date.now() / 1_000);
+      for (const a of answers) expect(a.status).toBe(202);
+      const sum = (field: "accepted" | "published" | "stale" | "withheld") => answers.reduce((n, a) => n + (a.body[field] as number), 0);
+      expect(sum("accepted")).toBe(400);
+      expect(sum("published") + sum("stale") + sum("withheld")).toBe(400);
+      expect(sum("published")).toBeGreaterThan(0);
+      expect(sum("published")).toBeLessThanOrEqual(env.TELEMETRY_RATE_PER_SECOND * (lastWindow - firstWindow + 1));
+      // What a dashboard gets: exactly the published frames; one connecting now sees the newest point of the backlog.
+      await expect.poll(() => heard.length).toBe(sum("published"));
+      const listed = await call("/api/patrols", { client: admin });
+      expect(listed.body.items.find((p: { patrolId: number }) => p.patrolId === patrolId).last.ts).toBe(t0 + 399_000);
+    } finally {
+      sub.disconnect();
+    }
   });
 });

@@ -28,6 +28,13 @@ export const lastStatusKey = (prefix: string) => `${prefix}patrol:last_status`;
  */
 export const patrolLastTsKey = (prefix: string, patrolId: number | string) => `${prefix}patrol:{${patrolId}}:last_ts`;
 
+/**
+ * STRING (not part of the contract): frames the ingest script fanned out for one patrol in rate window
+ * number `window`, against the per-patrol live budget (`TELEMETRY_RATE_PER_SECOND`); expires with the
+ * window: `patrol:{id}:live_frames:{window}`.
+ */
+export const patrolLiveFramesKey = (prefix: string, patrolId: number | string, window: number) => `${prefix}patrol:{${patrolId}}:live_frames:${window}`;
+
 /** Data-plane channel of one patrol: `live:patrol:{id}`. */
 export const patrolChannel = (prefix: string, patrolId: number) => `${prefix}live:patrol:${patrolId}`;
 

@@ -53,7 +53,7 @@ describe("ingest script", () => {
     expect((await run([1, "a"], { patrol: 202 })).status).toBe("NOT_OWNER");
     await redis.set(vehicleActivePatrolKey(prefix, vehicleId), String(patrolId));
     await redis.hset(patrolMetaKey(prefix, patrolId), { vehicleId });
-    expect(await run([1, "a"])).toEqual({ status: "OK", published: 1, stale: 0, retryAfterMs: 0 });
+    expect(await run([1, "a"])).toEqual({ status: "OK", published: 1, stale: 0, retryAfterMs: 0, withheld: 0 });
     window += 1;
     expect((await run([2, "b"], { rateLimit: 1 })).status).toBe("OK");
     const limited = await run([3, "c"], { rateLimit: 1 });
@@ -133,10 +133,36 @@ describe("ingest script: history stream", () => {
     const newest = await redis.xrevrange(historyStreamKey(prefix), "+", "-", "COUNT", 1);
     expect(newest[0]?.[1]).toEqual(["v", String(vehicleId), "f", "b5p499"]);
   });
+  // Last: its points are newer than every other test's.
+  it("fans out at most rateLimit frames of a patrol per window, the newest; the rest are withheld, yet kept in history and as the last status", async () => {
+    window += 1;
+    await redis.del(historyStreamKey(prefix));
+    const sub = createRedis(inject("redisUrl"));
+    const heard: string[] = [];
+    sub.on("message", (_channel: string, message: string) => heard.push(message));
+    await sub.subscribe(patrolChannel(prefix, patrolId));
+    try {
+      // A backlog of 25 points in one batch, then 5 more in the same window, then 3 in the next one.
+      const backlog = Array.from({ length: 25 }, (_, i) => [300_000 + i, `q${i}`]).flat();
+      expect(await run(backlog, { rateLimit: 10 })).toMatchObject({ status: "OK", published: 10, stale: 0, withheld: 15 });
+      expect(await run([300_100, "r0", 300_101, "r1", 300_102, "r2", 300_103, "r3", 300_104, "r4"], { rateLimit: 10 })).toMatchObject({ published: 0, withheld: 5 });
+      expect(await redis.hget(lastStatusKey(prefix), String(patrolId))).toBe("r4");
+      expect(await redis.get(patrolLastTsKey(prefix, patrolId))).toBe("300104");
+      window += 1;
+      expect(await run([300_200, "s0", 300_201, "s1", 300_202, "s2"], { rateLimit: 10 })).toMatchObject({ published: 3, withheld: 0 });
+      await redis.ping();
+      await expect.poll(() => heard.length).toBe(13);
+      expect(heard).toEqual([...Array.from({ length: 10 }, (_, i) => `q${15 + i}`), "s0", "s1", "s2"]);
+      expect(await redis.xlen(historyStreamKey(prefix))).toBe(33);
+    } finally {
+      sub.disconnect();
+    }
+  });
+
 });
 
 describe("ingestOutcome", () => {
-  const reply = (status: string, retryAfterMs = 0) => ({ status, published: 3, stale: 1, retryAfterMs });
+  const reply = (status: string, retryAfterMs = 0) => ({ status, published: 3, stale: 1, retryAfterMs, withheld: 2 });
   const codeOf = (status: IngestStatus, retryAfterMs = 0) => {
     try {
       ingestOutcome(reply(status, retryAfterMs), patrolId);
@@ -147,7 +173,7 @@ describe("ingestOutcome", () => {
   };
 
   it("maps every named status to the answer the device gets", () => {
-    expect(ingestOutcome(reply("OK"), patrolId)).toEqual({ published: 3, stale: 1 });
+    expect(ingestOutcome(reply("OK"), patrolId)).toEqual({ published: 3, stale: 1, withheld: 2 });
     expect(codeOf("RATE_LIMITED", 1_500)).toBe("429 RATE_LIMITED 2");
     expect(codeOf("NOT_OWNER")).toBe("403 FORBIDDEN");
     expect(codeOf("NOT_ACTIVE")).toBe("409 PATROL_NOT_ACTIVE");

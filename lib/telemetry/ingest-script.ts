@@ -5,6 +5,7 @@ import {
   lastStatusKey,
   patrolChannel,
   patrolLastTsKey,
+  patrolLiveFramesKey,
   patrolMetaKey,
   rateLimitKey,
   statePlaneReadyKey,
@@ -35,6 +36,7 @@ export const INGEST_KEYS = [
   "patrolChannel",
   "lastStatus",
   "lastTs",
+  "liveFrames",
   "historyStream",
 ] as const;
 export type IngestKey = (typeof INGEST_KEYS)[number];
@@ -49,6 +51,8 @@ export interface IngestReply {
   published: number;
   stale: number;
   retryAfterMs: number;
+  /** Fresh points accepted (and sent to history) but not fanned out: the patrol's live budget for the window was spent. */
+  withheld: number;
 }
 
 /** True when `status` is one of `INGEST_STATUSES`. */
@@ -69,7 +73,7 @@ export const INGEST_SCRIPT = [
   readFileSync(new URL("./ingest.lua", import.meta.url), "utf8"),
 ].join("\n");
 
-type ScriptClient = Redis & { sentinelIngest(...keysThenArgs: (string | number)[]): Promise<[string, number, number, number]> };
+type ScriptClient = Redis & { sentinelIngest(...keysThenArgs: (string | number)[]): Promise<[string, number, number, number, number]> };
 
 const defined = new WeakSet<Redis>();
 
@@ -82,7 +86,7 @@ function scriptClient(redis: Redis): ScriptClient {
   return redis as ScriptClient;
 }
 
-/** The script's keys for one request: `vehicleId` posting to `patrolId` in rate-limit window number `window`. */
+/** The script's keys for one request: `vehicleId` posting to `patrolId` in rate-limit window number `window` (of the request limit and the live-frame budget alike). */
 export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, window: number): Record<IngestKey, string> {
   return {
     tokenGeneration: vehicleTokenGenerationKey(prefix, vehicleId),
@@ -93,6 +97,7 @@ export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, 
     patrolChannel: patrolChannel(prefix, patrolId),
     lastStatus: lastStatusKey(prefix),
     lastTs: patrolLastTsKey(prefix, patrolId),
+    liveFrames: patrolLiveFramesKey(prefix, patrolId, window),
     historyStream: historyStreamKey(prefix),
   };
 }
@@ -104,10 +109,10 @@ export async function runIngestScript(
   args: Record<IngestArg, string | number>,
   points: (string | number)[],
 ): Promise<IngestReply> {
-  const [status, published, stale, retryAfterMs] = await scriptClient(redis).sentinelIngest(
+  const [status, published, stale, retryAfterMs, withheld] = await scriptClient(redis).sentinelIngest(
     ...INGEST_KEYS.map((k) => keys[k]),
     ...INGEST_ARGS.map((a) => args[a]),
     ...points,
   );
-  return { status: String(status), published, stale, retryAfterMs };
+  return { status: String(status), published, stale, retryAfterMs, withheld };
 }

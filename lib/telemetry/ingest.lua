@@ -1,7 +1,7 @@
 -- The telemetry hot path: one script call per request, no SQL. Read it top to bottom: each step may end
 -- the script with a status. ingest-script.ts prepends the names used here, from one table shared with the
 -- TypeScript side:
---   STATUS.<name>   what the script answers (reply: {status, published, stale, retryAfterMs})
+--   STATUS.<name>   what the script answers (reply: {status, published, stale, retryAfterMs, withheld})
 --   KEY.<name>      the keys, built in lib/redis/keys.ts
 --   ARG.<name>      the fixed arguments; the points follow from ARGV[FIRST_POINT_ARG] as (ts, frame) pairs in ts order
 -- A misspelt STATUS/KEY/ARG name raises a script error instead of reading nil.
@@ -9,51 +9,64 @@
 -- 0. Revocation: the device token must be of the vehicle's current generation (no key: generation 0). Checked
 --    before the rate limit, so a revoked token cannot spend the vehicle's budget.
 if (redis.call('GET', KEY.tokenGeneration) or '0') ~= ARG.tokenGeneration then
-  return {STATUS.TOKEN_REVOKED, 0, 0, 0}
+  return {STATUS.TOKEN_REVOKED, 0, 0, 0, 0}
 end
 
 -- 1. Rate limit: at most ARG.rateLimit requests per vehicle per fixed window.
 local requests = redis.call('INCR', KEY.rateCounter)
 if requests == 1 then redis.call('PEXPIRE', KEY.rateCounter, ARG.rateWindowMs) end
 if requests > tonumber(ARG.rateLimit) then
-  return {STATUS.RATE_LIMITED, 0, 0, redis.call('PTTL', KEY.rateCounter)}
+  return {STATUS.RATE_LIMITED, 0, 0, redis.call('PTTL', KEY.rateCounter), 0}
 end
 
 -- 2. Ownership: the patrol must be this vehicle's active one. Without a state plane (Redis restarted empty
 --    and is not rebuilt yet) the patrol may well be active: say so rather than "not active".
 if redis.call('GET', KEY.vehicleActivePatrol) ~= ARG.patrolId then
-  if redis.call('EXISTS', KEY.patrolMeta) == 1 then return {STATUS.NOT_OWNER, 0, 0, 0} end
-  if redis.call('EXISTS', KEY.statePlaneReady) == 0 then return {STATUS.STATE_PLANE_MISSING, 0, 0, 0} end
-  return {STATUS.NOT_ACTIVE, 0, 0, 0}
+  if redis.call('EXISTS', KEY.patrolMeta) == 1 then return {STATUS.NOT_OWNER, 0, 0, 0, 0} end
+  if redis.call('EXISTS', KEY.statePlaneReady) == 0 then return {STATUS.STATE_PLANE_MISSING, 0, 0, 0, 0} end
+  return {STATUS.NOT_ACTIVE, 0, 0, 0, 0}
 end
 
--- 3. Publish every point newer than the last published one. A point older than it is stale, and so is
---    a repeat of it (same ts, same bytes: a device retrying after a lost answer). The last frame is
---    read only when a point carries the last ts. Every point but a repeat also goes to the history
---    stream, late ones included (real positions, only too old for the live map); its bound trims the
---    oldest entries should the history writer fall that far behind.
+-- 3. Sort the points: fresh (newer than the newest known one) or stale (older than it, or a repeat of it:
+--    same ts, same bytes, a device retrying after a lost answer). The last frame is read only when a
+--    point carries the last ts. Every point but a repeat goes to the history stream, late ones included
+--    (real positions, only too old for the live map); its bound trims the oldest entries should the
+--    history writer fall that far behind.
 local lastTs = tonumber(redis.call('GET', KEY.lastTs))
-local lastTsText, lastFrame = nil, nil
-local published, stale = 0, 0
+local lastFrame = nil
+local fresh, stale = {}, 0
 for i = FIRST_POINT_ARG, #ARGV, 2 do
-  local tsText, frame = ARGV[i], ARGV[i + 1]
-  local ts = tonumber(tsText)
+  local ts, frame = tonumber(ARGV[i]), ARGV[i + 1]
   if lastTs and ts == lastTs and lastFrame == nil then lastFrame = redis.call('HGET', KEY.lastStatus, ARG.patrolId) end
   local repeated = lastTs and ts == lastTs and frame == lastFrame
   if lastTs and (ts < lastTs or repeated) then
     stale = stale + 1
   else
-    redis.call('PUBLISH', KEY.patrolChannel, frame)
-    lastTs, lastTsText, lastFrame, published = ts, tsText, frame, published + 1
+    fresh[#fresh + 1] = i
+    lastTs, lastFrame = ts, frame
   end
   if not repeated then
     redis.call('XADD', KEY.historyStream, 'MAXLEN', '~', ARG.historyMaxLen, '*', 'v', ARG.vehicleId, 'f', frame)
   end
 end
 
--- 4. Keep the newest published point: its frame for dashboards that connect later, its ts for step 3.
-if published > 0 then
-  redis.call('HSET', KEY.lastStatus, ARG.patrolId, lastFrame)
-  redis.call('SET', KEY.lastTs, lastTsText)
+-- 4. Fan out at most ARG.rateLimit frames per patrol per window, the newest fresh points: a backlog
+--    flushed in one batch reaches the map as its latest moves, not as hundreds of frames to every
+--    dashboard. The fresh points beyond that are withheld from the live map (history has them).
+local published = 0
+if #fresh > 0 then
+  local used = tonumber(redis.call('GET', KEY.liveFrames) or '0')
+  published = math.min(#fresh, math.max(0, tonumber(ARG.rateLimit) - used))
+  for k = #fresh - published + 1, #fresh do
+    redis.call('PUBLISH', KEY.patrolChannel, ARGV[fresh[k] + 1])
+  end
+  if published > 0 and redis.call('INCRBY', KEY.liveFrames, published) == published then
+    redis.call('PEXPIRE', KEY.liveFrames, ARG.rateWindowMs)
+  end
+  -- 5. Keep the newest fresh point, published or withheld: its frame for dashboards that connect later,
+  --    its ts for step 3.
+  local newest = fresh[#fresh]
+  redis.call('HSET', KEY.lastStatus, ARG.patrolId, ARGV[newest + 1])
+  redis.call('SET', KEY.lastTs, ARGV[newest])
 end
-return {STATUS.OK, published, stale, 0}
+return {STATUS.OK, published, stale, 0, #fresh - published}

@@ -8,13 +8,20 @@ import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
 import { ingestKeys, isIngestStatus, runIngestScript, type IngestReply } from "./ingest-script";
 import { MAX_CLOCK_SKEW_MS, type TelemetryPoint } from "./schema";
 
-/** Window of the per-vehicle rate limit: 1 s (limit `TELEMETRY_RATE_PER_SECOND`, default 10). */
+/**
+ * Window of the per-vehicle request limit and of the per-patrol live budget: 1 s (both `TELEMETRY_RATE_PER_SECOND`,
+ * default 10: requests per vehicle, and frames fanned out per patrol).
+ */
 const RATE_WINDOW_MS = 1_000;
 
-/** Outcome of an accepted request: how many points were published and how many were older than the last one. */
+/**
+ * Outcome of an accepted request: points published on the live plane, points older than the newest known one,
+ * and fresh points withheld from the live plane by the patrol's budget (every point but a repeat goes to history).
+ */
 export interface IngestResult {
   published: number;
   stale: number;
+  withheld: number;
 }
 
 /**
@@ -26,7 +33,7 @@ export interface IngestResult {
 export async function ingestTelemetry(device: DeviceIdentity, points: TelemetryPoint[], now = Date.now()): Promise<IngestResult> {
   const { vehicleId } = device;
   const first = points[0];
-  if (!first) return { published: 0, stale: 0 };
+  if (!first) return { published: 0, stale: 0, withheld: 0 };
   const patrolId = first.patrolId;
   const frames: (string | number)[] = [];
   const ordered = points.map((point) => ({ ...point, ts: point.ts ?? now })).sort((a, b) => a.ts - b.ts);
@@ -66,7 +73,7 @@ export function ingestOutcome(reply: IngestReply, patrolId: number): IngestResul
   if (!isIngestStatus(status)) throw new Error(`ingest script answered an unknown status ${JSON.stringify(status)} for patrol ${patrolId}`);
   switch (status) {
     case "OK":
-      return { published: reply.published, stale: reply.stale };
+      return { published: reply.published, stale: reply.stale, withheld: reply.withheld };
     case "TOKEN_REVOKED":
       throw tokenRevoked();
     case "RATE_LIMITED":

@@ -8,6 +8,6 @@ import { telemetryPointSchema } from "@/lib/telemetry/schema";
 export const POST = apiRoute(async (req) => {
   const device = await authenticateVehicle(req);
   const point = await parseBody(req, telemetryPointSchema);
-  const { stale } = await ingestTelemetry(device, [point]);
-  return NextResponse.json(stale ? { ok: true, stale: true } : { ok: true }, { status: 202 });
+  const { stale, withheld } = await ingestTelemetry(device, [point]);
+  return NextResponse.json({ ok: true, ...(stale ? { stale: true } : {}), ...(withheld ? { withheld: true } : {}) }, { status: 202 });
 });

@@ -10,6 +10,6 @@ export const POST = apiRoute(async (req) => {
   const device = await authenticateVehicle(req);
   const { points } = await parseBody(req, telemetryBatchSchema, env.TELEMETRY_BATCH_BODY_LIMIT_BYTES);
   checkSinglePatrol(points);
-  const { published, stale } = await ingestTelemetry(device, points);
-  return NextResponse.json({ ok: true, accepted: points.length, published, stale }, { status: 202 });
+  const { published, stale, withheld } = await ingestTelemetry(device, points);
+  return NextResponse.json({ ok: true, accepted: points.length, published, stale, withheld }, { status: 202 });
 });
