@@ -77,13 +77,15 @@ let retried = 0;
  * being written (a 431 for oversized headers is answered, and the connection
  * closed, before the body is read — whether the client reads that answer or
  * gets EPIPE is a race), is retried on a fresh one, up to twice, as HTTP
- * clients do, and counted.
+ * clients do (the last time with the body in one piece), and counted.
  */
 async function send(r: FuzzRequest): Promise<Outcome> {
   let outcome = await sendOnce(r);
   for (let retry = 0; retry < 2 && outcome.status === undefined && /ECONNRESET|EPIPE|socket|closed/i.test(outcome.error ?? ""); retry++) {
     retried++;
-    outcome = await sendOnce(r);
+    // The last try sends the same bytes in one piece: a server that answers (401, 431…) before reading a slow
+    // chunked body closes the connection, and fetch reports the EPIPE of its next chunk instead of that answer.
+    outcome = await sendOnce(retry === 1 ? { ...r, streamed: false } : r);
   }
   return outcome;
 }

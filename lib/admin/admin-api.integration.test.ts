@@ -196,6 +196,27 @@ describe("admin API: organisation, vehicles and users", () => {
     expect(email.body.error.field).toBe("email");
   });
 
+  it("treats codes and call signs that differ only in case or width as duplicates (409), both on create and on rename", async () => {
+    // Unit codes are ASCII: lower case is the same code. Call signs may hold any visible letter: full-width
+    // letters (U+FF21…) are the same call sign to a person reading it.
+    const fullWidth = (text: string) => text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x41 + 0xff21));
+    const code = station.code.toLowerCase();
+    const res = await call("/api/admin/stations", { client: admin, body: { name: `Twin ${code}`, code, lat: 10, lon: 76, divisionId: division.id } });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: "CONFLICT", field: "code" });
+    expect(res.body.error.message).toContain("differ only in upper/lower case or character width");
+    const vehicle = await call("/api/admin/vehicles", { client: admin, body: { callSign: `CASE-${RUN}`, registration: `KL-CASE-${RUN}`, homeStationId: station.id } });
+    expect(vehicle.status).toBe(201);
+    const twin = await call("/api/admin/vehicles", { client: admin, body: { callSign: `case-${RUN}`, registration: `KL-CASE2-${RUN}`, homeStationId: station.id } });
+    expect(twin.status).toBe(409);
+    expect(twin.body.error.field).toBe("callSign");
+    const other = await call("/api/admin/vehicles", { client: admin, body: { callSign: `OTHER-${RUN}`, registration: `KL-CASE3-${RUN}`, homeStationId: station.id } });
+    expect(other.status).toBe(201);
+    const renamed = await call(`/api/admin/vehicles/${other.body.id}`, { method: "PATCH", client: admin, body: { callSign: fullWidth(`CASE-${RUN}`) } });
+    expect(renamed.status).toBe(409);
+    for (const id of [vehicle.body.id, other.body.id]) expect((await call(`/api/admin/vehicles/${id}`, { method: "DELETE", client: admin })).status).toBe(200);
+  });
+
   it("refuses references to missing parents with 400 naming them", async () => {
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       ["stations", { name: "X", code: `X1${RUN}`, lat: 0, lon: 0, divisionId: 999999 }, /divisionId: division 999999 does not exist/],

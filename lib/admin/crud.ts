@@ -188,7 +188,9 @@ function duplicate(noun: Noun, input: Record<string, unknown>, err: Prisma.Prism
     fields.find((key) => new RegExp(`(^|[^A-Za-z])${key}([^A-Za-z]|$)`).test(constraint)) ??
     (fields.length === 1 ? fields[0] : undefined);
   if (field === undefined) return new AppError("CONFLICT", `A ${noun} with these values already exists.`);
-  return new AppError("CONFLICT", `A ${noun} with ${field} ${JSON.stringify(input[field])} already exists.`, { field });
+  // The folded indexes (prisma/migrations/*_folded_codes): the one there differs from this one in case or width only.
+  const folded = /_folded_key/.test(constraint) ? " (codes that differ only in upper/lower case or character width count as the same)" : "";
+  return new AppError("CONFLICT", `A ${noun} with ${field} ${JSON.stringify(input[field])} already exists${folded}.`, { field });
 }
 
 /** The violated constraint as Prisma reports it: `meta.target`, or the driver adapter's constraint (index or fields). */
