@@ -31,6 +31,19 @@ async function session(cookie: string): Promise<{ text: string; body: any }> {
   return { text, body: JSON.parse(text) };
 }
 
+/** Wrong-password logins timed per kind of account (pairs), after a few that warm the server up. */
+const TIMING_PAIRS = 24;
+const TIMING_WARMUP = 4;
+/** Largest median gap between existing and missing accounts: "a few milliseconds", or 8 % of the answer time under load. */
+const MAX_TIMING_GAP_MS = 3;
+const MAX_TIMING_GAP_SHARE = 0.08;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** A client IP of our own, so the per-IP counters of other test files stay untouched. */
 const testIp = (n: number) => `127.0.1.${n}`;
 
@@ -176,6 +189,35 @@ describe("login throttling", () => {
     const attempt = await attemptLogin(email, password, ip);
     expect(attempt.error).toBeNull();
     expect(attempt.sessionCookie).toBeDefined();
+  });
+
+  it("answers a missing account as slowly as a wrong password for an existing one (no account enumeration by timing)", async () => {
+    const existing = await createCommander("timing", `right-${RUN}`);
+    const missing = `timing-missing-${RUN}@sentinel.test`;
+    // Interleaved pairs, so load from elsewhere on the machine falls on both alike; each client address tries each
+    // account fewer times than the limit, so no answer is a (fast) refusal. The first pairs warm the server up.
+    const perClient = limit - 1;
+    const gaps: number[] = [];
+    const times: number[] = [];
+    for (let i = 0; i < TIMING_PAIRS + TIMING_WARMUP; i++) {
+      const ip = testIp(100 + Math.floor(i / perClient));
+      const order = i % 2 === 0 ? ([existing, missing] as const) : ([missing, existing] as const);
+      const ms: Record<string, number> = {};
+      for (const email of order) {
+        const attempt = await attemptLogin(email, `wrong-${i}`, ip);
+        expect(attempt.error).toBe(WRONG_CREDENTIALS);
+        ms[email] = attempt.ms;
+      }
+      if (i < TIMING_WARMUP) continue;
+      gaps.push(ms[existing]! - ms[missing]!);
+      times.push(ms[existing]!, ms[missing]!);
+    }
+    // Without the dummy verification a missing account answered in 8 ms against 21 ms: a gap of 60 % of the
+    // answer time. What is left must be noise: a few milliseconds, or a few percent on a loaded machine.
+    const gap = median(gaps);
+    const allowed = Math.max(MAX_TIMING_GAP_MS, median(times) * MAX_TIMING_GAP_SHARE);
+    console.log(`login timing over ${gaps.length} pairs: median answer ${median(times).toFixed(1)} ms, median gap ${gap.toFixed(2)} ms (allowed ${allowed.toFixed(1)})`);
+    expect(Math.abs(gap)).toBeLessThan(allowed);
   });
 
   it(`slows down one IP after ${limit * 4} failures across accounts`, async () => {

@@ -49,6 +49,8 @@ export interface LoginAttempt {
   sessionCookie: string | undefined;
   /** Every Set-Cookie header of the callback response, attributes included. */
   setCookies: string[];
+  /** Milliseconds the credentials callback took, request sent to response read (the csrf step excluded). */
+  ms: number;
 }
 
 const pairs = (setCookies: string[] | undefined) => (setCookies ?? []).map((c) => c.split(";")[0]!);
@@ -66,17 +68,20 @@ export async function attemptLogin(
 ): Promise<LoginAttempt> {
   const csrf = await requestFrom(`${baseUrl}/api/auth/csrf`, opts);
   const { csrfToken } = JSON.parse(csrf.text) as { csrfToken: string };
+  const started = performance.now();
   const res = await requestFrom(`${baseUrl}/api/auth/callback/credentials`, {
     ...opts,
     method: "POST",
     headers: { ...opts.headers, "content-type": "application/x-www-form-urlencoded", cookie: pairs(csrf.headers["set-cookie"]).join("; ") },
     body: new URLSearchParams({ csrfToken, email, password, json: "true" }).toString(),
   });
+  const ms = performance.now() - started;
   const { url } = JSON.parse(res.text) as { url: string };
   const setCookies = res.headers["set-cookie"] ?? [];
   return {
     error: new URL(url, baseUrl).searchParams.get("error"),
     sessionCookie: pairs(setCookies).find((c) => /^(__Secure-)?next-auth\.session-token=/.test(c)),
     setCookies,
+    ms,
   };
 }
