@@ -28,6 +28,8 @@ declare global {
     __sentinelFleet?: FleetStore;
     /** The page's Leaflet map, for diagnostics and end-to-end tests. */
     __sentinelMap?: import("leaflet").Map;
+    /** The map's trails, for diagnostics and end-to-end tests. */
+    __sentinelTrails?: import("./trail-layer").TrailLayer;
   }
 }
 
@@ -49,6 +51,7 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
   const { patrols, now } = useFleetSnapshot(store);
   const [followId, setFollowId] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [showTrails, setShowTrails] = useState(false);
 
   useEffect(() => {
     window.__sentinelFleet = store;
@@ -97,6 +100,9 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
         <span className="count offline" data-testid="count-offline">
           {counts.offline} offline
         </span>
+        <label className="trails-toggle">
+          <input type="checkbox" checked={showTrails} onChange={(e) => setShowTrails(e.target.checked)} data-testid="trails-toggle" /> Trails (5 min)
+        </label>
         {notice && (
           <span className="notice">
             {notice}{" "}
@@ -114,7 +120,15 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
       )}
       <div className="dashboard-body">
         <PatrolSidebar patrols={patrols} now={now} stationName={stationName} followId={followId} onFollow={setFollowId} onStop={(p) => void stop(p)} />
-        <LiveMapView store={store} stations={stations} tileUrl={tileUrl} followId={followId} onSelect={setFollowId} onUserPan={() => setFollowId(null)} />
+        <LiveMapView
+          store={store}
+          stations={stations}
+          tileUrl={tileUrl}
+          followId={followId}
+          onSelect={setFollowId}
+          onUserPan={() => setFollowId(null)}
+          showTrails={showTrails}
+        />
       </div>
     </div>
   );
