@@ -1,3 +1,4 @@
+import type { HistoryReport } from "./history-tier";
 import type { RampReport, SaturationReport, StreamingReport, WindowReport } from "./phases";
 import type { Scenario } from "./scenario";
 import type { SqlDelta } from "./sql-stats";
@@ -49,6 +50,8 @@ export interface BenchReport {
     floorBatch: SaturationReport;
   };
   ramp: RampReport[] | null;
+  /** The history tier, unless run with --no-history. */
+  history: HistoryReport | null;
   targets: TargetCheck[];
 }
 
@@ -102,6 +105,18 @@ export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
   if (socketio) {
     const ratio = perKFrames(w, ["tier"]) / perKFrames(socketio.window, ["tier"]);
     checks.push({ target: "realtime CPU per delivered frame ≤ 0.5× Socket.IO", measured: `${fmt(ratio, 2)}×`, met: ratio <= 0.5 });
+  }
+  const h = r.history;
+  if (h) {
+    checks.push(
+      { target: "history writer ≥ 50,000 points/s into PostgreSQL", measured: `${fmt(h.drain.pointsPerS, 0)} points/s`, met: h.drain.pointsPerS >= 50_000 },
+      {
+        target: `every point queryable within 2 s at ${h.lag.rate} points/s (p99 lag)`,
+        measured: `p99 ${fmt(h.lag.lagMs.p99 / 1000, 2)} s`,
+        met: h.lag.lagMs.p99 <= 2_000,
+      },
+      { target: `track of ${h.track.points.toLocaleString("en-US")} points as JSON < 200 ms`, measured: `p50 ${fmt(h.track.jsonMs.p50, 0)} ms`, met: h.track.jsonMs.p50 < 200 },
+    );
   }
   return checks;
 }
@@ -206,6 +221,22 @@ export function renderMarkdown(r: BenchReport): string {
       lines.push(`| ${SYSTEM_TITLE[ramp.system]} | ${fmt(ramp.highestSustainedRate, 0)} | ${ramp.stoppedBecause} | ${steps} |`);
     }
     lines.push("");
+  }
+  const h = r.history;
+  if (h) {
+    lines.push(
+      "## History (the writer drains the stream into PostgreSQL)",
+      "",
+      "| measured | value |",
+      "|---|---:|",
+      `| backlog drained (the earlier phases' telemetry and an ${h.track.points.toLocaleString("en-US")}-point track) | ${h.drain.points.toLocaleString("en-US")} points in ${fmt(h.drain.seconds, 1)} s |`,
+      `| writer throughput | ${fmt(h.drain.pointsPerS, 0)} points/s |`,
+      `| PostgreSQL CPU per 1,000 points stored | ${fmt(h.drain.postgresCpuMsPer1k, 1)} ms (writer ${fmt(h.drain.writerCpuS, 1)} s, PostgreSQL ${fmt(h.drain.postgresCpuS, 1)} s in all) |`,
+      `| lag at ${h.lag.rate} points/s for ${h.lag.seconds} s (oldest un-stored point, sampled every 50 ms): p50 / p99 / max | ${fmt(h.lag.lagMs.p50, 0)} / ${fmt(h.lag.lagMs.p99, 0)} / ${fmt(h.lag.lagMs.max, 0)} ms |`,
+      `| \`GET /api/patrols/{id}/track\` JSON, ${h.track.points.toLocaleString("en-US")} points (${fmt(h.track.jsonBytes / 1_048_576, 1)} MiB): p50 / max of 5 | ${fmt(h.track.jsonMs.p50, 0)} / ${fmt(h.track.jsonMs.max, 0)} ms |`,
+      `| … GPX (${fmt(h.track.gpxBytes / 1_048_576, 1)} MiB, streamed): first byte / last byte | ${fmt(h.track.gpxFirstByteMs, 0)} / ${fmt(h.track.gpxTotalMs, 0)} ms |`,
+      "",
+    );
   }
   lines.push("## Targets", "", "| target | measured | met |", "|---|---|---|");
   for (const t of r.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} |`);

@@ -12,6 +12,7 @@ import { chooseDashboards, loadOrganisation, startFleet, visiblePatrols } from "
 import { LocalHttpClient } from "../test/support/load/http-client";
 import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } from "./phases";
 import { parentOf, processTree, type ProcessRole } from "../test/support/load/proc";
+import { historyTier } from "./history-tier";
 import { checkTargets, renderMarkdown, type BenchReport, type MachineInfo } from "./report";
 import { BENCH_TELEMETRY_RATE_PER_SECOND, parseScenario, USAGE, type Scenario } from "./scenario";
 import { backendPids, SQL_STATS_FLUSH_MS, SqlWindow } from "./sql-stats";
@@ -231,6 +232,11 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
     }
     const streaming = [sentinelReport, ...(firehoseReport ? [firehoseReport] : []), ...(socketioReport ? [socketioReport] : [])];
 
+    // Last: its writer inserts rows, which the SQL window above must not see.
+    const history = scenario.history
+      ? await historyTier(ctx, stack, { trackPoints: scenario.historyTrackPoints, lagRate: scenario.historyLagRate, lagS: scenario.historyLagS, log })
+      : null;
+
     const levels: Record<string, number> = {};
     for (const d of dashboards) levels[d.scope.level] = (levels[d.scope.level] ?? 0) + 1;
     const partial: Omit<BenchReport, "targets"> = {
@@ -246,6 +252,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
       sql: { ...sqlDelta, points: webPoints, transactionsPerPoint: webPoints ? sqlDelta.transactions / webPoints : 0 },
       ingestion: { nextSingle, nextBatch, nextPing, floorSingle, floorBatch },
       ramp,
+      history,
     };
     return { ...partial, targets: checkTargets(partial) };
   } finally {

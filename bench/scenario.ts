@@ -44,6 +44,14 @@ export interface Scenario {
   rebuild: boolean;
   /** Write V8 CPU profiles of every server and load process into this directory (`node --cpu-prof`); default off. */
   profileDir: string | null;
+  /** Run the history tier (writer throughput, lag, track API; default yes). */
+  history: boolean;
+  /** Points of the synthetic patrol track the history tier stores and queries (default 28,800: 8 hours at 1/s). */
+  historyTrackPoints: number;
+  /** Telemetry rate while the history tier samples the writer's lag (default 1,000 points/s). */
+  historyLagRate: number;
+  /** How long it samples (default 10 s). */
+  historyLagS: number;
 }
 
 /** Per-vehicle telemetry limit the benchmark's stack runs with: 1000/s, so the limiter never caps a measurement. */
@@ -74,6 +82,10 @@ const DEFAULT: Scenario = {
   jsonPath: null,
   rebuild: false,
   profileDir: null,
+  history: true,
+  historyTrackPoints: 28_800,
+  historyLagRate: 1_000,
+  historyLagS: 10,
 };
 
 /** `--quick`: the same phases, shortened to finish in under a minute (the smoke test's run). */
@@ -88,10 +100,13 @@ const QUICK: Partial<Scenario> = {
   saturationS: 1.5,
   saturationWarmupS: 0.5,
   rampStepS: 3,
+  historyTrackPoints: 3_600,
+  historyLagRate: 200,
+  historyLagS: 3,
 };
 
 /** Usage text of `npm run bench`. */
-export const USAGE = `Usage: npm run bench -- [--quick] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--rebuild] [--profile DIR]
+export const USAGE = `Usage: npm run bench -- [--quick] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--no-history] [--rebuild] [--profile DIR]
   --quick         short run (< 1 min): ${QUICK.patrols} patrols, ${QUICK.clients} dashboards, ${QUICK.windowS} s windows
   --ramp          also raise the rate until p99 > ${RAMP_P99_LIMIT_MS} ms or errors, per tier
   --json FILE     write the JSON report to FILE (default: bench/results/<timestamp>.json and latest.md)
@@ -99,6 +114,7 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--ramp] [--json FILE] [
   --clients N     dashboard clients (default ${DEFAULT.clients})
   --window S      streaming window in seconds (default ${DEFAULT.windowS})
   --no-baselines  skip the firehose and Socket.IO baselines
+  --no-history    skip the history tier (writer throughput and lag, track API on an 8-hour track)
   --rebuild       rebuild the web app first
   --profile DIR   write CPU profiles (node --cpu-prof) of every server and load process to DIR`;
 
@@ -121,6 +137,7 @@ export function parseScenario(argv: string[]): Scenario | "help" {
       clients: { type: "string" },
       window: { type: "string" },
       "no-baselines": { type: "boolean", default: false },
+      "no-history": { type: "boolean", default: false },
       rebuild: { type: "boolean", default: false },
       profile: { type: "string" },
       help: { type: "boolean", default: false },
@@ -134,6 +151,7 @@ export function parseScenario(argv: string[]): Scenario | "help" {
     clients: Math.round(positive("clients", values.clients, base.clients)),
     windowS: positive("window", values.window, base.windowS),
     baselines: !values["no-baselines"],
+    history: !values["no-history"],
     ramp: values.ramp,
     jsonPath: values.json ?? null,
     rebuild: values.rebuild,

@@ -1,0 +1,179 @@
+import { execFileSync } from "node:child_process";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { encodeTelemetryFrame } from "../lib/realtime/protocol";
+import { historyStreamKey } from "../lib/redis/keys";
+import { signIn } from "../scripts/simulator/sign-in";
+import { CpuWindow, processTree, type ProcessRole } from "../test/support/load/proc";
+import { monotonicMs } from "../test/support/load/clock";
+import { startHistory, type TestStack } from "../test/support/stack";
+import { runPaced } from "./load-shapes";
+import type { BenchContext } from "./phases";
+import { percentiles, type Percentiles } from "./stats";
+
+/**
+ * The history tier of `npm run bench`: what keeping every position costs and
+ * how fast it is, on the stack the other tiers ran on. The earlier phases'
+ * telemetry waits in the `history:points` stream (no writer ran), plus one
+ * long synthetic patrol track; then the writer starts and drains it all
+ * (throughput, PostgreSQL CPU per 1,000 points), stays up while telemetry
+ * flows at a steady rate (how long a point waits before it is queryable),
+ * and the track API serves that long track (JSON and GPX).
+ */
+
+/** What the history tier measured. */
+export interface HistoryReport {
+  drain: {
+    /** Rows the writer stored while draining the backlog. */
+    points: number;
+    seconds: number;
+    pointsPerS: number;
+    /** CPU seconds of every PostgreSQL process (the machine's cluster) and of the writer while draining. */
+    postgresCpuS: number;
+    writerCpuS: number;
+    postgresCpuMsPer1k: number;
+  };
+  lag: {
+    rate: number;
+    seconds: number;
+    accepted: number;
+    /** Age of the oldest un-stored point, sampled every 50 ms: an upper bound on every point's wait. */
+    lagMs: Percentiles;
+  };
+  track: {
+    points: number;
+    /** Whole-response times of `GET /api/patrols/{id}/track` (JSON), five runs. */
+    jsonMs: Percentiles;
+    jsonBytes: number;
+    /** GPX: time to the first byte and to the last one (streamed page by page). */
+    gpxFirstByteMs: number;
+    gpxTotalMs: number;
+    gpxBytes: number;
+  };
+}
+
+/** How long the drain may take before the tier gives up: 5 minutes. */
+const DRAIN_TIMEOUT_MS = 300_000;
+
+function postgresPids(): number[] {
+  // Every process of the machine's PostgreSQL cluster: the writer's backend and whatever it wakes (WAL writer…).
+  try {
+    return execFileSync("pgrep", ["-x", "postgres"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The stream's oldest entry's age in ms (0 when the writer has stored everything). */
+async function oldestUnstoredMs(redis: Redis, key: string): Promise<number> {
+  const [first] = await redis.xrange(key, "-", "+", "COUNT", 1);
+  return first ? Date.now() - Number(first[0].split("-")[0]) : 0;
+}
+
+export async function historyTier(
+  ctx: BenchContext,
+  stack: TestStack,
+  opts: { trackPoints: number; lagRate: number; lagS: number; log: (line: string) => void },
+): Promise<HistoryReport> {
+  const prefix = stack.env.REDIS_PREFIX ?? "";
+  const key = historyStreamKey(prefix);
+  const redis = new Redis(stack.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  let history: Awaited<ReturnType<typeof startHistory>> | null = null;
+  try {
+    // One patrol's long track, a point a second, queued as the ingest script queues points. It ends a day ago, so
+    // no point the earlier phases sent for that patrol falls in its window (and yesterday's partitions get made).
+    const patrol = ctx.patrols[0]!;
+    const end = Date.now() - 86_400_000;
+    const start = end - (opts.trackPoints - 1) * 1_000;
+    for (let from = 0; from < opts.trackPoints; from += 1_000) {
+      const batch = redis.pipeline();
+      for (let i = from; i < Math.min(from + 1_000, opts.trackPoints); i++) {
+        const frame = encodeTelemetryFrame(patrol.patrolId, { lat: 9.9 + (i % 3_600) * 1e-5, lon: 76.3 + Math.floor(i / 3_600) * 1e-3, ts: start + i * 1_000, speed: 8 });
+        batch.xadd(key, "*", "v", String(patrol.vehicleId), "f", frame);
+      }
+      await batch.exec();
+    }
+    const backlog = await redis.xlen(key);
+    const rowsBefore = Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM positions")).rows[0]!.n);
+    opts.log(`history: ${backlog.toLocaleString("en-US")} points wait in the stream (earlier phases and a ${opts.trackPoints.toLocaleString("en-US")}-point track); starting the writer`);
+
+    // Drain: from the writer's start to an empty stream.
+    // Measured from the moment the writer answers its health check to an empty stream: what it stored meanwhile.
+    history = await startHistory({ ...stack.env, HISTORY_METRICS_PORT: stack.env.HISTORY_METRICS_PORT! } as Parameters<typeof startHistory>[0]);
+    const writerRole: ProcessRole = { name: "history writer", kind: "backend", pids: processTree(history.child.pid!) };
+    const cpu = new CpuWindow([{ name: "postgres", kind: "backend", pids: postgresPids() }, writerRole]);
+    cpu.start();
+    const drainStarted = monotonicMs();
+    const rowsAtStart = Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM positions")).rows[0]!.n);
+    opts.log(`history: the writer is up (${(rowsAtStart - rowsBefore).toLocaleString("en-US")} points stored while it started)`);
+    while ((await redis.xlen(key)) > 0) {
+      if (monotonicMs() - drainStarted > DRAIN_TIMEOUT_MS) throw new Error(`history: the backlog did not drain within ${DRAIN_TIMEOUT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const drainS = (monotonicMs() - drainStarted) / 1000;
+    const usage = cpu.stop();
+    const stored = Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM positions")).rows[0]!.n) - rowsAtStart;
+    const postgresCpuS = usage.roles.find((r) => r.name === "postgres")?.cpuS ?? 0;
+    const writerCpuS = usage.roles.find((r) => r.name === "history writer")?.cpuS ?? 0;
+    opts.log(`history: stored ${stored.toLocaleString("en-US")} points in ${drainS.toFixed(1)} s`);
+
+    // Steady state: telemetry at `lagRate` while the lag is sampled.
+    opts.log(`history: ${opts.lagRate} points/s for ${opts.lagS} s, sampling the writer's lag`);
+    const samples: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await oldestUnstoredMs(redis, key));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    ctx.driver.startRecording();
+    await runPaced(opts.lagRate, opts.lagS, () => ctx.driver.point(ctx.web));
+    const { tally } = ctx.driver.stopRecording();
+    await new Promise((r) => setTimeout(r, 1_000));
+    sampling = false;
+    await sampler;
+
+    // The track API on the long track, as an admin would ask for it.
+    const cookie = await signIn(stack.baseUrl, "admin@sentinel.local", stack.env.DEMO_PASSWORD!);
+    const trackUrl = (format: string) => `${stack.baseUrl}/api/patrols/${patrol.patrolId}/track?from=${start}&to=${end}&format=${format}`;
+    const jsonMs: number[] = [];
+    let jsonBytes = 0;
+    let jsonPoints = 0;
+    for (let run = 0; run < 5; run++) {
+      const t = monotonicMs();
+      const res = await fetch(trackUrl("json"), { headers: { cookie } });
+      const text = await res.text();
+      jsonMs.push(monotonicMs() - t);
+      if (res.status !== 200) throw new Error(`history: track JSON answered ${res.status}: ${text.slice(0, 200)}`);
+      jsonBytes = text.length;
+      jsonPoints = (JSON.parse(text) as { points: unknown[] }).points.length;
+    }
+    const t = monotonicMs();
+    const gpx = await fetch(trackUrl("gpx"), { headers: { cookie } });
+    const gpxFirstByteMs = monotonicMs() - t;
+    let gpxBytes = 0;
+    for await (const chunk of gpx.body as unknown as AsyncIterable<Uint8Array>) gpxBytes += chunk.length;
+    const gpxTotalMs = monotonicMs() - t;
+
+    return {
+      drain: {
+        points: stored,
+        seconds: drainS,
+        pointsPerS: stored / drainS,
+        postgresCpuS,
+        writerCpuS,
+        postgresCpuMsPer1k: stored ? (postgresCpuS * 1_000 * 1_000) / stored : 0,
+      },
+      lag: { rate: opts.lagRate, seconds: opts.lagS, accepted: tally.accepted, lagMs: percentiles(samples) },
+      track: { points: jsonPoints, jsonMs: percentiles(jsonMs), jsonBytes, gpxFirstByteMs, gpxTotalMs, gpxBytes },
+    };
+  } finally {
+    await history?.stop();
+    await db.end();
+    redis.disconnect();
+  }
+}
