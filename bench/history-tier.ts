@@ -4,7 +4,7 @@ import pg from "pg";
 import { encodeTelemetryFrame } from "../lib/realtime/protocol";
 import { historyStreamKey } from "../lib/redis/keys";
 import { signIn } from "../scripts/simulator/sign-in";
-import { CpuWindow, processTree, type ProcessRole } from "../test/support/load/proc";
+import { cpuSeconds, processTree } from "../test/support/load/proc";
 import { monotonicMs } from "../test/support/load/clock";
 import { startHistory, type TestStack } from "../test/support/stack";
 import { runPaced } from "./load-shapes";
@@ -64,6 +64,20 @@ function postgresPids(): number[] {
   }
 }
 
+/**
+ * CPU seconds of every PostgreSQL process and of `pids` since `before` was taken: a backend forked meanwhile (the
+ * writer's pool opens connections as it needs them) counts from zero.
+ */
+function cpuSince(before: Map<number, number>, pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) total += (cpuSeconds(pid) ?? before.get(pid) ?? 0) - (before.get(pid) ?? 0);
+  return total;
+}
+
+function cpuSnapshot(pids: number[]): Map<number, number> {
+  return new Map(pids.flatMap((pid) => (cpuSeconds(pid) === null ? [] : [[pid, cpuSeconds(pid)!] as [number, number]])));
+}
+
 /** The stream's oldest entry's age in ms (0 when the writer has stored everything). */
 async function oldestUnstoredMs(redis: Redis, key: string): Promise<number> {
   const [first] = await redis.xrange(key, "-", "+", "COUNT", 1);
@@ -103,9 +117,9 @@ export async function historyTier(
     // Drain: from the writer's start to an empty stream.
     // Measured from the moment the writer answers its health check to an empty stream: what it stored meanwhile.
     history = await startHistory({ ...stack.env, HISTORY_METRICS_PORT: stack.env.HISTORY_METRICS_PORT! } as Parameters<typeof startHistory>[0]);
-    const writerRole: ProcessRole = { name: "history writer", kind: "backend", pids: processTree(history.child.pid!) };
-    const cpu = new CpuWindow([{ name: "postgres", kind: "backend", pids: postgresPids() }, writerRole]);
-    cpu.start();
+    const writerPids = processTree(history.child.pid!);
+    const postgresBefore = cpuSnapshot(postgresPids());
+    const writerBefore = cpuSnapshot(writerPids);
     const drainStarted = monotonicMs();
     const rowsAtStart = Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM positions")).rows[0]!.n);
     opts.log(`history: the writer is up (${(rowsAtStart - rowsBefore).toLocaleString("en-US")} points stored while it started)`);
@@ -114,10 +128,9 @@ export async function historyTier(
       await new Promise((r) => setTimeout(r, 50));
     }
     const drainS = (monotonicMs() - drainStarted) / 1000;
-    const usage = cpu.stop();
     const stored = Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM positions")).rows[0]!.n) - rowsAtStart;
-    const postgresCpuS = usage.roles.find((r) => r.name === "postgres")?.cpuS ?? 0;
-    const writerCpuS = usage.roles.find((r) => r.name === "history writer")?.cpuS ?? 0;
+    const postgresCpuS = cpuSince(postgresBefore, postgresPids());
+    const writerCpuS = cpuSince(writerBefore, writerPids);
     opts.log(`history: stored ${stored.toLocaleString("en-US")} points in ${drainS.toFixed(1)} s`);
 
     // Steady state: telemetry at `lagRate` while the lag is sampled.
