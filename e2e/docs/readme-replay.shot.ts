@@ -29,6 +29,9 @@ test("docs/replay.png: a patrol's track on the replay page", async ({ browser })
     await option.click();
     await page.getByTestId("replay-slider").fill(String(t0 + 6 * 60_000));
     await expect(page.getByTestId("replay-time")).toHaveAttribute("data-ts", String(t0 + 6 * 60_000));
+    // The map fits the track with a zoom animation: let it end before the picture is taken.
+    await page.waitForFunction(() => !document.querySelector(".leaflet-zoom-anim"));
+    await page.waitForTimeout(1_000);
     await page.screenshot({ path: "docs/replay.png" });
   } finally {
     await device.stop();
