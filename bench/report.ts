@@ -48,6 +48,8 @@ export interface BenchReport {
     nextPing: SaturationReport;
     floorSingle: SaturationReport;
     floorBatch: SaturationReport;
+    /** The bare server's single-point run with HISTORY_STREAM_MAXLEN=0 (no XADD): the hot path without history. */
+    floorSingleNoHistory: SaturationReport;
   };
   ramp: RampReport[] | null;
   /** The history tier, unless run with --no-history. */
@@ -95,6 +97,11 @@ export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
       target: "single-point ingestion ≥ 2,000 msg/s",
       measured: `${fmt(r.ingestion.nextSingle.acceptedPerS, 0)} msg/s`,
       met: r.ingestion.nextSingle.acceptedPerS >= 2_000,
+    },
+    {
+      target: "history costs single-point ingestion ≤ 5 % (bare server, history on vs off)",
+      measured: `${fmt(r.ingestion.floorSingle.acceptedPerS, 0)} vs ${fmt(r.ingestion.floorSingleNoHistory.acceptedPerS, 0)} msg/s (${fmt((1 - r.ingestion.floorSingle.acceptedPerS / r.ingestion.floorSingleNoHistory.acceptedPerS) * 100, 1)} % less)`,
+      met: r.ingestion.floorSingle.acceptedPerS >= 0.95 * r.ingestion.floorSingleNoHistory.acceptedPerS,
     },
     {
       target: "batched ingestion ≥ 50,000 points/s",
@@ -197,6 +204,7 @@ export function renderMarkdown(r: BenchReport): string {
         ["GET /api/ping (Next's floor)", r.ingestion.nextPing],
         ["bare node:http + ioredis, single point", r.ingestion.floorSingle],
         ["bare node:http + ioredis, 500-point batch", r.ingestion.floorBatch],
+        ["bare node:http + ioredis, single point, history off", r.ingestion.floorSingleNoHistory],
       ] as const
     ).map(
       ([label, x]) =>

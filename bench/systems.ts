@@ -154,8 +154,8 @@ export async function startSocketIo(stack: TestStack, workers: number): Promise<
 }
 
 /** Baseline (c): the bare node:http ingestion server. */
-export async function startFloorServer(stack: TestStack): Promise<{ baseUrl: string; pids: number[]; stop(): Promise<void> }> {
+export async function startFloorServer(stack: TestStack, env: EnvVars = {}): Promise<{ baseUrl: string; pids: number[]; stop(): Promise<void> }> {
   const port = await freePort();
-  const managed = await startReady("floor", "bench/baselines/floor-server.ts", ["--port", String(port)], stack.env);
+  const managed = await startReady("floor", "bench/baselines/floor-server.ts", ["--port", String(port)], { ...stack.env, ...env });
   return { baseUrl: `http://127.0.0.1:${port}`, pids: [managed.child.pid!, ...childrenOf(managed.child.pid!)], stop: () => managed.stop() };
 }

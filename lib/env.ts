@@ -76,7 +76,15 @@ export const envSchema = z.object({
    * process may fall behind by (e.g. while PostgreSQL is down) without losing points. ~150 bytes of Redis memory
    * each. Default: 1000000 (about 16 minutes at 1,000 points/s, 7 hours at the demo's 40/s).
    */
-  HISTORY_STREAM_MAXLEN: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1000).default(1_000_000)),
+  // 0 turns history off: the ingest script appends nothing (no trails, replay or export for new points).
+  HISTORY_STREAM_MAXLEN: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number()
+      .int()
+      .refine((n) => n === 0 || n >= 1_000, "must be 0 (history off) or at least 1000")
+      .default(1_000_000),
+  ),
   /**
    * Bearer token guarding the ops endpoints of every process (the realtime sidecar's `/metrics` and `/healthz`,
    * which show versions, pids and connection counts): when set, a request without

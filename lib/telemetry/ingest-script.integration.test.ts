@@ -119,6 +119,13 @@ describe("ingest script: history stream", () => {
     ]);
   });
 
+  it("appends nothing with a bound of 0 (history off), and still publishes", async () => {
+    window += 1;
+    await redis.del(historyStreamKey(prefix));
+    expect(await run([150_000, "off"], { historyMaxLen: 0 })).toMatchObject({ status: "OK", published: 1 });
+    expect(await redis.xlen(historyStreamKey(prefix))).toBe(0);
+  });
+
   it("keeps the stream near its bound by trimming the oldest entries", async () => {
     await redis.del(historyStreamKey(prefix));
     for (let b = 0; b < 6; b++) {

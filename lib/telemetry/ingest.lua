@@ -31,7 +31,7 @@ end
 --    same ts, same bytes, a device retrying after a lost answer). The last frame is read only when a
 --    point carries the last ts. Every point but a repeat goes to the history stream, late ones included
 --    (real positions, only too old for the live map); its bound trims the oldest entries should the
---    history writer fall that far behind.
+--    history writer fall that far behind. A bound of 0 turns history off.
 local lastTs = tonumber(redis.call('GET', KEY.lastTs))
 local lastFrame = nil
 local fresh, stale = {}, 0
@@ -45,7 +45,7 @@ for i = FIRST_POINT_ARG, #ARGV, 2 do
     fresh[#fresh + 1] = i
     lastTs, lastFrame = ts, frame
   end
-  if not repeated then
+  if not repeated and ARG.historyMaxLen ~= '0' then
     redis.call('XADD', KEY.historyStream, 'MAXLEN', '~', ARG.historyMaxLen, '*', 'v', ARG.vehicleId, 'f', frame)
   end
 end
