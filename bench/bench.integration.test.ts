@@ -70,6 +70,10 @@ describe("npm run bench -- --quick", () => {
       expect(h.lag.lagMs.count).toBeGreaterThan(0);
       expect(h.track.points).toBe(report.scenario.historyTrackPoints);
       expect(h.track.gpxBytes).toBeGreaterThan(h.track.points * 50);
+      for (const side of [h.hotPath.next, h.hotPath.floor]) {
+        expect(side.runs.map((x) => x.history)).toEqual([false, true, false, true]);
+        for (const x of side.runs) expect(x.acceptedPerS).toBeGreaterThan(0);
+      }
       expect(report.targets.length).toBeGreaterThan(0);
       for (const t of report.targets) expect(typeof t.met).toBe("boolean");
     },

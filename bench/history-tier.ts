@@ -4,11 +4,13 @@ import pg from "pg";
 import { encodeTelemetryFrame } from "../lib/realtime/protocol";
 import { historyStreamKey } from "../lib/redis/keys";
 import { signIn } from "../scripts/simulator/sign-in";
-import { cpuSeconds, processTree } from "../test/support/load/proc";
+import { cpuSeconds, processTree, type ProcessRole } from "../test/support/load/proc";
 import { monotonicMs } from "../test/support/load/clock";
-import { startHistory, type TestStack } from "../test/support/stack";
+import { freePort, startHistory, startWeb, type TestStack } from "../test/support/stack";
+import { LocalHttpClient } from "../test/support/load/http-client";
 import { runPaced } from "./load-shapes";
-import type { BenchContext } from "./phases";
+import { saturate, type BenchContext } from "./phases";
+import { startFloorServer } from "./systems";
 import { percentiles, type Percentiles } from "./stats";
 
 /**
@@ -50,6 +52,21 @@ export interface HistoryReport {
     gpxTotalMs: number;
     gpxBytes: number;
   };
+  /** The hot path's cost of history, writer running: single-point rates with history on and off, through Next and on the bare server. */
+  hotPath: { next: HotPathRuns; floor: HotPathRuns };
+}
+
+/** Alternated saturating single-point runs with history off and on, and what history costs. */
+export interface HotPathRuns {
+  runs: { history: boolean; acceptedPerS: number }[];
+  onPerS: number;
+  offPerS: number;
+  costPercent: number;
+}
+
+function hotPathOf(runs: HotPathRuns["runs"]): HotPathRuns {
+  const mean = (on: boolean) => runs.filter((r) => r.history === on).reduce((a, r) => a + r.acceptedPerS, 0) / runs.filter((r) => r.history === on).length;
+  return { runs, onPerS: mean(true), offPerS: mean(false), costPercent: (1 - mean(true) / mean(false)) * 100 };
 }
 
 /** How long the drain may take before the tier gives up: 5 minutes. */
@@ -87,7 +104,7 @@ async function oldestUnstoredMs(redis: Redis, key: string): Promise<number> {
 export async function historyTier(
   ctx: BenchContext,
   stack: TestStack,
-  opts: { trackPoints: number; lagRate: number; lagS: number; log: (line: string) => void },
+  opts: { trackPoints: number; lagRate: number; lagS: number; log: (line: string) => void; roles: ProcessRole[] },
 ): Promise<HistoryReport> {
   const prefix = stack.env.REDIS_PREFIX ?? "";
   const key = historyStreamKey(prefix);
@@ -150,6 +167,41 @@ export async function historyTier(
     sampling = false;
     await sampler;
 
+    // The hot path with history on and off (HISTORY_STREAM_MAXLEN=0: no XADD, and nothing for the writer to store),
+    // the writer running as in production: through Next (the stack's web server, and a second one with history
+    // off), and on the bare ingestion server, where no Next overhead hides the difference. Alternated, off first.
+    opts.log("history: single points with history off / on / off / on, through Next and on the bare server");
+    const offWebPort = await freePort();
+    const offWeb = await startWeb({ ...stack.env, PORT: String(offWebPort), HISTORY_STREAM_MAXLEN: "0" });
+    const offWebClient = new LocalHttpClient(`http://127.0.0.1:${offWebPort}`);
+    const nextRuns: HotPathRuns["runs"] = [];
+    try {
+      // A fresh server runs cold (JIT, module loading) for its first seconds: warm it up unmeasured.
+      await saturate(ctx, "next single, history off (warm-up, not counted)", [], ctx.scenario.singleConcurrency, () => ctx.driver.point(offWebClient));
+      for (const history of [false, true, false, true]) {
+        const client = history ? ctx.web : offWebClient;
+        const roles: ProcessRole[] = [{ name: "web", kind: "backend", pids: processTree((history ? stack.web : offWeb).child.pid!) }, ...opts.roles];
+        const run = await saturate(ctx, `next single, history ${history ? "on" : "off"}`, roles, ctx.scenario.singleConcurrency, () => ctx.driver.point(client));
+        nextRuns.push({ history, acceptedPerS: run.acceptedPerS });
+      }
+    } finally {
+      offWebClient.close();
+      await offWeb.stop();
+    }
+    const floorRuns: HotPathRuns["runs"] = [];
+    for (const history of [false, true, false, true]) {
+      const floor = await startFloorServer(stack, history ? {} : { HISTORY_STREAM_MAXLEN: "0" });
+      const client = new LocalHttpClient(floor.baseUrl);
+      try {
+        const roles: ProcessRole[] = [{ name: "floor server", kind: "backend", pids: floor.pids }, ...opts.roles];
+        const run = await saturate(ctx, `floor single, history ${history ? "on" : "off"}`, roles, ctx.scenario.singleConcurrency, () => ctx.driver.point(client));
+        floorRuns.push({ history, acceptedPerS: run.acceptedPerS });
+      } finally {
+        client.close();
+        await floor.stop();
+      }
+    }
+
     // The track API on the long track, as an admin would ask for it.
     const cookie = await signIn(stack.baseUrl, "admin@sentinel.local", stack.env.DEMO_PASSWORD!);
     const trackUrl = (format: string) => `${stack.baseUrl}/api/patrols/${patrol.patrolId}/track?from=${start}&to=${end}&format=${format}`;
@@ -183,6 +235,7 @@ export async function historyTier(
       },
       lag: { rate: opts.lagRate, seconds: opts.lagS, accepted: tally.accepted, lagMs: percentiles(samples) },
       track: { points: jsonPoints, jsonMs: percentiles(jsonMs), jsonBytes, gpxFirstByteMs, gpxTotalMs, gpxBytes },
+      hotPath: { next: hotPathOf(nextRuns), floor: hotPathOf(floorRuns) },
     };
   } finally {
     await history?.stop();

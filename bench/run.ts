@@ -203,23 +203,13 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
     const floor = await startFloorServer(stack);
     const floorClient = new LocalHttpClient(floor.baseUrl);
     const floorRoles: ProcessRole[] = [{ name: "floor server", kind: "backend", pids: floor.pids }, redisRole, driverRole];
-    let floorSingle, floorBatch, floorSingleNoHistory;
+    let floorSingle, floorBatch;
     try {
       floorSingle = await saturate(ctx, "floor single", floorRoles, scenario.singleConcurrency, () => ctx.driver.point(floorClient));
       floorBatch = await saturate(ctx, "floor batch", floorRoles, scenario.batchConcurrency, () => ctx.driver.batch(floorClient, scenario.batchSize));
     } finally {
       floorClient.close();
       await floor.stop();
-    }
-    // The same server with history off (no XADD in the ingest script): what keeping every point costs the hot path.
-    const bare = await startFloorServer(stack, { HISTORY_STREAM_MAXLEN: "0" });
-    const bareClient = new LocalHttpClient(bare.baseUrl);
-    try {
-      const bareRoles: ProcessRole[] = [{ name: "floor server", kind: "backend", pids: bare.pids }, redisRole, driverRole];
-      floorSingleNoHistory = await saturate(ctx, "floor single, history off", bareRoles, scenario.singleConcurrency, () => ctx.driver.point(bareClient));
-    } finally {
-      bareClient.close();
-      await bare.stop();
     }
     await waitUntil(lastWebTelemetry + SQL_STATS_FLUSH_MS);
     const sqlDelta = await sql.stop();
@@ -244,7 +234,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
 
     // Last: its writer inserts rows, which the SQL window above must not see.
     const history = scenario.history
-      ? await historyTier(ctx, stack, { trackPoints: scenario.historyTrackPoints, lagRate: scenario.historyLagRate, lagS: scenario.historyLagS, log })
+      ? await historyTier(ctx, stack, { trackPoints: scenario.historyTrackPoints, lagRate: scenario.historyLagRate, lagS: scenario.historyLagS, log, roles: [redisRole, driverRole] })
       : null;
 
     const levels: Record<string, number> = {};
@@ -260,7 +250,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
       fleet: { stations: org.stations.size, patrols: patrols.length, dashboards: levels, dashboardProcesses: scenario.dashboardProcesses },
       streaming,
       sql: { ...sqlDelta, points: webPoints, transactionsPerPoint: webPoints ? sqlDelta.transactions / webPoints : 0 },
-      ingestion: { nextSingle, nextBatch, nextPing, floorSingle, floorBatch, floorSingleNoHistory },
+      ingestion: { nextSingle, nextBatch, nextPing, floorSingle, floorBatch },
       ramp,
       history,
     };
