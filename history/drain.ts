@@ -167,7 +167,11 @@ export class HistoryDrain {
       const claimed = await this.claim(count);
       if (claimed.length > 0) return claimed;
     }
-    return this.read(">", count, BLOCK_MS);
+    const fresh = await this.read(">", count, BLOCK_MS);
+    if (fresh.length === 0 || fresh.length >= count || this.config.lingerMs === 0 || this.stopping) return fresh;
+    // A partial batch: let more points arrive, so a low rate does not cost one INSERT per point.
+    await sleep(this.config.lingerMs);
+    return [...fresh, ...(await this.read(">", count - fresh.length, null))];
   }
 
   private async read(from: "0" | ">", count: number, blockMs: number | null): Promise<RawEntry[]> {
