@@ -55,3 +55,50 @@ test("the replay page finds a patrol, plays its track to the end and offers its 
     await device.stop();
   }
 });
+
+test("a second patrol added to the replay plays on the same clock, each where it was at that moment", async ({ page }) => {
+  const { stations, vehicles } = await loadFleet();
+  const kdv = stations.find((s) => s.name === "Kadavanthra")!;
+  // Not the fleet's last three nor Kadavanthra's last (the test above), nor the ones trails and access-live drive.
+  const reserved = new Set(vehicles.slice(-3).map((v) => v.id));
+  const mine = vehicles.filter((v) => v.homeStationId === kdv.id && !reserved.has(v.id));
+  const first = new Device(mine.at(-5)!);
+  const second = new Device(mine.at(-6)!);
+  const t0 = Date.now() - 10 * 60_000;
+  // The first drives north for ten minutes; the second east, from minute 2 to minute 7.
+  const north = Array.from({ length: 11 }, (_, i) => ({ ts: t0 + i * 60_000, lat: +(kdv.lat + i * 0.001).toFixed(5), lon: kdv.lon }));
+  const east = Array.from({ length: 6 }, (_, i) => ({ ts: t0 + (2 + i) * 60_000, lat: kdv.lat, lon: +(kdv.lon + i * 0.001).toFixed(5) }));
+  try {
+    await first.start();
+    await second.start();
+    await first.reportBatch(north);
+    await second.reportBatch(east);
+    await openMap(page, "station@sentinel.local");
+    await page.goto("/replay");
+    const row = (d: Device) => page.locator(`[data-testid="replay-patrol"][data-patrol-id="${d.patrolId}"]`);
+    await expect(async () => {
+      await page.getByRole("button", { name: "Search" }).click();
+      await expect(row(first)).toContainText("11 pts", { timeout: 1_000 });
+      await expect(row(second)).toContainText("6 pts", { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
+
+    await row(first).click();
+    await page.getByRole("button", { name: `Add ${second.vehicle.callSign} to the replay` }).click();
+    const legend = page.getByTestId("replay-legend");
+    await expect(legend.locator("li")).toHaveCount(2);
+    const entry = (d: Device) => legend.locator(`li[data-patrol-id="${d.patrolId}"]`);
+
+    // Minute 4: the first at its fifth point, the second at its third.
+    await page.getByTestId("replay-slider").fill(String(t0 + 4 * 60_000));
+    await expect(entry(first)).toHaveAttribute("data-lat", String(north[4]!.lat));
+    await expect(entry(second)).toHaveAttribute("data-lon", String(east[2]!.lon));
+    await expect(page.getByTestId("replay-time")).toHaveAttribute("data-lat", String(north[4]!.lat));
+
+    await page.getByRole("button", { name: `Remove ${second.vehicle.callSign} from the replay` }).click();
+    await expect(legend).toHaveCount(0);
+    await expect(page.getByTestId("replay-call-sign")).toHaveText(first.vehicle.callSign);
+  } finally {
+    await first.stop();
+    await second.stop();
+  }
+});

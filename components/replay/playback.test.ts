@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatElapsed, positionAt } from "./playback";
+import { formatElapsed, positionAt, spanOf } from "./playback";
 
 const track = [
   { ts: 1_000, lat: 10, lon: 76 },
@@ -19,5 +19,10 @@ describe("replay playback", () => {
   it("formats elapsed time", () => {
     expect(formatElapsed(65_000)).toBe("1:05");
     expect(formatElapsed(3_725_000)).toBe("1:02:05");
+  });
+
+  it("spans every replayed track, from the earliest first point to the latest last one", () => {
+    expect(spanOf([track, [{ ts: 500, lat: 9, lon: 76 }, { ts: 3_000, lat: 9, lon: 77 }], []])).toEqual({ start: 500, end: 4_000 });
+    expect(spanOf([[], []])).toEqual({ start: 0, end: 0 });
   });
 });

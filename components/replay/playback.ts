@@ -28,6 +28,19 @@ export function positionAt(points: readonly Position[], t: number): { lat: numbe
   return { lat: a.lat + (b.lat - a.lat) * f, lon: a.lon + (b.lon - a.lon) * f, index: lo };
 }
 
+/** Colours of the tracks replayed together, in the order they were added (the first is the one opened). */
+export const TRACK_COLORS = ["#5aa9ff", "#f5b942", "#e36bff", "#3ecf8e", "#ff7a59", "#9be15d"] as const;
+
+/** At most this many patrols replayed together: an incident review of the units near a scene. */
+export const MAX_TRACKS = TRACK_COLORS.length;
+
+/** The time span covering every track: from the earliest first point to the latest last one (0, 0 when none). */
+export function spanOf(tracks: readonly (readonly Position[])[]): { start: number; end: number } {
+  const firsts = tracks.flatMap((t) => (t.length ? [t[0]!.ts] : []));
+  const lasts = tracks.flatMap((t) => (t.length ? [t[t.length - 1]!.ts] : []));
+  return firsts.length ? { start: Math.min(...firsts), end: Math.max(...lasts) } : { start: 0, end: 0 };
+}
+
 /** `ms` as h:mm:ss (or m:ss under an hour), for the elapsed time beside the slider. */
 export function formatElapsed(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import type { HistoryItem } from "@/lib/history/list-history";
 import type { StationPin } from "@/lib/org/stations-in-scope";
 import type { Position } from "@/lib/realtime/protocol";
-import { formatElapsed, PLAYBACK_SPEEDS, positionAt } from "./playback";
+import { formatElapsed, MAX_TRACKS, PLAYBACK_SPEEDS, positionAt, spanOf, TRACK_COLORS } from "./playback";
 
 // Leaflet touches `window` on import: load the map in the browser only.
 const ReplayMap = dynamic(() => import("./replay-map"), { ssr: false, loading: () => <div className="live-map loading">Loading map…</div> });
@@ -36,7 +36,10 @@ export interface ReplayViewProps {
   tileUrl: string;
 }
 
-/** The replay page's client island: find a patrol, see its whole track, play it back, download it. */
+/**
+ * The replay page's client island: find a patrol, see its whole track, play it back, download it — and add other
+ * patrols of the window to play them together on one clock (an incident review of the units near a scene).
+ */
 export function ReplayView({ stations, tileUrl }: ReplayViewProps) {
   const [from, setFrom] = useState(() => localInput(Date.now() - 24 * 3_600_000));
   const [to, setTo] = useState("");
@@ -44,7 +47,9 @@ export function ReplayView({ stations, tileUrl }: ReplayViewProps) {
   const [callSign, setCallSign] = useState("");
   const [items, setItems] = useState<HistoryItem[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [track, setTrack] = useState<Track | null>(null);
+  const [tracks, setTracks] = useState<Track[]>([]);
+  /** The patrol opened first: the clock's label, the downloads and the position shown beside the slider. */
+  const track = tracks[0] ?? null;
   const [playhead, setPlayhead] = useState(0);
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState<number>(10);
@@ -68,20 +73,35 @@ export function ReplayView({ stations, tileUrl }: ReplayViewProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  const load = (patrol: HistoryItem) => getJson<{ points: Position[] }>(`/api/patrols/${patrol.patrolId}/track`).then(({ points }) => ({ patrol, points }));
+
+  /** Replays this patrol alone. */
   const open = async (patrol: HistoryItem) => {
     setError(null);
     setPlaying(false);
     try {
-      const { points } = await getJson<{ points: Position[] }>(`/api/patrols/${patrol.patrolId}/track`);
-      setTrack({ patrol, points });
-      setPlayhead(points[0]?.ts ?? 0);
+      const loaded = await load(patrol);
+      setTracks([loaded]);
+      setPlayhead(loaded.points[0]?.ts ?? 0);
     } catch (err) {
       setError((err as Error).message);
     }
   };
 
-  const start = track?.points[0]?.ts ?? 0;
-  const end = track?.points[track.points.length - 1]?.ts ?? 0;
+  /** Adds this patrol to the replay, on the same clock. */
+  const add = async (patrol: HistoryItem) => {
+    setError(null);
+    try {
+      const loaded = await load(patrol);
+      setTracks((current) => (current.some((t) => t.patrol.patrolId === patrol.patrolId) || current.length >= MAX_TRACKS ? current : [...current, loaded]));
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  const { start, end } = useMemo(() => spanOf(tracks.map((t) => t.points)), [tracks]);
+  // The clock shown stays inside the span of what is replayed (which changes as patrols are added or removed).
+  const clock = tracks.length ? Math.min(Math.max(playhead, start), end) : playhead;
 
   useEffect(() => {
     if (!playing) return;
@@ -91,7 +111,7 @@ export function ReplayView({ stations, tileUrl }: ReplayViewProps) {
       const dt = now - last;
       last = now;
       setPlayhead((t) => {
-        const next = Math.min(end, t + dt * speed);
+        const next = Math.min(end, Math.max(t, start) + dt * speed);
         if (next >= end) setPlaying(false);
         return next;
       });
@@ -99,9 +119,10 @@ export function ReplayView({ stations, tileUrl }: ReplayViewProps) {
     };
     frame = requestAnimationFrame(step);
     return () => cancelAnimationFrame(frame);
-  }, [playing, speed, end]);
+  }, [playing, speed, start, end]);
 
-  const at = useMemo(() => (track ? positionAt(track.points, playhead) : null), [track, playhead]);
+  const positions = useMemo(() => tracks.map((t) => positionAt(t.points, clock)), [tracks, clock]);
+  const at = positions[0] ?? null;
   const stationName = useMemo(() => new Map(stations.map((s) => [s.id, s.name])), [stations]);
   const shown = (items ?? []).filter((i) => i.callSign.toLowerCase().includes(callSign.trim().toLowerCase()));
   const download = (format: string) => (track ? `/api/patrols/${track.patrol.patrolId}/track?format=${format}` : undefined);
@@ -148,6 +169,20 @@ export function ReplayView({ stations, tileUrl }: ReplayViewProps) {
           {items !== null && shown.length === 0 && <li className="empty">No patrols match.</li>}
           {shown.map((p) => (
             <li key={p.patrolId} className={`patrol-row${track?.patrol.patrolId === p.patrolId ? " following" : ""}`}>
+              {track && (
+                <button
+                  type="button"
+                  className="ghost small"
+                  data-testid="replay-add"
+                  data-patrol-id={p.patrolId}
+                  aria-label={`Add ${p.callSign} to the replay`}
+                  title={`Replay ${p.callSign} on the same clock`}
+                  disabled={tracks.some((t) => t.patrol.patrolId === p.patrolId) || tracks.length >= MAX_TRACKS}
+                  onClick={() => void add(p)}
+                >
+                  +
+                </button>
+              )}
               <button type="button" className="patrol-main" data-testid="replay-patrol" data-patrol-id={p.patrolId} onClick={() => void open(p)}>
                 <span className="dot live" />
                 <span className="call-sign">{p.callSign}</span>
@@ -166,7 +201,7 @@ export function ReplayView({ stations, tileUrl }: ReplayViewProps) {
           {track ? (
             <>
               <strong data-testid="replay-call-sign">{track.patrol.callSign}</strong>
-              <button type="button" data-testid="replay-play" disabled={track.points.length < 2} onClick={() => (playhead >= end ? (setPlayhead(start), setPlaying(true)) : setPlaying(!playing))}>
+              <button type="button" data-testid="replay-play" disabled={track.points.length < 2} onClick={() => (clock >= end ? (setPlayhead(start), setPlaying(true)) : setPlaying(!playing))}>
                 {playing ? "Pause" : "Play"}
               </button>
               <label>
@@ -187,11 +222,11 @@ export function ReplayView({ stations, tileUrl }: ReplayViewProps) {
                 min={start}
                 max={end}
                 step={1000}
-                value={playhead}
+                value={clock}
                 onChange={(e) => setPlayhead(Number(e.target.value))}
               />
-              <span data-testid="replay-time" data-ts={Math.round(playhead)} data-lat={at?.lat} data-lon={at?.lon}>
-                {formatElapsed(playhead - start)} / {formatElapsed(end - start)} · {timeOf(playhead)}
+              <span data-testid="replay-time" data-ts={Math.round(clock)} data-lat={at?.lat} data-lon={at?.lon}>
+                {formatElapsed(clock - start)} / {formatElapsed(end - start)} · {timeOf(clock)}
               </span>
               <span className="notice">
                 Download <a href={download("gpx")} download>GPX</a> · <a href={download("geojson")} download>GeoJSON</a> ·{" "}
@@ -203,7 +238,30 @@ export function ReplayView({ stations, tileUrl }: ReplayViewProps) {
           )}
           {track && track.points.length === 0 && <span role="status">No positions stored for this patrol in its window.</span>}
         </div>
-        <ReplayMap tileUrl={tileUrl} points={track?.points ?? []} at={at} />
+        {tracks.length > 1 && (
+          <ul className="replay-legend" data-testid="replay-legend" aria-label="Patrols replayed together">
+            {tracks.map((t, i) => (
+              <li key={t.patrol.patrolId} data-patrol-id={t.patrol.patrolId} data-lat={positions[i]?.lat} data-lon={positions[i]?.lon}>
+                <span className="swatch" style={{ background: TRACK_COLORS[i] }} aria-hidden="true" />
+                <bdi>{t.patrol.callSign}</bdi>
+                {i > 0 && (
+                  <button
+                    type="button"
+                    className="ghost small"
+                    aria-label={`Remove ${t.patrol.callSign} from the replay`}
+                    onClick={() => setTracks((current) => current.filter((c) => c.patrol.patrolId !== t.patrol.patrolId))}
+                  >
+                    ×
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+        <ReplayMap
+          tileUrl={tileUrl}
+          tracks={tracks.map((t, i) => ({ patrolId: t.patrol.patrolId, points: t.points, color: TRACK_COLORS[i]!, at: positions[i] ?? null }))}
+        />
       </section>
     </div>
   );
