@@ -83,7 +83,10 @@ test("a second patrol added to the replay plays on the same clock, each where it
     }).toPass({ timeout: 15_000 });
 
     await row(first).click();
-    await page.getByRole("button", { name: `Add ${second.vehicle.callSign} to the replay` }).click();
+    // By patrol: the same vehicle may have other patrols in the window (other specs drive it too).
+    const addSecond = page.locator(`[data-testid="replay-add"][data-patrol-id="${second.patrolId}"]`);
+    await expect(addSecond).toHaveAccessibleName(`Add ${second.vehicle.callSign} to the replay`);
+    await addSecond.click();
     const legend = page.getByTestId("replay-legend");
     await expect(legend.locator("li")).toHaveCount(2);
     const entry = (d: Device) => legend.locator(`li[data-patrol-id="${d.patrolId}"]`);
