@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { TEST_SECRETS } from "../test/support/secrets";
-import { Device, loadFleet, openMap } from "./fleet";
+import { Device, loadFleet, openMap, spareVehicles } from "./fleet";
 
 /**
  * Access follows the organisation while the map is open: an admin narrows a
@@ -13,12 +13,8 @@ test("an admin narrows a zone commander in the console and the commander's open 
   const { stations, vehicles } = await loadFleet();
   const kdv = stations.find((s) => s.name === "Kadavanthra")!;
   const neighbour = stations.find((s) => s.zoneId === kdv.zoneId && s.id !== kdv.id && vehicles.some((v) => v.homeStationId === s.id))!;
-  // From the back of each station's fleet (the live-map tests take from the front), but not the fleet's last three
-  // (hostile-names and security-headers drive those) nor Kadavanthra's last (replay's).
-  const reserved = new Set(vehicles.slice(-3).map((v) => v.id));
-  const free = (stationId: number) => vehicles.filter((v) => v.homeStationId === stationId && !reserved.has(v.id));
-  const kept = new Device(free(kdv.id).at(-2)!);
-  const lost = new Device(free(neighbour.id).at(-1)!);
+  const kept = new Device(spareVehicles(vehicles, kdv.id).at(-2)!);
+  const lost = new Device(spareVehicles(vehicles, neighbour.id).at(-1)!);
 
   const adminContext = await browser.newContext();
   const admin = await adminContext.newPage();

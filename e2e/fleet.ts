@@ -27,6 +27,18 @@ export async function loadFleet(): Promise<{ stations: Station[]; vehicles: Vehi
   return { stations: (await get("stations")) as Station[], vehicles: (await get("vehicles")) as Vehicle[] };
 }
 
+/**
+ * One station's seeded vehicles that a spec may drive, in id order: without the admin spec's `E2E-` vehicles and
+ * without the fleet's last three seeded ones, which security-headers, hostile-names and cross-site take from the
+ * end. Specs share the suite's stack and take Kadavanthra's from the back, each its own: replay -1, access-live -2,
+ * trails -3 and -4, replay with several patrols -5 and -6 (the live-map specs take from the front).
+ */
+export function spareVehicles(vehicles: Vehicle[], stationId: number): Vehicle[] {
+  const seeded = vehicles.filter((v) => !v.callSign.startsWith("E2E-"));
+  const reserved = new Set(seeded.slice(-3).map((v) => v.id));
+  return seeded.filter((v) => v.homeStationId === stationId && !reserved.has(v.id));
+}
+
 /** A vehicle driven through the public vehicle API, as a device would. */
 export class Device {
   token = "";

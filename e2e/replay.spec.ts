@@ -1,11 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { Device, loadFleet, openMap } from "./fleet";
+import { Device, loadFleet, openMap, spareVehicles } from "./fleet";
 
 test("the replay page finds a patrol, plays its track to the end and offers its downloads", async ({ page }) => {
   const { stations, vehicles } = await loadFleet();
   const kdv = stations.find((s) => s.name === "Kadavanthra")!;
-  // The last vehicle of the station: the live-map tests take theirs from the front of the fleet.
-  const vehicle = vehicles.filter((v) => v.homeStationId === kdv.id).at(-1)!;
+  const vehicle = spareVehicles(vehicles, kdv.id).at(-1)!;
   const device = new Device(vehicle);
   const patrolId = await device.start();
   // Ten minutes of driving, a point a minute, heading north-east from the station.
@@ -59,9 +58,7 @@ test("the replay page finds a patrol, plays its track to the end and offers its 
 test("a second patrol added to the replay plays on the same clock, each where it was at that moment", async ({ page }) => {
   const { stations, vehicles } = await loadFleet();
   const kdv = stations.find((s) => s.name === "Kadavanthra")!;
-  // Not the fleet's last three nor Kadavanthra's last (the test above), nor the ones trails and access-live drive.
-  const reserved = new Set(vehicles.slice(-3).map((v) => v.id));
-  const mine = vehicles.filter((v) => v.homeStationId === kdv.id && !reserved.has(v.id));
+  const mine = spareVehicles(vehicles, kdv.id);
   const first = new Device(mine.at(-5)!);
   const second = new Device(mine.at(-6)!);
   const t0 = Date.now() - 10 * 60_000;

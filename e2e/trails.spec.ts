@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { Device, loadFleet, openMap } from "./fleet";
+import { Device, loadFleet, openMap, spareVehicles } from "./fleet";
 
 /**
  * Trails on the live map: following a vehicle draws its last 15 minutes —
@@ -9,9 +9,7 @@ import { Device, loadFleet, openMap } from "./fleet";
 test("following a vehicle draws its trail from the stored track and extends it live; the switch shows every trail", async ({ page }) => {
   const { stations, vehicles } = await loadFleet();
   const kdv = stations.find((s) => s.name === "Kadavanthra")!;
-  // Not the fleet's last three (hostile-names, security-headers) nor Kadavanthra's last two (replay, access-live).
-  const reserved = new Set(vehicles.slice(-3).map((v) => v.id));
-  const mine = vehicles.filter((v) => v.homeStationId === kdv.id && !reserved.has(v.id));
+  const mine = spareVehicles(vehicles, kdv.id);
   const followed = new Device(mine.at(-3)!);
   const other = new Device(mine.at(-4)!);
   try {

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "@/scripts/processes";
 import { signIn } from "@/scripts/simulator/sign-in";
+import { runScript } from "@/test/support/script-run";
 import { freePort } from "@/test/support/stack";
 import { LocalServiceError, startLocalServices } from "./local-services";
 import { canConnect } from "./services";
@@ -37,11 +37,10 @@ interface Ports {
 
 /** `npm run demo` (as `tsx scripts/demo.ts`) with every service on `ports` and its data in `dataDir`. */
 function demo(ports: Ports) {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
-    cwd: ROOT,
+  const run = runScript("scripts/demo.ts", [], {
+    running,
     // Its own process group, like a terminal's: SIGINT to the group is a Ctrl-C.
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
       DATABASE_URL: `postgresql://postgres@127.0.0.1:${ports.postgres}/sentinel`,
@@ -57,24 +56,14 @@ function demo(ports: Ports) {
       LOG_LEVEL: "warn",
     },
   });
-  running.add(child);
-  let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
   const waitFor = async (text: string, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
-    while (!output.includes(text)) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`demo never printed "${text}"; its output:\n${output.slice(-3_000)}`);
+    while (!run.output().includes(text)) {
+      if (run.child.exitCode !== null || Date.now() > deadline) throw new Error(`demo never printed "${text}"; its output:\n${run.output().slice(-3_000)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  return { child, exited, output: () => output, waitFor };
+  return { ...run, waitFor };
 }
 
 /** What a commander would do first: sign in, then list the live patrols until the simulator's cars are there. */

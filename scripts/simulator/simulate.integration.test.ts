@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashDeviceSecret } from "@/lib/auth/password";
 import { prisma } from "@/lib/db";
 import { seededVehicleSecret } from "@/lib/seed/seed";
-import { ROOT } from "@/scripts/processes";
 import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http";
+import { runScript, type ScriptRun as Run } from "@/test/support/script-run";
 
 /**
  * `npm run simulate` against a fleet that is not only the seeded one: a
@@ -29,30 +29,13 @@ let stationId: number;
 let fleet: Array<{ id: number; callSign: string }>;
 const running = new Set<ChildProcess>();
 
-/** A simulator run with its output so far. */
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
+/** `npm run simulate` on this suite's stack, driving `vehicles` vehicles of the test station. */
 function simulate(vehicles: number): Run {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "scripts/simulate.ts", "--url", baseUrl(), "--vehicles", String(vehicles), "--interval", "0.3", "--station", String(stationId), "--journal", journal],
-    { cwd: ROOT, env: { ...process.env, LOG_LEVEL: "silent" }, stdio: ["ignore", "pipe", "pipe"] },
+  return runScript(
+    "scripts/simulate.ts",
+    ["--url", baseUrl(), "--vehicles", String(vehicles), "--interval", "0.3", "--station", String(stationId), "--journal", journal],
+    { env: { ...process.env, LOG_LEVEL: "silent" }, running },
   );
-  running.add(child);
-  let text = "";
-  child.stdout!.on("data", (c: Buffer) => (text += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (text += c.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, output: () => text, exited };
 }
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, run?: Run, timeoutMs = 20_000): Promise<T> {
