@@ -19,7 +19,6 @@ import { canConnect } from "./services";
 export interface LocalService {
   name: "PostgreSQL" | "Redis";
   dataDir: string;
-  pid: number;
   /** Stops it and resolves once it exited. */
   stop(): Promise<void>;
 }
@@ -242,5 +241,5 @@ async function serviceOf(
     await new Promise((r) => setTimeout(r, 100));
   }
   log(`  ${name} is up on 127.0.0.1:${port} (pid ${child.pid}); the demo stops it when it stops.`);
-  return { name, dataDir, pid: child.pid!, stop };
+  return { name, dataDir, stop };
 }
