@@ -6,6 +6,45 @@ import type { Scope } from "../scope";
  * travel sidecar → browser over WebSocket.
  */
 
+/** A patrol's duty status (DESIGN §10): AVAILABLE at start. */
+export const UNIT_STATUSES = ["AVAILABLE", "EN_ROUTE", "ON_SCENE", "BUSY"] as const;
+export type UnitStatus = (typeof UNIT_STATUSES)[number];
+
+/** True for one of `UNIT_STATUSES`. */
+export function isUnitStatus(value: unknown): value is UnitStatus {
+  return typeof value === "string" && (UNIT_STATUSES as readonly string[]).includes(value);
+}
+
+/** Alert kinds and lifecycle states (DESIGN §10). */
+export const ALERT_KINDS = ["SOS", "OVERSPEED", "LEFT_JURISDICTION", "SILENT"] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+export const ALERT_STATES = ["OPEN", "ACKNOWLEDGED", "RESOLVED"] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+/** An alert as dashboards and `GET /api/alerts` see it. */
+export interface AlertView {
+  alertId: number;
+  kind: AlertKind;
+  state: AlertState;
+  patrolId: number;
+  vehicleId: number;
+  callSign: string;
+  stationId: number;
+  divisionId: number;
+  zoneId: number;
+  districtId: number;
+  /** When it was raised, epoch ms. */
+  at: number;
+  lat: number | null;
+  lon: number | null;
+  /** Kind-specific facts, e.g. `{speedKmh, limitKmh}`, `{stationId, stationName}`, `{silentSeconds}`. */
+  detail: Record<string, unknown> | null;
+  /** Who made the last change (ack or resolve): a user's name or e-mail, or "system"; null while OPEN. */
+  by: string | null;
+  /** Last change, epoch ms (= `at` while OPEN). */
+  updatedAt: number;
+}
+
 /** A patrol as denormalised into `patrol:{id}:meta` and sent to dashboards. */
 export interface PatrolMeta {
   patrolId: number;
@@ -17,6 +56,8 @@ export interface PatrolMeta {
   districtId: number;
   /** Epoch milliseconds. */
   startedAt: number;
+  /** Duty status; absent in events of older writers, which means AVAILABLE. */
+  status?: UnitStatus;
 }
 
 /** The position part of a TELEMETRY frame, as kept in `patrol:last_status`. */
@@ -38,8 +79,9 @@ export interface TelemetryFrame extends Position {
   patrolId: number;
 }
 
-/** A patrol in a SNAPSHOT or ADD_CAR: its meta and last known position. */
+/** A patrol in a SNAPSHOT or ADD_CAR: its meta, duty status and last known position. */
 export interface PatrolView extends PatrolMeta {
+  status: UnitStatus;
   last: Position | null;
 }
 
@@ -54,6 +96,7 @@ export function patrolView(meta: PatrolMeta, last: Position | null): PatrolView 
     zoneId: meta.zoneId,
     districtId: meta.districtId,
     startedAt: meta.startedAt,
+    status: meta.status ?? "AVAILABLE",
     last,
   };
 }
@@ -62,17 +105,43 @@ export interface SnapshotFrame {
   type: "SNAPSHOT";
   scope: Scope;
   patrols: PatrolView[];
+  /** Open and acknowledged alerts in scope, oldest first. */
+  alerts: AlertView[];
+}
+
+/** A duty-status change, to every dashboard covering the patrol. */
+export interface StatusEventFrame {
+  type: "SYSTEM_EVENT";
+  event: "STATUS";
+  patrolId: number;
+  status: UnitStatus;
+  /** Epoch ms. */
+  at: number;
 }
 
 export type SystemEventFrame =
   | { type: "SYSTEM_EVENT"; event: "ADD_CAR"; patrol: PatrolView }
-  | { type: "SYSTEM_EVENT"; event: "REMOVE_CAR"; patrol: { patrolId: number } };
+  | { type: "SYSTEM_EVENT"; event: "REMOVE_CAR"; patrol: { patrolId: number } }
+  | StatusEventFrame;
+
+/** An alert raised or changed, to every dashboard covering its patrol. */
+export interface AlertFrame {
+  type: "ALERT";
+  alert: AlertView;
+}
 
 /** Every frame a dashboard can receive. */
-export type ServerFrame = SnapshotFrame | TelemetryFrame | SystemEventFrame;
+export type ServerFrame = SnapshotFrame | TelemetryFrame | SystemEventFrame | AlertFrame;
 
-/** Control-plane event published on `control:*` channels at patrol start and stop. */
-export type ControlEvent = { type: "PATROL_START"; patrol: PatrolMeta } | { type: "PATROL_STOP"; patrol: PatrolMeta };
+/**
+ * Control-plane event published on the `control:*` channels of every unit above a patrol: its start and stop,
+ * a duty-status change (`patrol` carries the chain and the new status, `at` when) and an alert raised or changed.
+ */
+export type ControlEvent =
+  | { type: "PATROL_START"; patrol: PatrolMeta }
+  | { type: "PATROL_STOP"; patrol: PatrolMeta }
+  | { type: "STATUS"; patrol: PatrolMeta & { status: UnitStatus }; at: number }
+  | { type: "ALERT"; alert: AlertView };
 
 /**
  * Encodes a TELEMETRY frame once, as the bytes that are stored, published and
@@ -114,6 +183,7 @@ export function metaToHash(meta: PatrolMeta): Record<string, string> {
     zoneId: String(meta.zoneId),
     districtId: String(meta.districtId),
     startedAt: String(meta.startedAt),
+    status: meta.status ?? "AVAILABLE",
   };
 }
 
@@ -130,6 +200,7 @@ export function metaFromHash(patrolId: number, h: Record<string, string> | null 
     zoneId: n(h.zoneId),
     districtId: n(h.districtId),
     startedAt: n(h.startedAt),
+    status: isUnitStatus(h.status) ? h.status : "AVAILABLE",
   };
   const numbers = [meta.vehicleId, meta.stationId, meta.divisionId, meta.zoneId, meta.districtId, meta.startedAt];
   return numbers.every(Number.isFinite) ? meta : null;
@@ -145,11 +216,27 @@ function isPatrolMeta(p: Partial<PatrolMeta> | undefined): p is PatrolMeta {
   );
 }
 
+/** True when `a` carries every field an AlertView needs to be routed and shown. */
+function isAlertView(a: Partial<AlertView> | undefined): a is AlertView {
+  return (
+    typeof a?.kind === "string" &&
+    (ALERT_KINDS as readonly string[]).includes(a.kind) &&
+    typeof a.state === "string" &&
+    (ALERT_STATES as readonly string[]).includes(a.state) &&
+    typeof a.callSign === "string" &&
+    [a.alertId, a.patrolId, a.vehicleId, a.stationId, a.divisionId, a.zoneId, a.districtId, a.at, a.updatedAt].every(
+      (n) => typeof n === "number" && Number.isFinite(n),
+    )
+  );
+}
+
 /** Parses a control-plane message; null (to be logged and dropped) when malformed. */
 export function parseControlEvent(raw: string | Buffer): ControlEvent | null {
   try {
-    const e = JSON.parse(raw.toString()) as Partial<ControlEvent>;
+    const e = JSON.parse(raw.toString()) as { type?: string; patrol?: Partial<PatrolMeta>; alert?: Partial<AlertView>; at?: unknown };
     if ((e.type === "PATROL_START" || e.type === "PATROL_STOP") && isPatrolMeta(e.patrol)) return e as ControlEvent;
+    if (e.type === "STATUS" && isPatrolMeta(e.patrol) && isUnitStatus(e.patrol.status) && typeof e.at === "number") return e as ControlEvent;
+    if (e.type === "ALERT" && isAlertView(e.alert)) return e as ControlEvent;
     return null;
   } catch {
     return null;
