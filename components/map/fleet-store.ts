@@ -1,5 +1,5 @@
 import { createStore } from "zustand/vanilla";
-import type { PatrolView, Position, ServerFrame } from "@/lib/realtime/protocol";
+import type { AlertView, PatrolView, Position, ServerFrame } from "@/lib/realtime/protocol";
 import type { Scope } from "@/lib/scope";
 
 /** Connection state shown in the badge. */
@@ -27,28 +27,42 @@ export interface FleetState {
   scope: Scope | null;
   /** Active patrols by id; replaced (not mutated) on every applied batch. */
   patrols: ReadonlyMap<number, PatrolView>;
+  /** Open and acknowledged alerts in scope by id; replaced only when an alert changes (subscribe by identity). */
+  alerts: ReadonlyMap<number, AlertView>;
   /** Bumped on every applied batch, so subscribers can skip work cheaply. */
   version: number;
   /** Frames applied since the page loaded (for diagnostics and tests). */
   framesApplied: number;
   setStatus(status: ConnectionStatus): void;
-  /** Applies frames in arrival order: SNAPSHOT replaces, TELEMETRY updates, ADD_CAR/REMOVE_CAR add and remove. */
+  /**
+   * Applies frames in arrival order: SNAPSHOT replaces, TELEMETRY updates, ADD_CAR/REMOVE_CAR add and remove,
+   * STATUS sets a duty status, ALERT upserts an alert (a RESOLVED one leaves).
+   */
   applyFrames(frames: ServerFrame[]): void;
 }
 
-/** Applies one batch of frames to a copy of `patrols`. Pure, for the store and its tests. */
-export function reduceFrames(
-  patrols: ReadonlyMap<number, PatrolView>,
-  scope: Scope | null,
-  frames: ServerFrame[],
-): { patrols: Map<number, PatrolView>; scope: Scope | null } {
-  let next = new Map(patrols);
-  let nextScope = scope;
+/** What `reduceFrames` folds: the store's patrols, scope and alerts. */
+export interface FleetData {
+  patrols: ReadonlyMap<number, PatrolView>;
+  scope: Scope | null;
+  alerts: ReadonlyMap<number, AlertView>;
+}
+
+/**
+ * Applies one batch of frames to copies of the maps. Pure, for the store and its tests. `alerts` keeps its
+ * identity when no frame of the batch touches an alert, so an alerts view re-renders only when one changed.
+ */
+export function reduceFrames(data: FleetData, frames: ServerFrame[]): FleetData {
+  let next = new Map(data.patrols);
+  let nextScope = data.scope;
+  let alerts = data.alerts;
+  const editAlerts = () => (alerts === data.alerts ? (alerts = new Map(alerts)) : alerts) as Map<number, AlertView>;
   for (const frame of frames) {
     switch (frame.type) {
       case "SNAPSHOT":
         next = new Map(frame.patrols.map((p) => [p.patrolId, p]));
         nextScope = frame.scope;
+        alerts = new Map((frame.alerts ?? []).filter((a) => a.state !== "RESOLVED").map((a) => [a.alertId, a]));
         break;
       case "TELEMETRY": {
         const current = next.get(frame.patrolId);
@@ -60,12 +74,30 @@ export function reduceFrames(
         break;
       }
       case "SYSTEM_EVENT":
-        if (frame.event === "ADD_CAR") next.set(frame.patrol.patrolId, { ...frame.patrol, last: next.get(frame.patrol.patrolId)?.last ?? frame.patrol.last });
-        else next.delete(frame.patrol.patrolId);
+        if (frame.event === "ADD_CAR") {
+          next.set(frame.patrol.patrolId, { ...frame.patrol, status: frame.patrol.status ?? "AVAILABLE", last: next.get(frame.patrol.patrolId)?.last ?? frame.patrol.last });
+        } else if (frame.event === "STATUS") {
+          const current = next.get(frame.patrolId);
+          if (current) next.set(frame.patrolId, { ...current, status: frame.status });
+        } else next.delete(frame.patrol.patrolId);
         break;
+      case "ALERT": {
+        const current = alerts.get(frame.alert.alertId);
+        // A change older than the one shown (frames of one alert cross two channels' paths only on a re-sync) is stale.
+        if (current && frame.alert.updatedAt < current.updatedAt) break;
+        if (frame.alert.state === "RESOLVED") {
+          if (current) editAlerts().delete(frame.alert.alertId);
+        } else editAlerts().set(frame.alert.alertId, frame.alert);
+        break;
+      }
     }
   }
-  return { patrols: next, scope: nextScope };
+  return { patrols: next, scope: nextScope, alerts };
+}
+
+/** Alerts oldest first (the order a control room works them in). */
+export function alertsInOrder(alerts: ReadonlyMap<number, AlertView>): AlertView[] {
+  return [...alerts.values()].sort((a, b) => a.at - b.at || a.alertId - b.alertId);
 }
 
 /** Creates the fleet store (one per map page). */
@@ -74,13 +106,14 @@ export function createFleetStore() {
     status: "connecting",
     scope: null,
     patrols: new Map(),
+    alerts: new Map(),
     version: 0,
     framesApplied: 0,
     setStatus: (status) => set({ status }),
     applyFrames: (frames) => {
       if (frames.length === 0) return;
-      const { patrols, scope, version, framesApplied } = get();
-      set({ ...reduceFrames(patrols, scope, frames), version: version + 1, framesApplied: framesApplied + frames.length });
+      const { patrols, scope, alerts, version, framesApplied } = get();
+      set({ ...reduceFrames({ patrols, scope, alerts }, frames), version: version + 1, framesApplied: framesApplied + frames.length });
     },
   }));
 }

@@ -11,6 +11,7 @@ const patrol = (patrolId: number, ts: number | null, lat = 9.9): PatrolView => (
   zoneId: 1,
   districtId: 1,
   startedAt: 0,
+  status: "AVAILABLE",
   last: ts === null ? null : { lat, lon: 76.3, ts },
 });
 const fleet = (...patrols: PatrolView[]) => new Map(patrols.map((p) => [p.patrolId, p]));

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { UNIT_STATUSES } from "@/lib/realtime/protocol";
+import { alertDetail, boundaryRings, DUTY, formatDistance } from "./control-room-format";
+
+describe("DUTY", () => {
+  it("gives every status its own letter and colour", () => {
+    expect(new Set(UNIT_STATUSES.map((s) => DUTY[s].letter)).size).toBe(UNIT_STATUSES.length);
+    expect(new Set(UNIT_STATUSES.map((s) => DUTY[s].color)).size).toBe(UNIT_STATUSES.length);
+  });
+});
+
+describe("formatDistance", () => {
+  it("says metres under a kilometre, then kilometres", () => {
+    expect(formatDistance(0)).toBe("0 m");
+    expect(formatDistance(849.6)).toBe("850 m");
+    expect(formatDistance(1234)).toBe("1.2 km");
+    expect(formatDistance(12_400)).toBe("12 km");
+  });
+});
+
+describe("alertDetail", () => {
+  it("names the facts of each kind, and nothing it does not know", () => {
+    expect(alertDetail({ kind: "OVERSPEED", detail: { speedKmh: 112.4, limitKmh: 100 } })).toBe("112 km/h (limit 100)");
+    expect(alertDetail({ kind: "LEFT_JURISDICTION", detail: { stationId: 5, stationName: "Kadavanthra" } })).toBe("outside Kadavanthra");
+    expect(alertDetail({ kind: "SILENT", detail: { silentSeconds: 125 } })).toBe("no position for 2 min");
+    expect(alertDetail({ kind: "SILENT", detail: { silentSeconds: "x" } })).toBe("");
+    expect(alertDetail({ kind: "OVERSPEED", detail: null })).toBe("");
+  });
+});
+
+describe("boundaryRings", () => {
+  const square = { type: "Polygon", coordinates: [[[76.29, 9.96], [76.3, 9.96], [76.3, 9.97], [76.29, 9.96]]] };
+
+  it("turns GeoJSON [lon, lat] into Leaflet [lat, lon]", () => {
+    expect(boundaryRings(square)).toEqual([[[9.96, 76.29], [9.96, 76.3], [9.97, 76.3], [9.96, 76.29]]]);
+  });
+
+  it("draws nothing for a missing or malformed boundary", () => {
+    expect(boundaryRings(null)).toBeNull();
+    expect(boundaryRings({ type: "Point", coordinates: [76, 9] })).toBeNull();
+    expect(boundaryRings({ type: "Polygon", coordinates: [[[76.29, 9.96], [76.3, 9.96]]] })).toBeNull();
+    expect(boundaryRings({ type: "Polygon", coordinates: [[[76.29, "9.96"], [76.3, 9.96], [76.3, 9.97], [76.29, 9.96]]] })).toBeNull();
+  });
+});
