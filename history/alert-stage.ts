@@ -26,7 +26,7 @@ const OPEN_REFRESH_MS = 2_000;
 const BOUNDARY_REFRESH_MS = 30_000;
 /** How long a patrol's meta is trusted before it is read again: 60 s. */
 const META_TTL_MS = 60_000;
-/** How often active patrols are checked for silence: 10 s. */
+/** How often active patrols are checked for silence: 10 s (or half the limit, when shorter). */
 const SILENT_CHECK_MS = 10_000;
 
 /**
@@ -75,7 +75,9 @@ export class AlertStage {
 
   /** Raises SILENT for every active patrol whose newest point (or start, before any) is older than the limit; every 10 s. */
   async checkSilent(now = Date.now()): Promise<void> {
-    if (this.settings.silentSeconds <= 0 || now - this.lastSilentCheck < SILENT_CHECK_MS) return;
+    // Checked every 10 s, or twice per limit when the limit is shorter.
+    const every = Math.min(SILENT_CHECK_MS, this.settings.silentSeconds * 500);
+    if (this.settings.silentSeconds <= 0 || now - this.lastSilentCheck < every) return;
     this.lastSilentCheck = now;
     const { redisPrefix: prefix } = this.settings;
     await this.refreshOpen(now);
