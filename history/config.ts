@@ -31,6 +31,10 @@ export const historyConfigSchema = z.object({
    * low rates, for at most this much added lag. 0 writes at once. Default: 100 ms.
    */
   HISTORY_BATCH_LINGER_MS: int(0, 5_000, 100),
+  /** OVERSPEED: speed above this (km/h) on two consecutive points. 0 turns it off. Default: 100. */
+  ALERT_OVERSPEED_KMH: int(0, 1_000, 100),
+  /** SILENT: an active patrol without a point for this long (seconds). 0 turns it off. Default: 120. */
+  ALERT_SILENT_SECONDS: int(0, 86_400, 120),
   /** Grace period for a clean shutdown (finish the batch in hand) before the process exits anyway. Default: 10000 ms. */
   HISTORY_SHUTDOWN_TIMEOUT_MS: int(100, 120_000, 10_000),
 });
@@ -46,6 +50,8 @@ export interface HistoryConfig {
   shutdownTimeoutMs: number;
   streamMaxLen: number;
   redisPrefix: string;
+  overspeedKmh: number;
+  silentSeconds: number;
 }
 
 /** Validates `source` (default: `process.env`) and returns the history process's settings. */
@@ -61,5 +67,7 @@ export function loadHistoryConfig(source: Record<string, string | undefined> = p
     shutdownTimeoutMs: c.HISTORY_SHUTDOWN_TIMEOUT_MS,
     streamMaxLen: env.HISTORY_STREAM_MAXLEN,
     redisPrefix: env.REDIS_PREFIX,
+    overspeedKmh: c.ALERT_OVERSPEED_KMH,
+    silentSeconds: c.ALERT_SILENT_SECONDS,
   };
 }

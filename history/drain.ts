@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { prisma } from "../lib/db";
 import type { PositionRow } from "../lib/history/position-row";
 import { HISTORY_GROUP, historyStreamKey } from "../lib/redis/keys";
+import type { AlertStage } from "./alert-stage";
 import type { HistoryConfig } from "./config";
 import type { HistoryMetrics } from "./metrics";
 import { dayStart, retentionCutoff, type PositionPartitions } from "./partitions";
@@ -93,6 +94,8 @@ export class HistoryDrain {
     private readonly partitions: PositionPartitions,
     private readonly metrics: HistoryMetrics,
     private readonly log: Logger,
+    /** The alert rules, run over each stored batch before it is acknowledged (none: history only). */
+    private readonly alerts: AlertStage | null = null,
   ) {
     this.key = historyStreamKey(config.redisPrefix);
   }
@@ -130,6 +133,7 @@ export class HistoryDrain {
     while (!this.stopping) {
       try {
         await this.maintain();
+        await this.alerts?.checkSilent();
         const entries = await this.nextEntries();
         if (entries.length > 0) await this.store(entries);
         backoffMs = 0;
@@ -220,6 +224,8 @@ export class HistoryDrain {
     await this.partitions.ensure(rows.map((r) => dayStart(r.ts)));
     const inserted = await insertPositions(rows);
     const ids = entries.map(([id]) => id);
+    // Stored first, evaluated second, acknowledged last: a failure in either brings the batch back whole.
+    if (this.alerts) await this.alerts.evaluate(rows, ids.reduce((oldest, id) => Math.min(oldest, entryTimeMs(id)), Infinity));
     await this.redis.multi().xack(this.key, HISTORY_GROUP, ...ids).xdel(this.key, ...ids).exec();
     this.metrics.stored.inc(inserted);
     this.metrics.duplicates.inc(rows.length - inserted);
@@ -231,6 +237,11 @@ export class HistoryDrain {
     if (malformed > 0) this.metrics.malformed.inc(malformed);
     if (expired > 0) this.metrics.expired.inc(expired);
   }
+}
+
+/** When a stream entry was added (the milliseconds part of its id). */
+function entryTimeMs(id: string): number {
+  return Number(id.split("-")[0]);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -5,6 +5,7 @@ import { refuseWithoutOpsToken } from "../lib/http/ops-auth";
 import { log as rootLog } from "../lib/log";
 import { createRedis } from "../lib/redis/client";
 import { settingsOrExit } from "../lib/settings";
+import { AlertStage } from "./alert-stage";
 import { loadHistoryConfig } from "./config";
 import { HistoryDrain } from "./drain";
 import { historyMetrics } from "./metrics";
@@ -18,7 +19,8 @@ async function main(): Promise<void> {
   redis.on("error", (err: Error) => log.warn({ err: err.message }, "redis connection error"));
   let drain: HistoryDrain | null = null;
   const metrics = historyMetrics({ backlog: () => drain?.backlog() ?? Promise.resolve({ points: 0, oldestAgeMs: 0 }) }, config.streamMaxLen);
-  drain = new HistoryDrain(redis, config, new PositionPartitions(), metrics, log);
+  const alerts = new AlertStage(redis, config, metrics, log.child({ stage: "alerts" }));
+  drain = new HistoryDrain(redis, config, new PositionPartitions(), metrics, log, alerts);
 
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://history.invalid").pathname;

@@ -31,6 +31,17 @@ export function historyMetrics(source: BacklogSource, streamMaxLen: number) {
     }),
     malformed: new Counter({ name: "sentinel_history_points_malformed_total", help: "Stream entries that were not a point, dropped.", registers }),
     failures: new Counter({ name: "sentinel_history_batch_failures_total", help: "Batches that could not be stored (retried).", registers }),
+    alertPointsEvaluated: new Counter({
+      name: "sentinel_alerts_points_evaluated_total",
+      help: "Points the alert rules (OVERSPEED, LEFT_JURISDICTION) ran over.",
+      registers,
+    }),
+    alertsRaised: new Counter({ name: "sentinel_alerts_raised_total", help: "Alerts raised, by kind.", labelNames: ["kind"] as const, registers }),
+    alertLag: new Gauge({
+      name: "sentinel_alerts_lag_seconds",
+      help: "After the last evaluated batch: how long its oldest point had waited since it was accepted (stream entry time).",
+      registers,
+    }),
     batchSize: new Histogram({
       name: "sentinel_history_batch_size",
       help: "Points per batch written.",

@@ -1,6 +1,13 @@
 import type { Logger } from "pino";
 import type { TicketClaims } from "../lib/auth/tokens";
-import { patrolView, type ControlEvent, type SnapshotFrame, type SystemEventFrame } from "../lib/realtime/protocol";
+import {
+  patrolView,
+  type AlertFrame,
+  type ControlEvent,
+  type SnapshotFrame,
+  type StatusEventFrame,
+  type SystemEventFrame,
+} from "../lib/realtime/protocol";
 import { controlChannel, patrolChannel, userControlChannel } from "../lib/redis/keys";
 import { formatScope, sameScope, scopeContains, type Scope } from "../lib/scope";
 import { refusal, RealtimeError } from "./errors";
@@ -99,7 +106,7 @@ export class ClientSession {
     this.resync();
   }
 
-  /** A PATROL_START / PATROL_STOP from the scope's control channel. */
+  /** A PATROL_START / PATROL_STOP / STATUS / ALERT from the scope's control channel. */
   onControl(event: ControlEvent): void {
     this.enqueue({ kind: "control", event });
   }
@@ -181,12 +188,13 @@ export class ClientSession {
       await registry.acquire(this, ids.map((id) => patrolChannel(prefix, id)));
       for (const id of ids) this.subscribed.add(id);
       if (this.closed) return;
-      const patrols = (await state.patrolViews(ids)).filter((p) => scopeContains(this.scope, p));
+      const [views, alerts] = await Promise.all([state.patrolViews(ids), state.openAlerts()]);
+      const patrols = views.filter((p) => scopeContains(this.scope, p));
       if (this.closed) return;
       this.visible.clear();
       for (const p of patrols) this.visible.add(p.patrolId);
       this.releaseExcept(this.visible);
-      const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: this.scope, patrols };
+      const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: this.scope, patrols, alerts: alerts.filter((a) => scopeContains(this.scope, a)) };
       this.outbox.sendSnapshot(JSON.stringify(snapshot));
       for (const [id, frame] of this.held) if (this.visible.has(id)) this.outbox.sendTelemetry(id, frame);
       this.log.debug({ patrols: patrols.length }, "snapshot sent");
@@ -197,6 +205,15 @@ export class ClientSession {
   }
 
   private async applyControl(event: ControlEvent): Promise<void> {
+    if (event.type === "ALERT") {
+      // Alerts follow the scope, not the map: an SOS of a patrol that ended meanwhile still reaches its commanders.
+      if (scopeContains(this.scope, event.alert)) this.outbox.sendEvent(encodedFrame(event), "ALERT");
+      return;
+    }
+    if (event.type === "STATUS") {
+      if (this.visible.has(event.patrol.patrolId)) this.outbox.sendEvent(encodedFrame(event), "STATUS");
+      return;
+    }
     const id = event.patrol.patrolId;
     if (event.type === "PATROL_STOP") {
       this.release(id);
@@ -278,4 +295,18 @@ export class ClientSession {
     for (const id of drop) this.subscribed.delete(id);
     if (drop.length) this.ctx.registry.release(this, drop.map((id) => patrolChannel(this.ctx.prefix, id)));
   }
+}
+
+/** The frame of a STATUS or ALERT event, encoded once per event however many sessions forward it. */
+const frames = new WeakMap<ControlEvent, string>();
+function encodedFrame(event: Extract<ControlEvent, { type: "STATUS" | "ALERT" }>): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    const value: StatusEventFrame | AlertFrame =
+      event.type === "ALERT"
+        ? { type: "ALERT", alert: event.alert }
+        : { type: "SYSTEM_EVENT", event: "STATUS", patrolId: event.patrol.patrolId, status: event.patrol.status, at: event.at };
+    frames.set(event, (frame = JSON.stringify(value)));
+  }
+  return frame;
 }

@@ -18,7 +18,7 @@ export interface OutboxOptions {
 }
 
 /** Labels of the system frames, for the events-out counter. */
-export type SystemFrameType = "SNAPSHOT" | "ADD_CAR" | "REMOVE_CAR";
+export type SystemFrameType = "SNAPSHOT" | "ADD_CAR" | "REMOVE_CAR" | "STATUS" | "ALERT";
 
 /**
  * Everything written to one client goes through its outbox. While the socket

@@ -1,7 +1,8 @@
 import type { Redis } from "ioredis";
 import { readUserAccess, type AccessRecord } from "../lib/auth/access-state";
+import { readOpenAlerts } from "../lib/alerts/publish-alert";
 import { activePatrolIds, readLastFrame, readPatrolViews } from "../lib/patrols/read-patrols";
-import type { PatrolView } from "../lib/realtime/protocol";
+import type { AlertView, PatrolView } from "../lib/realtime/protocol";
 import { statePlaneReadyKey } from "../lib/redis/keys";
 import type { Scope } from "../lib/scope";
 
@@ -15,6 +16,8 @@ export interface ScopeStateReader {
   lastFrame(id: number): Promise<Buffer | null>;
   /** A user's access as the access plane holds it now (one HMGET of `user:{id}:access`). */
   userAccess(userId: number): Promise<AccessRecord>;
+  /** Every alert not yet resolved (one HVALS of `alerts:open`), oldest first; the session keeps those in its scope. */
+  openAlerts(): Promise<AlertView[]>;
 }
 
 /** The state-plane reader over a worker's command connection (the same reads `GET /api/patrols` makes). */
@@ -24,6 +27,7 @@ export function redisScopeState(redis: Redis, prefix: string): ScopeStateReader 
     patrolViews: (ids) => readPatrolViews(redis, prefix, ids),
     lastFrame: (id) => readLastFrame(redis, prefix, id),
     userAccess: (userId) => readUserAccess(redis, prefix, userId),
+    openAlerts: () => readOpenAlerts(redis, prefix),
   };
 }
 

@@ -59,7 +59,7 @@ function framesAbout(frames: ServerFrame[], patrolId: number): Map<string, numbe
     const key =
       f.type === "TELEMETRY" && f.patrolId === patrolId
         ? `TELEMETRY@${f.ts}`
-        : f.type === "SYSTEM_EVENT" && f.patrol.patrolId === patrolId
+        : f.type === "SYSTEM_EVENT" && f.event !== "STATUS" && f.patrol.patrolId === patrolId
           ? f.event
           : null;
     if (key) counts.set(key, (counts.get(key) ?? 0) + 1);

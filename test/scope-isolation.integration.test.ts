@@ -13,8 +13,9 @@ import { TEST_SECRETS } from "@/test/support/secrets";
 /**
  * Randomised scope isolation: 100 dashboards of random jurisdictions across
  * both realtime workers, 1,000 patrols started and stopped through the HTTP
- * API while they watch, telemetry flowing throughout. Every dashboard must get
- * every frame of its jurisdiction and nothing else. The seed fixes the users,
+ * API while they watch, telemetry flowing throughout, duty statuses changing
+ * and SOS buttons pressed. Every dashboard must get every frame (TELEMETRY,
+ * STATUS, ALERT) of its jurisdiction and nothing else. The seed fixes the users,
  * their scopes and the sequence of starts and stops (not the exact timing);
  * reproduce a run with SCOPE_ISOLATION_SEED=<seed>.
  */
@@ -30,6 +31,9 @@ const CHURN_STOPS = 400;
 const CHURN_MS = 15_000;
 const TELEMETRY_INTERVAL_MS = 3_000;
 const CONCURRENCY = 8;
+/** Duty-status changes and SOS presses sent by running patrols' vehicles during the churn. */
+const STATUS_CHANGES = 300;
+const SOS_PRESSES = 40;
 /** Scope levels of the users, by weight: most commanders run stations and divisions. */
 const LEVEL_WEIGHTS: Array<[Scope["level"], number]> = [
   ["city", 5],
@@ -54,6 +58,19 @@ interface Dashboard {
   userId: number;
   scope: Scope;
   client: TimedClient;
+}
+
+/** A duty-status change or SOS the server accepted, with when it was sent and answered (`monotonicMs()`). */
+interface StatusOp {
+  patrolId: number;
+  status: string;
+  sentAt: number;
+  answeredAt: number;
+}
+interface SosOp {
+  patrolId: number;
+  alertId: number;
+  answeredAt: number;
 }
 
 type Op = { kind: "start"; ordinal: number; vehicle: number; station: number } | { kind: "stop"; ordinal: number };
@@ -145,7 +162,13 @@ async function runOps(ops: Op[], spreadMs: number, run: (op: Op) => Promise<void
 }
 
 /** Everything wrong with what one dashboard received; empty when it saw exactly its jurisdiction. */
-function violations(d: Dashboard, patrols: Map<number, PatrolRecord>, points: Map<number, SentPoint[]>): string[] {
+function violations(
+  d: Dashboard,
+  patrols: Map<number, PatrolRecord>,
+  points: Map<number, SentPoint[]>,
+  statusOps: StatusOp[],
+  sosOps: SosOp[],
+): string[] {
   const out: string[] = [];
   const { client, scope } = d;
   const knownAt = new Map<number, number>();
@@ -153,6 +176,14 @@ function violations(d: Dashboard, patrols: Map<number, PatrolRecord>, points: Ma
   const everShown = new Map<number, number>();
   const received = new Map<number, Set<number>>();
   const lastTs = new Map<number, number>();
+  /** STATUS frames received, as `patrolId:status`; alert ids known (SNAPSHOT or ALERT frame). */
+  const statuses = new Set<string>();
+  const alertsKnown = new Set<number>();
+  const checkAlert = (a: { alertId: number; patrolId: number }, what: string) => {
+    const rec = patrols.get(a.patrolId);
+    if (!inScope(rec)) out.push(`${what} alert ${a.alertId} of patrol ${a.patrolId}, outside ${formatScope(scope)}`);
+    alertsKnown.add(a.alertId);
+  };
   let snapshots = 0;
   const inScope = (rec: PatrolRecord | undefined) => rec !== undefined && scopeContains(scope, rec.chain);
   const checkView = (p: PatrolView, what: string, at: number) => {
@@ -173,6 +204,7 @@ function violations(d: Dashboard, patrols: Map<number, PatrolRecord>, points: Ma
       snapshots++;
       if (JSON.stringify(f.scope) !== JSON.stringify(scope)) out.push(`SNAPSHOT for scope ${JSON.stringify(f.scope)}`);
       knownAt.clear();
+      for (const a of f.alerts) checkAlert(a, "SNAPSHOT lists");
       for (const p of f.patrols) {
         checkView(p, "SNAPSHOT", at);
         const rec = patrols.get(p.patrolId);
@@ -189,6 +221,12 @@ function violations(d: Dashboard, patrols: Map<number, PatrolRecord>, points: Ma
       if (knownAt.has(f.patrol.patrolId)) out.push(`ADD_CAR for patrol ${f.patrol.patrolId}, already shown`);
       knownAt.set(f.patrol.patrolId, at);
       if (!everShown.has(f.patrol.patrolId)) everShown.set(f.patrol.patrolId, at);
+    } else if (f.type === "SYSTEM_EVENT" && f.event === "STATUS") {
+      if (!inScope(patrols.get(f.patrolId))) out.push(`STATUS of patrol ${f.patrolId}, outside ${formatScope(scope)}`);
+      if (!knownAt.has(f.patrolId)) out.push(`STATUS of patrol ${f.patrolId} while not shown`);
+      statuses.add(`${f.patrolId}:${f.status}`);
+    } else if (f.type === "ALERT") {
+      checkAlert(f.alert, "ALERT frame for");
     } else if (f.type === "SYSTEM_EVENT") {
       const id = f.patrol.patrolId;
       const rec = patrols.get(id);
@@ -217,6 +255,17 @@ function violations(d: Dashboard, patrols: Map<number, PatrolRecord>, points: Ma
     if (shownAt === undefined) continue;
     const missing = (points.get(rec.id) ?? []).filter((p) => p.published && p.sentAt > shownAt && !received.get(rec.id)?.has(p.ts));
     if (missing.length) out.push(`missed ${missing.length} frame(s) of patrol ${rec.id}, first ts ${missing[0]!.ts}`);
+  }
+  for (const op of statusOps) {
+    const rec = patrols.get(op.patrolId);
+    const shownAt = everShown.get(op.patrolId);
+    // Shown before the change was sent and not stopped until it was answered: the dashboard must have seen it.
+    const mustSee = inScope(rec) && shownAt !== undefined && shownAt < op.sentAt && !(rec!.stopSentAt !== undefined && rec!.stopSentAt < op.answeredAt);
+    if (mustSee && !statuses.has(`${op.patrolId}:${op.status}`)) out.push(`missed STATUS ${op.status} of patrol ${op.patrolId}`);
+  }
+  // Nothing resolves the SOS alerts here: every dashboard of their jurisdiction must know each, whenever it joined.
+  for (const op of sosOps) {
+    if (inScope(patrols.get(op.patrolId)) && !alertsKnown.has(op.alertId)) out.push(`never learnt of SOS alert ${op.alertId} (patrol ${op.patrolId})`);
   }
   if (knownAt.size) out.push(`still shows ${knownAt.size} stopped patrol(s): ${[...knownAt.keys()].slice(0, 5).join(", ")}`);
   return out;
@@ -275,7 +324,32 @@ describe("scope isolation under churn", () => {
     phase(`${EARLY_USERS} dashboards connected, ${FIRST_WAVE} patrols started`);
     for (let i = EARLY_USERS; i < EARLY_USERS + WAVE_USERS; i++) await join(i);
     const churnBegan = monotonicMs();
+    const statusOps: StatusOp[] = [];
+    const sosOps: SosOp[] = [];
+    // Running patrols' vehicles change duty status and press SOS throughout the churn (a stop racing one → 409, not counted).
+    const signals = async () => {
+      const random = seededRandom(SEED + 1);
+      const total = STATUS_CHANGES + SOS_PRESSES;
+      for (let i = 0; i < total; i++) {
+        await sleep(Math.max(0, churnBegan + (CHURN_MS * i) / total - monotonicMs()));
+        const running = [...patrols.values()].filter((r) => r.stopSentAt === undefined);
+        const rec = running[Math.floor(random() * running.length)];
+        if (!rec) continue;
+        const sentAt = monotonicMs();
+        if (random() < SOS_PRESSES / total) {
+          const res = await api(base, `/api/patrols/${rec.id}/sos`, { token: rec.vehicle.token, method: "POST" });
+          if (res.status === 201) sosOps.push({ patrolId: rec.id, alertId: res.body.alertId as number, answeredAt: monotonicMs() });
+          else if (res.status !== 409) throw new Error(`SOS of patrol ${rec.id}: ${res.status} ${JSON.stringify(res.body)}`);
+        } else {
+          const status = ["EN_ROUTE", "ON_SCENE", "BUSY", "AVAILABLE"][Math.floor(random() * 4)]!;
+          const res = await api(base, `/api/patrols/${rec.id}/status`, { token: rec.vehicle.token, body: { status } });
+          if (res.status === 200) statusOps.push({ patrolId: rec.id, status, sentAt, answeredAt: monotonicMs() });
+          else if (res.status !== 409) throw new Error(`status of patrol ${rec.id}: ${res.status} ${JSON.stringify(res.body)}`);
+        }
+      }
+    };
     await Promise.all([
+      signals(),
       runOps(churn, CHURN_MS, run),
       (async () => {
         for (const [n, at] of lateJoins.entries()) {
@@ -302,7 +376,7 @@ describe("scope isolation under churn", () => {
 
     const points = new Map<number, SentPoint[]>();
     for (const p of driver.points) points.set(p.patrolId, [...(points.get(p.patrolId) ?? []), p]);
-    const problems = dashboards.flatMap((d) => violations(d, patrols, points).map((v) => `user ${d.userId} (${formatScope(d.scope)}, worker ${d.client.workerPid}): ${v}`));
+    const problems = dashboards.flatMap((d) => violations(d, patrols, points, statusOps, sosOps).map((v) => `user ${d.userId} (${formatScope(d.scope)}, worker ${d.client.workerPid}): ${v}`));
     const workers = new Map<number, number>();
     for (const d of dashboards) workers.set(d.client.workerPid, (workers.get(d.client.workerPid) ?? 0) + 1);
     const telemetryFrames = dashboards.reduce((n, d) => n + d.client.frames.filter((f) => f.type === "TELEMETRY").length, 0);
@@ -310,12 +384,15 @@ describe("scope isolation under churn", () => {
     console.log(
       `seed ${SEED}: ${dashboards.length} dashboards (${levels}; per worker ${[...workers.values()].join("/")}), ${patrols.size} patrols, ` +
         `${driver.points.filter((p) => p.published).length} points accepted, ${telemetryFrames} TELEMETRY frames delivered and checked, ` +
+        `${statusOps.length} status changes and ${sosOps.length} SOS checked, ` +
         `${problems.length} violation(s), ${Math.round((monotonicMs() - began) / 1000)} s`,
     );
     await Promise.all(dashboards.map((d) => d.client.close()));
 
     expect(problems.slice(0, 30), `seed ${SEED}`).toEqual([]);
     expect(patrols.size).toBe(PATROLS);
+    expect(statusOps.length).toBeGreaterThan(STATUS_CHANGES / 2);
+    expect(new Set(sosOps.map((o) => o.alertId)).size).toBeGreaterThan(SOS_PRESSES / 2);
     expect(driver.points.filter((p) => !p.published).map((p) => p.attempts.at(-1))).toEqual([]);
     expect([...workers.values()].every((n) => n >= USERS / 4), `clients per worker: ${[...workers.values()].join("/")}`).toBe(true);
     expect(workers.size).toBe(2);

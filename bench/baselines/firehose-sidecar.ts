@@ -55,7 +55,7 @@ async function startWorker(): Promise<void> {
           void (async () => {
             await (firehose ??= subscriber.psubscribe(patrolChannelPattern(prefix)));
             const patrols = (await state.patrolViews(await state.activePatrolIds(claims.scope))).filter((p) => scopeContains(claims.scope, p));
-            const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: claims.scope, patrols };
+            const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: claims.scope, patrols, alerts: [] };
             ws.send(JSON.stringify(snapshot));
             clients.add(client);
           })().catch(() => ws.close(1013));

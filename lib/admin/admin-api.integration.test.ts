@@ -78,6 +78,7 @@ describe("admin API: organisation, vehicles and users", () => {
       divisionId: division.id,
       zoneId: zoneA.id,
       districtId: districtA.id,
+      boundary: null,
     });
     const { items } = await ok(200, "/api/admin/stations");
     expect(items.find((s: { id: number }) => s.id === station.id)).toEqual(station);

@@ -26,6 +26,9 @@ export const AUDIT_ACTIONS = [
   "station.update",
   "station.delete",
   "patrol.stop",
+  "patrol.status",
+  "alert.ack",
+  "alert.resolve",
   "track.view",
   "track.export",
 ] as const;

@@ -1,4 +1,4 @@
-import type { PatrolMeta } from "../realtime/protocol";
+import type { PatrolMeta, UnitStatus } from "../realtime/protocol";
 
 /** The columns of a patrol row that make up its state-plane meta (a Prisma `select`). */
 export const PATROL_META_SELECT = {
@@ -9,6 +9,7 @@ export const PATROL_META_SELECT = {
   zoneId: true,
   districtId: true,
   startedAt: true,
+  dutyStatus: true,
   vehicle: { select: { callSign: true } },
 } as const;
 
@@ -21,6 +22,8 @@ export interface PatrolMetaRow {
   zoneId: number;
   districtId: number;
   startedAt: Date;
+  /** Absent on a row just inserted without it (a new patrol is AVAILABLE). */
+  dutyStatus?: UnitStatus;
   vehicle: { callSign: string };
 }
 
@@ -35,5 +38,6 @@ export function toPatrolMeta(row: PatrolMetaRow): PatrolMeta {
     zoneId: row.zoneId,
     districtId: row.districtId,
     startedAt: row.startedAt.getTime(),
+    status: row.dutyStatus ?? "AVAILABLE",
   };
 }

@@ -63,6 +63,7 @@ describe("patrol start", () => {
       zoneId: String(chain.zoneId),
       districtId: String(chain.districtId),
       startedAt: String(startedAt),
+      status: "AVAILABLE",
     });
     expect(await redis.get(vehicleActivePatrolKey("", v!.id))).toBe(String(patrolId));
 

@@ -3,7 +3,10 @@ import { queueAccessPlane, readAccessPlane } from "../auth/access-plane";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { PatrolMeta } from "../realtime/protocol";
 import { execOrThrow } from "../redis/exec-or-throw";
-import { isStatePlaneKey, lastStatusKey, patrolLastTsKey, statePlaneReadyKey, statePlaneScanPatterns } from "../redis/keys";
+import { ALERT_SELECT, toAlertView } from "../alerts/alert-view";
+import { queueAlert } from "../alerts/publish-alert";
+import type { AlertView } from "../realtime/protocol";
+import { isStatePlaneKey, lastStatusKey, openAlertsKey, patrolLastTsKey, statePlaneReadyKey, statePlaneScanPatterns } from "../redis/keys";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { announce, removeActivePatrol, writePatrolState } from "./state-plane";
 
@@ -19,6 +22,12 @@ export async function activePatrolMetas(prisma: PrismaClient): Promise<PatrolMet
   return rows.map(toPatrolMeta);
 }
 
+/** Every alert not yet resolved, from PostgreSQL (the source of truth `alerts:open` mirrors). */
+export async function unresolvedAlerts(prisma: PrismaClient): Promise<AlertView[]> {
+  const rows = await prisma.alert.findMany({ where: { state: { not: "RESOLVED" } }, select: ALERT_SELECT, orderBy: { id: "asc" } });
+  return rows.map(toAlertView);
+}
+
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = "0";
@@ -32,7 +41,7 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
 
 /**
  * Rebuilds the Redis state plane (every scope set, meta hash and vehicle key)
- * from PostgreSQL's ACTIVE patrols, and the access plane (lib/auth/access-plane.ts), in one MULTI that also re-announces each
+ * from PostgreSQL's ACTIVE patrols, the open alerts (`alerts:open`, re-announced), and the access plane (lib/auth/access-plane.ts), in one MULTI that also re-announces each
  * patrol on its control channels, and marks the plane ready
  * (`state_plane:ready`). Idempotent: stale keys are removed, last positions of
  * still-active patrols are kept.
@@ -46,10 +55,11 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
   const lastStatusFields = await redis.hkeys(lastStatusKey(prefix));
   const endedFields = lastStatusFields.filter((field) => !active.has(field));
 
-  const access = await readAccessPlane(prisma);
+  const [access, alerts] = await Promise.all([readAccessPlane(prisma), unresolvedAlerts(prisma)]);
   const tx = redis.multi();
   queueAccessPlane(tx, prefix, access);
   if (stale.length) tx.del(...stale);
+  tx.del(openAlertsKey(prefix));
   if (endedFields.length) {
     tx.hdel(lastStatusKey(prefix), ...endedFields);
     tx.del(...endedFields.map((field) => patrolLastTsKey(prefix, field)));
@@ -60,6 +70,8 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
     // a START for a car a client already shows, so announcing again is safe.
     announce(tx, prefix, { type: "PATROL_START", patrol: meta });
   }
+  // Open alerts after their patrols: a dashboard that re-synced before the rebuild gets them now.
+  for (const alert of alerts) queueAlert(tx, prefix, alert);
   tx.set(statePlaneReadyKey(prefix), String(Date.now()));
   await execOrThrow(tx);
   return { activePatrols: metas.length, removedKeys: stale.length };
@@ -76,13 +88,15 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
 export async function rebuildStateIfMissing(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult | null> {
   if (await redis.exists(statePlaneReadyKey(prefix))) return null;
   const metas = await activePatrolMetas(prisma);
-  const access = await readAccessPlane(prisma);
+  const [access, alerts] = await Promise.all([readAccessPlane(prisma), unresolvedAlerts(prisma)]);
   const tx = redis.multi();
   queueAccessPlane(tx, prefix, access);
   for (const meta of metas) {
     writePatrolState(tx, prefix, meta);
     announce(tx, prefix, { type: "PATROL_START", patrol: meta });
   }
+  // An SOS raised while Redis was away is in PostgreSQL: announced now, and in every SNAPSHOT from here on.
+  for (const alert of alerts) queueAlert(tx, prefix, alert);
   tx.set(statePlaneReadyKey(prefix), String(Date.now()));
   await execOrThrow(tx);
   const stillActive = new Set(

@@ -36,8 +36,8 @@ export async function removeActivePatrol(redis: Redis, prefix: string, meta: Pat
   await execOrThrow(tx);
 }
 
-/** Queues the publication of a control event on every ancestor's control channel (station … city). */
-export function announce(tx: ReturnType<Redis["multi"]>, prefix: string, event: ControlEvent): void {
+/** Queues the publication of a patrol's start or stop on every ancestor's control channel (station … city). */
+export function announce(tx: ReturnType<Redis["multi"]>, prefix: string, event: Extract<ControlEvent, { type: "PATROL_START" | "PATROL_STOP" }>): void {
   const payload = JSON.stringify(event);
   for (const scope of scopesOf(event.patrol)) tx.publish(controlChannel(prefix, scope), payload);
 }

@@ -60,6 +60,13 @@ export const rateLimitKey = (prefix: string, bucket: string, id: string, window:
  */
 export const historyStreamKey = (prefix: string) => `${prefix}history:points`;
 
+/**
+ * HASH (not part of the contract) of every alert not yet resolved, alert id → AlertView JSON, so a SNAPSHOT
+ * carries the open alerts in scope without SQL: `alerts:open`. Written after PostgreSQL (the source of truth) on
+ * every raise and change, and rebuilt from it with the state plane.
+ */
+export const openAlertsKey = (prefix: string) => `${prefix}alerts:open`;
+
 /** Consumer group of the history process on `history:points`. */
 export const HISTORY_GROUP = "history";
 

@@ -97,7 +97,7 @@ export class FrameRecorder {
         for (const p of f.patrols) ids.add(p.patrolId);
       } else if (f.type === "SYSTEM_EVENT") {
         if (f.event === "ADD_CAR") ids.add(f.patrol.patrolId);
-        else ids.delete(f.patrol.patrolId);
+        else if (f.event === "REMOVE_CAR") ids.delete(f.patrol.patrolId);
       }
     }
     return [...ids].sort((a, b) => a - b);
