@@ -31,7 +31,8 @@ export async function loadFleet(): Promise<{ stations: Station[]; vehicles: Vehi
  * One station's seeded vehicles that a spec may drive, in id order: without the admin spec's `E2E-` vehicles and
  * without the fleet's last three seeded ones, which security-headers, hostile-names and cross-site take from the
  * end. Specs share the suite's stack and take Kadavanthra's from the back, each its own: replay -1, access-live -2,
- * trails -3 and -4, replay with several patrols -5 and -6 (the live-map specs take from the front).
+ * trails -3 and -4, replay with several patrols -5 and -6, control-room -7 (the live-map specs take from the front;
+ * specs run one at a time and stop their patrols, so a vehicle shared with them is never driven twice at once).
  */
 export function spareVehicles(vehicles: Vehicle[], stationId: number): Vehicle[] {
   const seeded = vehicles.filter((v) => !v.callSign.startsWith("E2E-"));
@@ -72,6 +73,19 @@ export class Device {
   async reportBatch(points: { lat: number; lon: number; ts: number; speed?: number; heading?: number }[]): Promise<void> {
     const res = await this.post("/api/telemetry/batch", { points: points.map((p) => ({ patrolId: this.patrolId, ...p })) });
     if (res.status !== 202) throw new Error(`telemetry batch ${this.vehicle.callSign}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  /** Sets the patrol's duty status, as the device's own status buttons do. */
+  async setStatus(status: string): Promise<void> {
+    const res = await this.post(`/api/patrols/${this.patrolId}/status`, { status });
+    if (res.status !== 200) throw new Error(`status ${this.vehicle.callSign}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  /** Presses the panic button (at the last reported position unless `at` says where). */
+  async sos(at?: { lat: number; lon: number }): Promise<number> {
+    const res = await this.post(`/api/patrols/${this.patrolId}/sos`, at);
+    if (res.status !== 201) throw new Error(`sos ${this.vehicle.callSign}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.alertId as number;
   }
 
   async stop(): Promise<void> {

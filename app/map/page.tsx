@@ -15,7 +15,7 @@ export default async function MapPage() {
   const auth = await authenticate();
   if (!auth.user) redirect(loginPath("/map", auth));
   const user = auth.user;
-  const [scopeName, stations] = await Promise.all([describeScope(user.scope), stationsInScope(user.scope)]);
+  const [scopeName, stations] = await Promise.all([describeScope(user.scope), stationsInScope(user.scope, { boundaries: true })]);
   return (
     <div className="map-page">
       <PageHeader title={scopeName} user={user} link={{ href: "/replay", label: "Replay" }} />

@@ -55,18 +55,12 @@ export function formatDistance(metres: number): string {
   return `${km < 10 ? km.toFixed(1) : Math.round(km)} km`;
 }
 
-/** A GeoJSON Polygon as stored on a station (`[lon, lat]` positions; the first ring is the outline, others holes). */
-export interface BoundaryPolygon {
-  type: "Polygon";
-  coordinates: number[][][];
-}
-
 /**
- * A station boundary's rings as Leaflet `[lat, lon]` pairs (GeoJSON puts longitude first), or null when the
+ * A station boundary (a GeoJSON Polygon, `[lon, lat]` positions, as the admin API stores it) as Leaflet `[lat, lon]` pairs (GeoJSON puts longitude first), or null when the
  * value is not a usable polygon: a malformed boundary is not drawn rather than breaking the map.
  */
 export function boundaryRings(boundary: unknown): [number, number][][] | null {
-  const b = boundary as Partial<BoundaryPolygon> | null;
+  const b = boundary as { type?: unknown; coordinates?: unknown[] } | null;
   if (!b || b.type !== "Polygon" || !Array.isArray(b.coordinates) || b.coordinates.length === 0) return null;
   const rings: [number, number][][] = [];
   for (const ring of b.coordinates) {

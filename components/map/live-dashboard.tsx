@@ -2,14 +2,20 @@
 
 import dynamic from "next/dynamic";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import type { StationPin } from "@/lib/org/stations-in-scope";
-import type { PatrolView } from "@/lib/realtime/protocol";
+import type { AlertView, PatrolView, UnitStatus } from "@/lib/realtime/protocol";
 import type { Scope } from "@/lib/scope";
-import { createFleetStore, freshnessOf, FrameBatcher, type ConnectionStatus, type FleetStore } from "./fleet-store";
+import { AlertsPanel } from "./alerts-panel";
+import { callApi, changeAlert, setPatrolStatus } from "./control-room-api";
+import { DUTY } from "./control-room-format";
+import { alertsInOrder, createFleetStore, freshnessOf, FrameBatcher, type ConnectionStatus, type FleetStore } from "./fleet-store";
 import { openLiveConnection } from "./live-connection";
+import type { MapFocus } from "./live-map-view";
+import { NearestUnitsPanel } from "./nearest-units-panel";
 import { PatrolSidebar } from "./patrol-sidebar";
+import { SosBanner } from "./sos-banner";
 import { useFleetSnapshot } from "./use-fleet-snapshot";
 
 // Leaflet touches `window` on import: load the map in the browser only.
@@ -30,6 +36,10 @@ declare global {
     __sentinelMap?: import("leaflet").Map;
     /** The map's trails, for diagnostics and end-to-end tests. */
     __sentinelTrails?: import("./trail-layer").TrailLayer;
+    /** The map's vehicle markers, for diagnostics and end-to-end tests. */
+    __sentinelVehicles?: import("./vehicle-layer").VehicleLayer;
+    /** How many station boundaries the map draws, for diagnostics and end-to-end tests. */
+    __sentinelBoundaries?: number;
   }
 }
 
@@ -52,6 +62,15 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
   const [followId, setFollowId] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [showTrails, setShowTrails] = useState(false);
+  const alertMap = useStore(store, (s) => s.alerts);
+  const alerts = useMemo(() => alertsInOrder(alertMap), [alertMap]);
+  const openSos = useMemo(() => alerts.filter((a) => a.kind === "SOS" && a.state === "OPEN"), [alerts]);
+  const openCount = alerts.filter((a) => a.state === "OPEN").length;
+  const [showAlerts, setShowAlerts] = useState(false);
+  const [alertBusy, setAlertBusy] = useState<ReadonlySet<number>>(new Set());
+  const [settingStatus, setSettingStatus] = useState<ReadonlySet<number>>(new Set());
+  const [focus, setFocus] = useState<MapFocus | null>(null);
+  const [probe, setProbe] = useState<{ lat: number; lon: number } | null>(null);
 
   useEffect(() => {
     window.__sentinelFleet = store;
@@ -74,15 +93,54 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
 
   async function stop(p: PatrolView) {
     if (!window.confirm(`Stop patrol ${p.callSign}? The vehicle will disappear from every map.`)) return;
-    // The server refuses a change without a JSON content type (a cross-site form cannot send one).
-    const res = await fetch(`/api/patrols/${p.patrolId}/stop`, { method: "POST", headers: { "content-type": "application/json" } });
-    if (res.ok) {
+    const result = await callApi(`/api/patrols/${p.patrolId}/stop`, { method: "POST", what: `stop ${p.callSign}` });
+    if (result.ok) {
       setNotice(`Patrol ${p.callSign} stopped.`);
       if (followId === p.patrolId) setFollowId(null);
-    } else {
-      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-      setNotice(body?.error?.message ?? `Could not stop ${p.callSign} (HTTP ${res.status}).`);
-    }
+    } else setNotice(result.message);
+  }
+
+  /** Centres on an alert's unit: follows it while it is on the map, else shows where the alert was raised. */
+  const showAlert = useCallback(
+    (alert: AlertView) => {
+      if (store.getState().patrols.get(alert.patrolId)?.last) return setFollowId(alert.patrolId);
+      setFollowId(null);
+      if (alert.lat !== null && alert.lon !== null) setFocus((f) => ({ lat: alert.lat!, lon: alert.lon!, seq: (f?.seq ?? 0) + 1 }));
+      else setNotice(`${alert.callSign} has no known position.`);
+    },
+    [store],
+  );
+
+  // A new SOS (raised now, or open when the page connected) brings its unit to the centre, once.
+  const centred = useRef(new Set<number>());
+  useEffect(() => {
+    const fresh = openSos.filter((a) => !centred.current.has(a.alertId));
+    for (const a of fresh) centred.current.add(a.alertId);
+    const newest = fresh.at(-1);
+    if (newest) showAlert(newest);
+  }, [openSos, showAlert]);
+
+  async function actOnAlert(alert: AlertView, action: "ack" | "resolve") {
+    setAlertBusy((b) => new Set(b).add(alert.alertId));
+    // The banner and the panel change when the ALERT frame arrives, on this dashboard as on every other one.
+    const result = await changeAlert(alert, action);
+    setAlertBusy((b) => {
+      const next = new Set(b);
+      next.delete(alert.alertId);
+      return next;
+    });
+    if (!result.ok) setNotice(result.message);
+  }
+
+  async function setStatus(p: PatrolView, status: UnitStatus) {
+    setSettingStatus((b) => new Set(b).add(p.patrolId));
+    const result = await setPatrolStatus(p.patrolId, status, p.callSign);
+    setSettingStatus((b) => {
+      const next = new Set(b);
+      next.delete(p.patrolId);
+      return next;
+    });
+    setNotice(result.ok ? `${p.callSign}: ${DUTY[status].label}.` : result.message);
   }
 
   return (
@@ -103,6 +161,21 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
         <label className="trails-toggle">
           <input type="checkbox" checked={showTrails} onChange={(e) => setShowTrails(e.target.checked)} data-testid="trails-toggle" /> Trails (5 min)
         </label>
+        <button
+          type="button"
+          className={openCount > 0 ? "ghost small alerts-toggle attention" : "ghost small alerts-toggle"}
+          aria-expanded={showAlerts}
+          aria-controls="alerts-panel"
+          onClick={() => setShowAlerts((v) => !v)}
+          data-testid="alerts-toggle"
+          aria-label={`Alerts: ${openCount} open, ${alerts.length - openCount} acknowledged`}
+        >
+          Alerts{" "}
+          <span className="alert-count" data-testid="alert-count">
+            {openCount}
+          </span>
+          {alerts.length > openCount && <span className="muted"> +{alerts.length - openCount} ack</span>}
+        </button>
         {notice && (
           <span className="notice">
             {notice}{" "}
@@ -118,17 +191,43 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
           when you sign in again.
         </p>
       )}
-      <div className="dashboard-body">
-        <PatrolSidebar patrols={patrols} now={now} stationName={stationName} followId={followId} onFollow={setFollowId} onStop={(p) => void stop(p)} />
-        <LiveMapView
-          store={store}
-          stations={stations}
-          tileUrl={tileUrl}
+      <SosBanner alerts={openSos} stationName={stationName} busy={alertBusy} onAction={(a, action) => void actOnAlert(a, action)} onShow={showAlert} />
+      <div className={showAlerts ? "dashboard-body with-alerts" : "dashboard-body"}>
+        <PatrolSidebar
+          patrols={patrols}
+          now={now}
+          stationName={stationName}
           followId={followId}
-          onSelect={setFollowId}
-          onUserPan={() => setFollowId(null)}
-          showTrails={showTrails}
+          onFollow={setFollowId}
+          onStop={(p) => void stop(p)}
+          onSetStatus={(p, s) => void setStatus(p, s)}
+          settingStatus={settingStatus}
         />
+        <div className="map-area">
+          <LiveMapView
+            store={store}
+            stations={stations}
+            tileUrl={tileUrl}
+            followId={followId}
+            onSelect={setFollowId}
+            onUserPan={() => setFollowId(null)}
+            showTrails={showTrails}
+            focus={focus}
+            probe={probe}
+            onProbe={(lat, lon) => setProbe({ lat, lon })}
+          />
+          {probe && <NearestUnitsPanel key={`${probe.lat},${probe.lon}`} point={probe} onClose={() => setProbe(null)} onSent={setNotice} />}
+        </div>
+        {showAlerts && (
+          <AlertsPanel
+            alerts={alerts}
+            stationName={stationName}
+            busy={alertBusy}
+            onAction={(a, action) => void actOnAlert(a, action)}
+            onShow={showAlert}
+            onClose={() => setShowAlerts(false)}
+          />
+        )}
       </div>
     </div>
   );

@@ -5,7 +5,8 @@ import "leaflet/dist/leaflet.css";
 import { useEffect, useRef, useState } from "react";
 import { MapContainer, TileLayer, useMap } from "react-leaflet";
 import type { StationPin } from "@/lib/org/stations-in-scope";
-import type { FleetStore } from "./fleet-store";
+import { ALERT_KIND_LABEL, boundaryRings } from "./control-room-format";
+import type { FleetState, FleetStore } from "./fleet-store";
 import { textLabel } from "./text-label";
 import { FOLLOWED_TRAIL_MS, TrailBook, type TrailPoint } from "./trail-book";
 import { TrailLayer } from "./trail-layer";
@@ -13,6 +14,13 @@ import { VehicleLayer } from "./vehicle-layer";
 
 /** Following a patrol zooms in at least this far (street level, where call-sign labels show). */
 const FOLLOW_ZOOM = 15;
+
+/** A point to show: the map centres on it (zooming in to at least `FOLLOW_ZOOM`) each time `seq` changes. */
+export interface MapFocus {
+  lat: number;
+  lon: number;
+  seq: number;
+}
 
 /** Where the map opens when the scope has no stations: Kochi. */
 const FALLBACK_CENTER: L.LatLngTuple = [9.9816, 76.2999];
@@ -28,6 +36,19 @@ export interface LiveMapViewProps {
   onUserPan(): void;
   /** Show every vehicle's short trail (the followed one always has its own). */
   showTrails: boolean;
+  /** Centre here (an SOS of a unit no longer on the map, an alert the user picked); null: nothing asked. */
+  focus: MapFocus | null;
+  /** Right-click or long-press on the map: the point, for "nearest units here". */
+  onProbe(lat: number, lon: number): void;
+  /** The point being probed, marked on the map; null: none. */
+  probe: { lat: number; lon: number } | null;
+}
+
+/** Patrols with an SOS not yet resolved: their markers carry the alarm ring. */
+function alarmedPatrols(alerts: FleetState["alerts"]): Set<number> {
+  const ids = new Set<number>();
+  for (const a of alerts.values()) if (a.kind === "SOS") ids.add(a.patrolId);
+  return ids;
 }
 
 /**
@@ -64,7 +85,85 @@ function StationPins({ stations }: { stations: StationPin[] }) {
   return null;
 }
 
-function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Omit<LiveMapViewProps, "stations" | "tileUrl">) {
+/**
+ * The stations' jurisdictions as thin dashed outlines on a canvas of their own, below the trails and vehicles,
+ * never in the way of a click: they frame the map, they do not hide a vehicle.
+ */
+function Boundaries({ stations }: { stations: StationPin[] }) {
+  const map = useMap();
+  useEffect(() => {
+    const pane = map.getPane("boundaries") ?? map.createPane("boundaries");
+    pane.style.zIndex = "320";
+    pane.style.pointerEvents = "none";
+    const renderer = L.canvas({ pane: "boundaries", padding: 0.3 });
+    const outlines = stations.flatMap((s) => {
+      const rings = boundaryRings(s.boundary);
+      return rings ? [L.polygon(rings, { renderer, color: "#9db4d6", weight: 1.5, opacity: 0.75, dashArray: "6 4", fill: false, interactive: false })] : [];
+    });
+    const group = L.layerGroup(outlines).addTo(map);
+    window.__sentinelBoundaries = outlines.length;
+    return () => void group.remove();
+  }, [map, stations]);
+  return null;
+}
+
+/** SOS alerts whose unit is not on the map (its patrol ended, or it has no position): a red pin where it was raised. */
+function OrphanAlertPins({ store }: { store: FleetStore }) {
+  const map = useMap();
+  useEffect(() => {
+    const group = L.layerGroup().addTo(map);
+    const draw = ({ alerts, patrols }: FleetState) => {
+      group.clearLayers();
+      for (const a of alerts.values()) {
+        if (a.kind !== "SOS" || a.lat === null || a.lon === null || patrols.get(a.patrolId)?.last) continue;
+        L.circleMarker([a.lat, a.lon], { radius: 9, color: "#ff3b3b", weight: 3, fillColor: "#ff3b3b", fillOpacity: 0.35 })
+          .bindTooltip(textLabel(`${ALERT_KIND_LABEL[a.kind]} `, { text: a.callSign }))
+          .addTo(group);
+      }
+    };
+    draw(store.getState());
+    const unsubscribe = store.subscribe((state, previous) => {
+      if (state.alerts !== previous.alerts || state.patrols.size !== previous.patrols.size) draw(state);
+    });
+    return () => {
+      unsubscribe();
+      group.remove();
+    };
+  }, [map, store]);
+  return null;
+}
+
+/** Centres on `focus` when it changes; marks the probed point; reports right-clicks and long-presses. */
+function Pointer({ focus, probe, onProbe }: Pick<LiveMapViewProps, "focus" | "probe" | "onProbe">) {
+  const map = useMap();
+  const onProbeRef = useRef(onProbe);
+  useEffect(() => {
+    onProbeRef.current = onProbe;
+  }, [onProbe]);
+  useEffect(() => {
+    // Leaflet turns a touch long-press into `contextmenu` too (`tapHold` on the map).
+    const handler = (e: L.LeafletMouseEvent) => onProbeRef.current(e.latlng.lat, e.latlng.lng);
+    map.on("contextmenu", handler);
+    // The map's box changes when a panel opens beside it: Leaflet must know, or it keeps drawing for the old size.
+    const resize = new ResizeObserver(() => map.invalidateSize({ pan: false }));
+    resize.observe(map.getContainer());
+    return () => {
+      map.off("contextmenu", handler);
+      resize.disconnect();
+    };
+  }, [map]);
+  useEffect(() => {
+    if (focus) map.setView([focus.lat, focus.lon], Math.max(map.getZoom(), FOLLOW_ZOOM), { animate: false });
+  }, [map, focus]);
+  useEffect(() => {
+    if (!probe) return;
+    const mark = L.circleMarker([probe.lat, probe.lon], { radius: 7, color: "#ffffff", weight: 2, dashArray: "3 3", fill: false, interactive: false }).addTo(map);
+    return () => void mark.remove();
+  }, [map, probe]);
+  return null;
+}
+
+function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Pick<LiveMapViewProps, "store" | "followId" | "onSelect" | "onUserPan" | "showTrails">) {
   const map = useMap();
   const layerRef = useRef<VehicleLayer | null>(null);
   const trailsRef = useRef<{ book: TrailBook; layer: TrailLayer } | null>(null);
@@ -85,10 +184,11 @@ function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Omit<Liv
     trailsRef.current = { book, layer: trails };
     window.__sentinelMap = map;
     window.__sentinelTrails = trails;
+    window.__sentinelVehicles = layer;
     const view = () => ({ followed: followRef.current, showAll: showTrailsRef.current, now: Date.now() });
     const render = (slide = false) => {
-      const { patrols } = store.getState();
-      layer.sync(patrols, Date.now());
+      const { patrols, alerts } = store.getState();
+      layer.sync(patrols, Date.now(), alarmedPatrols(alerts));
       book.observe(patrols);
       trails.draw(view(), slide);
       const followed = followRef.current === null ? undefined : patrols.get(followRef.current)?.last;
@@ -124,7 +224,7 @@ function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Omit<Liv
     const p = followId === null ? undefined : store.getState().patrols.get(followId)?.last;
     zoomPendingRef.current = followId !== null && !p;
     if (p) map.setView([p.lat, p.lon], Math.max(map.getZoom(), FOLLOW_ZOOM), { animate: false });
-    layerRef.current?.sync(store.getState().patrols, Date.now());
+    layerRef.current?.sync(store.getState().patrols, Date.now(), alarmedPatrols(store.getState().alerts));
     const trails = trailsRef.current;
     if (!trails) return;
     const view = () => ({ followed: followId, showAll: showTrailsRef.current, now: Date.now() });
@@ -141,15 +241,18 @@ function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Omit<Liv
   return null;
 }
 
-/** The Leaflet map: tiles (optional: markers stay usable on a plain background), station pins, vehicles. */
-export default function LiveMapView({ store, stations, tileUrl, followId, onSelect, onUserPan, showTrails }: LiveMapViewProps) {
+/** The Leaflet map: tiles (optional: markers stay usable on a plain background), jurisdictions, station pins, vehicles, alerts. */
+export default function LiveMapView({ store, stations, tileUrl, followId, onSelect, onUserPan, showTrails, focus, probe, onProbe }: LiveMapViewProps) {
   // One canvas for station pins and vehicles alike: a canvas on top of another takes every mouse event, so a
   // second one hid the station pins' tooltips. The padding keeps markers drawn through short pans.
   const [renderer] = useState(() => L.canvas({ padding: 0.3 }));
   return (
-    <MapContainer center={FALLBACK_CENTER} zoom={12} renderer={renderer} className="live-map" aria-label="Live map of patrol vehicles">
+    <MapContainer center={FALLBACK_CENTER} zoom={12} renderer={renderer} tapHold className="live-map" aria-label="Live map of patrol vehicles">
       <TileLayer url={tileUrl} attribution='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors' />
+      <Boundaries stations={stations} />
       <StationPins stations={stations} />
+      <OrphanAlertPins store={store} />
+      <Pointer focus={focus} probe={probe} onProbe={onProbe} />
       <Vehicles store={store} followId={followId} onSelect={onSelect} onUserPan={onUserPan} showTrails={showTrails} />
     </MapContainer>
   );

@@ -1,7 +1,9 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import type { PatrolView } from "@/lib/realtime/protocol";
+import { UNIT_STATUSES, type PatrolView, type UnitStatus } from "@/lib/realtime/protocol";
+import { DUTY } from "./control-room-format";
+import { DutyBadge } from "./duty-badge";
 import { freshnessOf } from "./fleet-store";
 
 type SortKey = "callSign" | "station" | "speed" | "lastSeen";
@@ -21,25 +23,35 @@ export interface PatrolSidebarProps {
   followId: number | null;
   onFollow(patrolId: number): void;
   onStop(patrol: PatrolView): void;
+  /** The commander sets a unit's duty status; the list shows it when the STATUS frame arrives. */
+  onSetStatus(patrol: PatrolView, status: UnitStatus): void;
+  /** Patrols with a status change in flight: their control waits. */
+  settingStatus: ReadonlySet<number>;
 }
 
-/** The scope's patrols: searchable, sortable; a click centres and follows one. */
-export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, onStop }: PatrolSidebarProps) {
+/** The scope's patrols: searchable, sortable, filtered by duty status; a click centres and follows one. */
+export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, onStop, onSetStatus, settingStatus }: PatrolSidebarProps) {
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<SortKey>("callSign");
+  const [duty, setDuty] = useState<UnitStatus | null>(null);
+  const dutyCounts = useMemo(() => {
+    const c: Record<UnitStatus, number> = { AVAILABLE: 0, EN_ROUTE: 0, ON_SCENE: 0, BUSY: 0 };
+    for (const p of patrols) c[p.status]++;
+    return c;
+  }, [patrols]);
   const rows = useMemo(() => {
     const q = query.trim().toLowerCase();
-    const filtered = q
-      ? patrols.filter((p) => p.callSign.toLowerCase().includes(q) || stationName(p.stationId).toLowerCase().includes(q))
-      : patrols;
+    const filtered = patrols.filter(
+      (p) => (duty === null || p.status === duty) && (!q || p.callSign.toLowerCase().includes(q) || stationName(p.stationId).toLowerCase().includes(q)),
+    );
     const by: Record<SortKey, (a: PatrolView, b: PatrolView) => number> = {
       callSign: (a, b) => a.callSign.localeCompare(b.callSign),
       station: (a, b) => stationName(a.stationId).localeCompare(stationName(b.stationId)) || a.callSign.localeCompare(b.callSign),
       speed: (a, b) => (b.last?.speed ?? -1) - (a.last?.speed ?? -1),
       lastSeen: (a, b) => (b.last?.ts ?? 0) - (a.last?.ts ?? 0),
     };
-    return [...filtered].sort(by[sort]);
-  }, [patrols, query, sort, stationName]);
+    return filtered.sort(by[sort]);
+  }, [patrols, query, sort, stationName, duty]);
 
   return (
     <aside className="sidebar" aria-label="Patrols">
@@ -60,8 +72,20 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
             <option value="lastSeen">Last seen</option>
           </select>
         </label>
+        <div className="duty-filter" role="group" aria-label="Filter by status">
+          <button type="button" className="chip" aria-pressed={duty === null} onClick={() => setDuty(null)} data-testid="duty-filter-all">
+            All <span className="chip-count">{patrols.length}</span>
+          </button>
+          {UNIT_STATUSES.map((s) => (
+            <button key={s} type="button" className="chip" aria-pressed={duty === s} onClick={() => setDuty(duty === s ? null : s)} data-testid={`duty-filter-${s}`}>
+              <DutyBadge status={s} silent />{" "}
+              {DUTY[s].label} <span className="chip-count">{dutyCounts[s]}</span>
+            </button>
+          ))}
+        </div>
       </div>
       {patrols.length === 0 && <p className="muted empty">No active patrols in your jurisdiction.</p>}
+      {patrols.length > 0 && rows.length === 0 && <p className="muted empty">No patrol matches the search and status filter.</p>}
       <ul className="patrol-list">
         {rows.map((p) => {
           const state = freshnessOf(p.last, now);
@@ -74,18 +98,37 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
               data-lat={p.last?.lat}
               data-lon={p.last?.lon}
               data-status={state}
+              data-duty={p.status}
               className={followId === p.patrolId ? "patrol-row following" : "patrol-row"}
             >
               <button type="button" className="patrol-main" onClick={() => onFollow(p.patrolId)} aria-pressed={followId === p.patrolId}>
                 <span className={`dot ${state}`} aria-label={state} />
-                <bdi className="call-sign">{p.callSign}</bdi>
+                <span className="call-sign">
+                  <bdi>{p.callSign}</bdi>{" "}
+                  <DutyBadge status={p.status} />
+                </span>
                 <bdi className="muted station">{stationName(p.stationId)}</bdi>
                 <span className="speed">{p.last?.speed !== undefined ? `${Math.round(p.last.speed * 3.6)} km/h` : "—"}</span>
                 <span className="muted seen">{p.last ? ago(p.last.ts, now) : "no position yet"}</span>
               </button>
-              <button type="button" className="ghost small" onClick={() => onStop(p)} aria-label={`Stop patrol ${p.callSign}`}>
-                Stop
-              </button>
+              <div className="patrol-actions">
+                <select
+                  className="duty-select"
+                  value={p.status}
+                  disabled={settingStatus.has(p.patrolId)}
+                  onChange={(e) => onSetStatus(p, e.target.value as UnitStatus)}
+                  aria-label={`Status of ${p.callSign}`}
+                >
+                  {UNIT_STATUSES.map((s) => (
+                    <option key={s} value={s}>
+                      {DUTY[s].label}
+                    </option>
+                  ))}
+                </select>
+                <button type="button" className="ghost small" onClick={() => onStop(p)} aria-label={`Stop patrol ${p.callSign}`}>
+                  Stop
+                </button>
+              </div>
             </li>
           );
         })}

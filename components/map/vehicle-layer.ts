@@ -1,5 +1,6 @@
 import L from "leaflet";
 import type { PatrolView } from "@/lib/realtime/protocol";
+import { DUTY } from "./control-room-format";
 import { freshnessOf, type Freshness } from "./fleet-store";
 import { textLabel } from "./text-label";
 
@@ -9,30 +10,68 @@ export const FRESHNESS_COLOR: Record<Freshness, string> = { live: "#3ecf8e", sta
 export const LABEL_MIN_ZOOM = 15;
 
 const ARROW_PX = 9;
+/** The duty badge: a square this many pixels wide at the marker's upper right, with the status letter. */
+const BADGE_PX = 11;
+/** The alarm ring around a unit with an open SOS, this far outside the marker. */
+const ALARM_RING_PX = 6;
+const ALARM_COLOR = "#ff3b3b";
+/** Redraw margin around a marker: the heading tick, the badge and the alarm ring all fit inside. */
+const MARKER_PAD_PX = Math.max(ARROW_PX, BADGE_PX + 4, ALARM_RING_PX + 2) + 2;
 const LABEL_OPTIONS: L.TooltipOptions = { direction: "right", offset: L.point(8, 0), className: "vehicle-label" };
 
 interface VehicleMarkerOptions extends L.CircleMarkerOptions {
   heading?: number;
+  /** Duty status letter (A, R, S, B) and its colour, drawn as a badge. */
+  dutyLetter?: string;
+  dutyColor?: string;
+  /** An open SOS: drawn with a red ring. */
+  alarm?: boolean;
 }
 
 /**
  * A circle marker drawn on the map's shared canvas renderer with a short heading
- * tick: one canvas for every vehicle instead of one DOM node each.
+ * tick, a duty-status badge (letter and colour) and, during an SOS, an alarm
+ * ring: one canvas for every vehicle instead of one DOM node each.
  */
 const VehicleMarker = L.CircleMarker.extend({
   _updateBounds(this: any) {
     (L.CircleMarker.prototype as any)._updateBounds.call(this);
-    const pad = L.point(ARROW_PX + 2, ARROW_PX + 2);
+    const pad = L.point(MARKER_PAD_PX, MARKER_PAD_PX);
     this._pxBounds = new L.Bounds(this._point.subtract(pad), this._point.add(pad));
   },
   _updatePath(this: any) {
     this._renderer._updateCircle(this);
-    const heading = (this.options as VehicleMarkerOptions).heading;
+    const options = this.options as VehicleMarkerOptions;
     const ctx: CanvasRenderingContext2D | undefined = this._renderer._ctx;
-    if (heading === undefined || !ctx || this._empty()) return;
-    const rad = (heading * Math.PI) / 180;
+    if (!ctx || this._empty()) return;
     const r = this._radius as number;
     const p = this._point as L.Point;
+    if (options.alarm) {
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, r + ALARM_RING_PX, 0, Math.PI * 2);
+      ctx.strokeStyle = ALARM_COLOR;
+      ctx.lineWidth = 3;
+      ctx.stroke();
+    }
+    if (options.dutyLetter && options.dutyColor) {
+      const x = p.x + r - 2;
+      const y = p.y - r - BADGE_PX + 2;
+      ctx.fillStyle = options.dutyColor;
+      ctx.strokeStyle = "#0f1b2d";
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.rect(x, y, BADGE_PX, BADGE_PX);
+      ctx.fill();
+      ctx.stroke();
+      ctx.fillStyle = "#0f1b2d";
+      ctx.font = "bold 9px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(options.dutyLetter, x + BADGE_PX / 2, y + BADGE_PX / 2 + 0.5);
+    }
+    const heading = options.heading;
+    if (heading === undefined) return;
+    const rad = (heading * Math.PI) / 180;
     ctx.beginPath();
     ctx.moveTo(p.x + Math.sin(rad) * r, p.y - Math.cos(rad) * r);
     ctx.lineTo(p.x + Math.sin(rad) * (r + ARROW_PX), p.y - Math.cos(rad) * (r + ARROW_PX));
@@ -68,8 +107,8 @@ export class VehicleLayer {
     return marker;
   }
 
-  /** Brings markers in line with `patrols` at time `now`. */
-  sync(patrols: ReadonlyMap<number, PatrolView>, now: number): void {
+  /** Brings markers in line with `patrols` at time `now`; the patrols in `alarmed` (an open SOS) get the alarm ring. */
+  sync(patrols: ReadonlyMap<number, PatrolView>, now: number, alarmed: ReadonlySet<number> = new Set()): void {
     for (const [id, marker] of this.markers) {
       if (!patrols.get(id)?.last) {
         marker.remove();
@@ -88,13 +127,28 @@ export class VehicleLayer {
         marker.setLatLng(latlng);
       }
       const selected = this.selected === p.patrolId;
-      const style = { color: selected ? "#ffffff" : color, fillColor: color, weight: selected ? 3 : 2, heading: p.last.heading };
+      const duty = DUTY[p.status] ?? DUTY.AVAILABLE;
+      const style = {
+        color: selected ? "#ffffff" : color,
+        fillColor: color,
+        weight: selected ? 3 : 2,
+        heading: p.last.heading,
+        dutyLetter: duty.letter,
+        dutyColor: duty.color,
+        alarm: alarmed.has(p.patrolId),
+      };
       const o = marker.options;
-      if (o.color !== style.color || o.fillColor !== style.fillColor || o.weight !== style.weight || o.heading !== style.heading) {
-        marker.setStyle(style as L.PathOptions);
-      }
+      if ((Object.keys(style) as (keyof typeof style)[]).some((k) => o[k] !== style[k])) marker.setStyle(style as L.PathOptions);
     }
     this.updateLabels();
+  }
+
+  /** What a patrol's marker shows, or null when it has none: for diagnostics and end-to-end tests. */
+  markerOf(patrolId: number): { badge: string; alarm: boolean; lat: number; lon: number } | null {
+    const marker = this.markers.get(patrolId);
+    if (!marker) return null;
+    const { lat, lng } = marker.getLatLng();
+    return { badge: marker.options.dutyLetter ?? "", alarm: marker.options.alarm === true, lat, lon: lng };
   }
 
   /** Highlights one patrol (or none). */
