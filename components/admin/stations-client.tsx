@@ -1,6 +1,8 @@
 "use client";
 
+import { useState } from "react";
 import type { AdminLists, StationItem } from "./admin-types";
+import { BoundaryEditor } from "./boundary-editor";
 import { CrudSection } from "./crud-section";
 import { NameAndCodeFields, SelectField, TextField, numberOrNull, type FormApi } from "./form-fields";
 import { LocationPicker } from "./location-picker";
@@ -12,10 +14,18 @@ type StationDraft = { name: string; code: string; divisionId: string; lat: strin
 /**
  * Stations section of the admin console. A station's zone and district are
  * copied from its division by the API; the location is typed or picked on a
- * tile-free plot of the other stations.
+ * tile-free plot of the other stations. "Boundary" opens the jurisdiction
+ * editor, a map with tiles from `tileUrl` (NEXT_PUBLIC_TILE_URL).
  */
-export function StationsClient({ initial }: { initial: Pick<AdminLists, "districts" | "zones" | "divisions" | "stations" | "vehicles"> }) {
+export function StationsClient({
+  initial,
+  tileUrl,
+}: {
+  initial: Pick<AdminLists, "districts" | "zones" | "divisions" | "stations" | "vehicles">;
+  tileUrl: string;
+}) {
   const { lists, reload, reloadError } = useAdminLists(initial);
+  const [bounding, setBounding] = useState<StationItem | null>(null);
   const divisions = byId(lists.divisions);
   const zones = byId(lists.zones);
   const districts = byId(lists.districts);
@@ -60,46 +70,71 @@ export function StationsClient({ initial }: { initial: Pick<AdminLists, "distric
   }
 
   return (
-    <CrudSection<StationItem, StationDraft>
-      resource="stations"
-      noun="station"
-      title="Stations"
-      description="Police stations, the lowest level of the organisation. Vehicles are based at a station."
-      items={lists.stations}
-      columns={[
-        { header: "Name", cell: (s) => s.name },
-        { header: "Code", cell: (s) => <code>{s.code}</code> },
-        {
-          header: "Division · zone · district",
-          // One column for the chain keeps rows to two lines at 1366 px.
-          cell: (s) => (
-            <>
-              {divisionOf(s)}
-              <span className="cell-sub">
-                {zoneOf(s)} · {districtOf(s)}
-              </span>
-            </>
-          ),
-        },
-        { header: "Position", cell: (s) => `${s.lat.toFixed(4)}, ${s.lon.toFixed(4)}`, numeric: true },
-        { header: "Vehicles", cell: (s) => vehicleCounts.get(s.id) ?? 0, numeric: true },
-      ]}
-      searchText={(s) => `${s.name} ${s.code} ${divisionOf(s)} ${zoneOf(s)} ${districtOf(s)}`}
-      filter={{ label: "Division", allLabel: "All divisions", options: divisionOptions, matches: (s, value) => String(s.divisionId) === value }}
-      label={(s) => unitLabel(s)}
-      emptyDraft={() => ({ name: "", code: "", divisionId: "", lat: "", lon: "" })}
-      toDraft={(s) => ({ name: s.name, code: s.code, divisionId: String(s.divisionId), lat: String(s.lat), lon: String(s.lon) })}
-      toBody={(draft) => ({
-        name: draft.name,
-        code: draft.code,
-        divisionId: numberOrNull(draft.divisionId),
-        lat: numberOrNull(draft.lat),
-        lon: numberOrNull(draft.lon),
-      })}
-      renderFields={renderFields}
-      reload={reload}
-      reloadError={reloadError}
-      wideForm
-    />
+    <>
+      <CrudSection<StationItem, StationDraft>
+        resource="stations"
+        noun="station"
+        title="Stations"
+        description="Police stations, the lowest level of the organisation. Vehicles are based at a station."
+        items={lists.stations}
+        columns={[
+          { header: "Name", cell: (s) => s.name },
+          { header: "Code", cell: (s) => <code>{s.code}</code> },
+          {
+            header: "Division · zone · district",
+            // One column for the chain keeps rows to two lines at 1366 px.
+            cell: (s) => (
+              <>
+                {divisionOf(s)}
+                <span className="cell-sub">
+                  {zoneOf(s)} · {districtOf(s)}
+                </span>
+              </>
+            ),
+          },
+          { header: "Position", cell: (s) => `${s.lat.toFixed(4)}, ${s.lon.toFixed(4)}`, numeric: true },
+          { header: "Vehicles", cell: (s) => vehicleCounts.get(s.id) ?? 0, numeric: true },
+          {
+            header: "Boundary",
+            cell: (s) => (s.boundary ? `${s.boundary.coordinates[0]!.length - 1} corners` : <span className="muted">none</span>),
+            numeric: true,
+          },
+        ]}
+        searchText={(s) => `${s.name} ${s.code} ${divisionOf(s)} ${zoneOf(s)} ${districtOf(s)}`}
+        filter={{ label: "Division", allLabel: "All divisions", options: divisionOptions, matches: (s, value) => String(s.divisionId) === value }}
+        label={(s) => unitLabel(s)}
+        emptyDraft={() => ({ name: "", code: "", divisionId: "", lat: "", lon: "" })}
+        toDraft={(s) => ({ name: s.name, code: s.code, divisionId: String(s.divisionId), lat: String(s.lat), lon: String(s.lon) })}
+        toBody={(draft) => ({
+          name: draft.name,
+          code: draft.code,
+          divisionId: numberOrNull(draft.divisionId),
+          lat: numberOrNull(draft.lat),
+          lon: numberOrNull(draft.lon),
+        })}
+        renderFields={renderFields}
+        rowActions={(s) => (
+          <button type="button" className="ghost small" onClick={() => setBounding(s)} aria-label={`Boundary of ${unitLabel(s)}`}>
+            Boundary
+          </button>
+        )}
+        reload={reload}
+        reloadError={reloadError}
+        wideForm
+      />
+      {bounding && (
+        <BoundaryEditor
+          station={bounding}
+          label={unitLabel(bounding)}
+          stations={lists.stations}
+          tileUrl={tileUrl}
+          onClose={() => setBounding(null)}
+          onSaved={() => {
+            setBounding(null);
+            void reload();
+          }}
+        />
+      )}
+    </>
   );
 }
