@@ -128,18 +128,26 @@ describe("station boundaries in the admin API", () => {
     expect((await patch({ lat: position.lat, lon: position.lon, boundary: square })).status).toBe(200);
   });
 
-  it("refuses a boundary of more than 10,000 corners (by its size, before reading it), and keeps the stored one", async () => {
-    const ring: [number, number][] = [];
-    for (let i = 0; i < 10_001; i++) {
-      const a = (2 * Math.PI * i) / 10_001;
-      ring.push([+(position.lon + 0.01 * Math.cos(a)).toFixed(6), +(position.lat + 0.01 * Math.sin(a)).toFixed(6)]);
-    }
-    ring.push(ring[0]!);
-    const res = await patch({ boundary: polygon(...ring) });
-    // ~230 KB: the request body limit (REQUEST_BODY_LIMIT_BYTES, 16 KiB by default) answers before the corner
-    // count is read; boundaryProblem's own "at most 10,000 corners" is covered by lib/geo/polygon.test.ts.
-    expect(res.status).toBe(413);
-    expect(res.body.error).toMatchObject({ code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 16 KiB; send less per request." });
+  it("stores a detailed boundary of 10,000 corners, refuses 10,001 (and a body past 512 KiB), and keeps the stored one", async () => {
+    const circle = (corners: number) => {
+      const ring: [number, number][] = [];
+      for (let i = 0; i < corners; i++) {
+        const a = (2 * Math.PI * i) / corners;
+        ring.push([+(position.lon + 0.01 * Math.cos(a)).toFixed(6), +(position.lat + 0.01 * Math.sin(a)).toFixed(6)]);
+      }
+      ring.push(ring[0]!);
+      return polygon(...ring);
+    };
+    const detailed = await patch({ boundary: circle(10_000) });
+    expect(detailed.status, JSON.stringify(detailed.body).slice(0, 300)).toBe(200);
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { action: "station.update", target: `station:${stationId}` }, orderBy: { id: "desc" } });
+    expect(audit.detail).toEqual({ changes: { boundary: "10000 corners" } });
+    const tooMany = await patch({ boundary: circle(10_001) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toMatch(/boundary: has 10,001 corners.*10,000/);
+    expect((await patch({ boundary: circle(10_000), name: "x".repeat(600_000) })).status).toBe(413);
+    expect(((await stored()) as { coordinates: unknown[][] }).coordinates[0]).toHaveLength(10_001);
+    expect((await patch({ boundary: square })).status).toBe(200);
     expect(await stored()).toEqual(square);
   });
 });

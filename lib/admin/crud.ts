@@ -19,6 +19,8 @@ export interface AdminResource<Item extends { id: number }, CreateInput, UpdateI
   createSchema: z.ZodType<CreateInput>;
   /** Partial version of the create rules. */
   updateSchema: z.ZodType<UpdateInput>;
+  /** Largest create/update body, when the resource needs more than `REQUEST_BODY_LIMIT_BYTES` (a station's boundary). */
+  maxBodyBytes?: number;
   /** Every row, ordered by id. */
   list(): Promise<Item[]>;
   /** One row; 404 when missing. */

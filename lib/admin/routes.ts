@@ -18,9 +18,17 @@ const NO_STORE = { "Cache-Control": "no-store" };
 /** Fields whose values never reach the audit log (a password, a device secret): only that they were set. */
 const SECRET_FIELDS = new Set(["password", "secret"]);
 
-/** `values` for the audit log, secrets replaced by "(set)". */
+/** `values` for the audit log, secrets replaced by "(set)" and a station's boundary by its number of corners. */
 function auditable(values: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, SECRET_FIELDS.has(key) ? "(set)" : value]));
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, SECRET_FIELDS.has(key) ? "(set)" : key === "boundary" ? boundarySummary(value) : value]),
+  );
+}
+
+/** "37 corners" for a GeoJSON Polygon (its outer ring, closing corner not counted), null for none. */
+function boundarySummary(value: unknown): string | null {
+  const ring = (value as { coordinates?: unknown[][] } | null)?.coordinates?.[0];
+  return Array.isArray(ring) ? `${Math.max(0, ring.length - 1)} corners` : null;
 }
 
 function json(body: unknown, status = 200): Response {
@@ -38,7 +46,7 @@ export function collectionRoutes<Item extends { id: number }, CreateInput, Updat
     }),
     POST: apiRoute(async (req) => {
       const actor = await requireAdmin();
-      const input = await parseBody(req, resource.createSchema);
+      const input = await parseBody(req, resource.createSchema, resource.maxBodyBytes);
       const created = await resource.create(input, actor);
       log.info({ userId: actor.id, resource: resource.noun, id: created.id }, "admin created");
       await recordAudit({
@@ -64,7 +72,7 @@ export function itemRoutes<Item extends { id: number }, CreateInput, UpdateInput
     PATCH: apiRoute<{ id: string }>(async (req, { params }) => {
       const actor = await requireAdmin();
       const id = idParam((await params).id, resource.noun);
-      const input = await parseBody(req, resource.updateSchema);
+      const input = await parseBody(req, resource.updateSchema, resource.maxBodyBytes);
       const updated = await resource.update(id, input, actor);
       log.info({ userId: actor.id, resource: resource.noun, id, fields: Object.keys(input as object) }, "admin updated");
       await recordAudit({

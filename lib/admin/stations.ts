@@ -28,6 +28,9 @@ const STATION_FIELDS = {
   boundary: true,
 } as const;
 
+/** Largest station create/update body: 512 KiB, room for a boundary of the full 10,000 corners. */
+export const STATION_BODY_LIMIT_BYTES = 512 * 1024;
+
 /** A station as the admin API shows it; zoneId and districtId are its division's. */
 export interface StationItem {
   id: number;
@@ -99,6 +102,8 @@ export const stations: AdminResource<StationItem, z.infer<typeof createSchema>, 
   noun: "station",
   createSchema,
   updateSchema,
+  // A boundary of the full 10,000 corners is ~250 KB of JSON.
+  maxBodyBytes: STATION_BODY_LIMIT_BYTES,
 
   list: async () => (await prisma.station.findMany({ select: STATION_FIELDS, orderBy: { id: "asc" } })).map(toItem),
 
