@@ -128,7 +128,7 @@ describe("realtime sidecar, 2 workers", () => {
     }
     const [city] = await clientsOnBothWorkers({ level: "city", id: null });
     const first = (await city!.snapshot()).patrols[0];
-    expect(first).toEqual({ ...PATROLS[0], last: FIRST_POSITION });
+    expect(first).toEqual({ ...PATROLS[0], status: "AVAILABLE", last: FIRST_POSITION });
     expect(Object.keys(first!)).toEqual([
       "patrolId",
       "vehicleId",
@@ -138,6 +138,7 @@ describe("realtime sidecar, 2 workers", () => {
       "zoneId",
       "districtId",
       "startedAt",
+      "status",
       "last",
     ]);
     expect((await city!.snapshot()).patrols[1]?.last).toBeNull();
@@ -170,7 +171,7 @@ describe("realtime sidecar, 2 workers", () => {
     await addActivePatrol(redis, prefix, late);
     for (const client of inZone1) {
       const add = await client.waitFor(isEvent("ADD_CAR", 107), "ADD_CAR 107");
-      expect(add).toEqual({ type: "SYSTEM_EVENT", event: "ADD_CAR", patrol: { ...late, last: null } });
+      expect(add).toEqual({ type: "SYSTEM_EVENT", event: "ADD_CAR", patrol: { ...late, status: "AVAILABLE", last: null } });
     }
     await publishTelemetry(redis, prefix, 107, { lat: 9.98, lon: 76.28, ts: 1_764_200_030_000 });
     for (const client of inZone1) await client.waitFor(isTelemetryOf(107, 1_764_200_030_000), "first frame of 107");

@@ -1,30 +1,47 @@
 // npm run simulate -- --vehicles N --interval S – put vehicles on patrol through the public vehicle API and drive them.
 import "dotenv/config";
 import { parseArgs } from "node:util";
+import { compileBoundary, type BoundaryPolygon } from "../lib/geo/polygon";
 import { seededRandom } from "../lib/seed/tree";
 import { sentinelDataDir } from "./processes";
 import { enrolFleet, fetchRequest, readCredentials, skippedSummary, stopPatrols, withDeviceSecret, type FleetRequest, type FleetVehicle, type OnPatrol } from "./simulator/fleet";
 import { Journal, journalPath } from "./simulator/journal";
-import { advance, startDrive, type Drive } from "./simulator/route";
+import { ControlRoom, happens, nextDutyChange, type DutyChange, type DutyStatus } from "./simulator/control-room";
+import { advance, startDrive, strayTarget, type Beat, type Drive } from "./simulator/route";
 import { signIn } from "./simulator/sign-in";
 import { VehicleFleet } from "./simulator/vehicle-fleet";
 
 const USAGE = `Usage: npm run simulate -- [--vehicles 200] [--interval 5] [--url http://localhost:3000] [--admin admin@sentinel.local]
                             [--station ID] [--credentials FILE] [--journal FILE]
-Puts enabled vehicles (those of one home station with --station) on patrol and drives them around their stations;
-Ctrl-C stops their patrols. Seeded vehicles authenticate by the seed's rule, others only with --credentials FILE
+                            [--sos-every MINUTES] [--speeding-rate 0.2] [--stray-rate 0.1]
+Puts enabled vehicles (those of one home station with --station) on patrol and drives them around their stations
+(inside the station's boundary when it has one); Ctrl-C stops their patrols.
+Control room: each unit's duty status goes AVAILABLE → EN_ROUTE → ON_SCENE → BUSY → AVAILABLE over its shift (a job
+about every 70 minutes). --sos-every N: every N minutes a random vehicle presses SOS (default: never).
+--speeding-rate R: speeding spells (over 100 km/h for a minute) per vehicle per hour (default 0.2; 0: never).
+--stray-rate R: excursions out of the home station's boundary per vehicle per hour (default 0.1; 0: never).
+A server without the status or SOS route is told once and that part is switched off.
+Seeded vehicles authenticate by the seed's rule, others only with --credentials FILE
 (lines of vehicleId,secret); a vehicle it cannot authenticate is skipped and the next one taken.
 A run killed outright leaves its patrols active: the next run against the same server adopts those of the vehicles
 it drives and stops the others (it finds them in its journal, default <SENTINEL_DATA_DIR, .sentinel>/simulator-<host>-<port>.json).`;
 
-/** A vehicle being driven: its patrol, home station and where it is on its route. */
+/** A vehicle being driven: its patrol, home station (and its beat, when it has a boundary), where it is on its route and its duty. */
 interface SimPatrol {
   patrolId: number;
+  callSign: string;
   token: string;
   home: { lat: number; lon: number };
+  beat: Beat | undefined;
   drive: Drive;
   lastMove: number;
+  duty: DutyStatus;
+  next: DutyChange;
 }
+
+/** Shortest speeding spell: 60 s, and never fewer than 6 points, so an OVERSPEED (two points in a row) is certain. */
+const SPEEDING_SPELL_MS = 60_000;
+const SPEEDING_SPELL_POINTS = 6;
 
 /** Seconds between progress lines: 5. */
 const PROGRESS_EVERY_S = 5;
@@ -75,6 +92,9 @@ async function main() {
       station: { type: "string" },
       credentials: { type: "string" },
       journal: { type: "string" },
+      "sos-every": { type: "string" },
+      "speeding-rate": { type: "string", default: "0.2" },
+      "stray-rate": { type: "string", default: "0.1" },
       help: { type: "boolean", default: false },
     },
   });
@@ -85,6 +105,12 @@ async function main() {
   if (!Number.isInteger(count) || count < 1) throw new Error(`--vehicles must be a positive integer.\n${USAGE}`);
   if (!(intervalS >= 0.1)) throw new Error(`--interval must be at least 0.1 seconds.\n${USAGE}`);
   if (stationId !== null && !(Number.isInteger(stationId) && stationId > 0)) throw new Error(`--station must be a station id.\n${USAGE}`);
+  const sosEveryMin = values["sos-every"] === undefined ? null : Number(values["sos-every"]);
+  const speedingRate = Number(values["speeding-rate"]);
+  const strayRate = Number(values["stray-rate"]);
+  if (sosEveryMin !== null && !(sosEveryMin > 0)) throw new Error(`--sos-every must be a number of minutes above 0.\n${USAGE}`);
+  if (!(speedingRate >= 0)) throw new Error(`--speeding-rate must be a rate per vehicle per hour, 0 or more.\n${USAGE}`);
+  if (!(strayRate >= 0)) throw new Error(`--stray-rate must be a rate per vehicle per hour, 0 or more.\n${USAGE}`);
   const { env } = await import("../lib/env");
   const base = values.url ?? `http://localhost:${env.PORT}`;
   const password = env.DEMO_PASSWORD;
@@ -113,7 +139,12 @@ async function main() {
       return res.body.items as any[];
     }),
   );
-  const stationById = new Map(stations!.map((s: { id: number; lat: number; lon: number }) => [s.id, s]));
+  const stationById = new Map(
+    (stations as Array<{ id: number; lat: number; lon: number; boundary?: BoundaryPolygon | null }>).map((s) => [
+      s.id,
+      { lat: s.lat, lon: s.lon, beat: s.boundary ? compileBoundary(s.boundary) : undefined },
+    ]),
+  );
   const candidates = (vehicles as Array<FleetVehicle & { enabled: boolean }>).filter(
     (v) => v.enabled && (stationId === null || v.homeStationId === stationId),
   );
@@ -151,17 +182,37 @@ async function main() {
   const random = seededRandom(7);
   const now = Date.now();
   const patrols: SimPatrol[] = enrolled.patrols.map((p) => {
-    const home = stationById.get(p.vehicle.homeStationId) ?? { lat: 9.98, lon: 76.3 };
-    return { patrolId: p.patrolId, token: p.token, home, drive: startDrive(home, random), lastMove: now };
+    const { beat, ...home } = stationById.get(p.vehicle.homeStationId) ?? { lat: 9.98, lon: 76.3, beat: undefined };
+    return {
+      patrolId: p.patrolId,
+      callSign: p.vehicle.callSign,
+      token: p.token,
+      home,
+      beat,
+      drive: startDrive(home, random, { beat }),
+      lastMove: now,
+      duty: "AVAILABLE",
+      next: nextDutyChange("AVAILABLE", now, random),
+    };
   });
+  const speedingSpellMs = Math.max(SPEEDING_SPELL_MS, SPEEDING_SPELL_POINTS * intervalS * 1000);
   const fleet = new VehicleFleet(base, patrols, intervalS * 1000, {
     move: (p, at) => {
-      p.drive = advance(p.drive, p.home, (at - p.lastMove) / 1000, at, random);
+      const dtS = (at - p.lastMove) / 1000;
+      if (at >= p.drive.speedingUntil && happens(speedingRate, dtS, random)) p.drive.speedingUntil = at + speedingSpellMs;
+      // Not while parked on scene: the excursion would cut the job short.
+      if (p.beat && !p.drive.straying && at >= p.drive.parkedUntil && happens(strayRate, dtS, random)) {
+        const target = strayTarget(p.home, p.beat, random);
+        if (target) p.drive = { ...p.drive, target, straying: true, parkedUntil: 0 };
+      }
+      p.drive = advance(p.drive, p.home, dtS, at, random, { beat: p.beat });
       p.lastMove = at;
       return p.drive;
     },
   });
+  const controlRoom = new ControlRoom(request, patrols, random, { sosEveryMin });
   fleet.start();
+  controlRoom.start();
   console.log(`${patrols.length} patrols on the road, posting every ${intervalS}s. Ctrl-C stops them.`);
 
   let last = { sent: 0, accepted: 0, failed: 0 };
@@ -170,14 +221,15 @@ async function main() {
     const now = { sent: fleet.sent, accepted: fleet.accepted, failed: fleet.failed };
     console.log(
       `sent ${rate(now.sent - last.sent)}/s  accepted ${rate(now.accepted - last.accepted)}/s  errors ${rate(now.failed - last.failed)}/s  ` +
-        `(total ${now.accepted} accepted, ${now.failed} errors)` +
-        (now.failed > last.failed ? `  last error: ${fleet.lastFailure}` : ""),
+        `(total ${now.accepted} accepted, ${now.failed} errors)  status changes ${controlRoom.statusChanges}, SOS ${controlRoom.sosPressed}` +
+        (now.failed > last.failed ? `  last error: ${fleet.lastFailure}` : "") +
+        (controlRoom.failed ? `  control-room errors ${controlRoom.failed}, last: ${controlRoom.lastFailure}` : ""),
     );
     last = now;
   }, PROGRESS_EVERY_S * 1000);
   stopDriving = async () => {
     clearInterval(progress);
-    await fleet.stop();
+    await Promise.all([fleet.stop(), controlRoom.stop()]);
     await stopAll(enrolled.patrols);
   };
 }

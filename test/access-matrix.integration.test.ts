@@ -262,6 +262,48 @@ const ROUTES: RouteCase[] = [
     }),
   ),
   { method: "GET", route: "/api/patrols/history", access: "session", ok: 200, prepare: async () => ({ path: "/api/patrols/history" }) },
+  ...(["station", "otherDistrict"] as const).map(
+    (target): RouteCase => ({
+      method: "POST",
+      route: "/api/patrols/[id]/status",
+      label: target === "station" ? "patrol at the station commander's station" : "patrol in another district",
+      access: "stopPatrol",
+      ok: 200,
+      prepare: async () => ({ path: `/api/patrols/${await startPatrol(targets[target].stationId)}/status`, body: { status: "EN_ROUTE" }, patrol: targets[target] }),
+    }),
+  ),
+  {
+    method: "POST",
+    route: "/api/patrols/[id]/sos",
+    access: "ownPatrol",
+    ok: 201,
+    prepare: async () => ({ path: `/api/patrols/${await startPatrol()}/sos`, body: {} }),
+  },
+  {
+    method: "GET",
+    route: "/api/patrols/nearest",
+    access: "session",
+    ok: 200,
+    prepare: async () => ({ path: "/api/patrols/nearest?lat=9.97&lon=76.29" }),
+  },
+  { method: "GET", route: "/api/alerts", access: "session", ok: 200, prepare: async () => ({ path: "/api/alerts?state=OPEN" }) },
+  ...(["ack", "resolve"] as const).flatMap((action) =>
+    (["station", "otherDistrict"] as const).map(
+      (target): RouteCase => ({
+        method: "POST",
+        route: `/api/alerts/[id]/${action}`,
+        label: target === "station" ? "SOS of a patrol at the station commander's station" : "SOS of a patrol in another district",
+        access: "viewPatrol",
+        ok: 200,
+        prepare: async () => {
+          const patrolId = await startPatrol(targets[target].stationId);
+          const sos = await call(`/api/patrols/${patrolId}/sos`, { method: "POST", token: vehicle.token });
+          if (sos.status !== 201) throw new Error(`could not raise an SOS: ${sos.status} ${JSON.stringify(sos.body)}`);
+          return { path: `/api/alerts/${sos.body.alertId}/${action}`, body: {}, patrol: targets[target] };
+        },
+      }),
+    ),
+  ),
   {
     method: "POST",
     route: "/api/patrols/[id]/stop",

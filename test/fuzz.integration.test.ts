@@ -20,7 +20,7 @@ const CONCURRENCY = 20;
 
 /** Row counts of every table the admin and vehicle APIs write. */
 async function rowCounts(): Promise<Record<string, number>> {
-  const [districts, zones, divisions, stations, vehicles, users, patrols, activePatrols] = await Promise.all([
+  const [districts, zones, divisions, stations, vehicles, users, patrols, activePatrols, alerts, statusChanges] = await Promise.all([
     prisma.district.count(),
     prisma.zone.count(),
     prisma.division.count(),
@@ -29,8 +29,10 @@ async function rowCounts(): Promise<Record<string, number>> {
     prisma.user.count(),
     prisma.patrol.count(),
     prisma.patrol.count({ where: { status: "ACTIVE" } }),
+    prisma.alert.count(),
+    prisma.patrolStatusChange.count(),
   ]);
-  return { districts, zones, divisions, stations, vehicles, users, patrols, activePatrols };
+  return { districts, zones, divisions, stations, vehicles, users, patrols, activePatrols, alerts, statusChanges };
 }
 
 /** The body in a few chunks, without Content-Length (Transfer-Encoding: chunked). */

@@ -71,6 +71,13 @@ describe("Redis restarted mid-stream (no persistence)", () => {
     }
     // Neither half-happened: the start was rolled back, the stop undone.
     expect(await db.activePatrolIds()).toEqual(ids);
+    // An officer presses SOS meanwhile: recorded in PostgreSQL first, so the device hears 503 (retry) but nothing is lost.
+    const [sosPatrol, sosVehicle] = [ids[1]!, patrols.get(ids[1]!)!];
+    const sos = await api(base, `/api/patrols/${sosPatrol}/sos`, { token: sosVehicle.token, method: "POST", timeoutMs: FAST_FAIL_MS });
+    expect(sos.status).toBe(503);
+    expect(sos.headers.get("retry-after")).toBeTruthy();
+    const [recorded] = await db.query<{ id: number; state: string }>(`SELECT id, state::text FROM alerts WHERE "patrolId" = $1 AND kind = 'SOS'`, [sosPatrol]);
+    expect(recorded?.state).toBe("OPEN");
     await sleep(Math.max(0, OUTAGE_MS - (monotonicMs() - killedAt)));
 
     await stack.redis.restart();
@@ -86,6 +93,14 @@ describe("Redis restarted mid-stream (no persistence)", () => {
       await waitUntil(() => d.shown().length === ids.length, "every active patrol shown again", 15_000);
       expect(d.shown()).toEqual(ids);
       console.log(`dashboard on worker ${d.workerPid}: re-sync SNAPSHOT held ${resync.patrols.length}/${ids.length} patrols`);
+    }
+    // The SOS raised during the outage reaches every dashboard (re-announced by the rebuild, or in the re-sync SNAPSHOT).
+    for (const d of dashboards) {
+      await waitUntil(
+        () => d.frames.some((f) => (f.type === "ALERT" && f.alert.alertId === recorded!.id) || (f.type === "SNAPSHOT" && f.alerts.some((a) => a.alertId === recorded!.id))),
+        `the SOS raised during the outage on worker ${d.workerPid}`,
+        15_000,
+      );
     }
     // Telemetry resumes: a frame of every patrol sent after the restart reaches every dashboard.
     const resumed = await waitUntil(() => {

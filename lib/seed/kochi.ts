@@ -1,3 +1,4 @@
+import { voronoiJurisdictions } from "./jurisdictions";
 import { buildFleet, seededRandom, type SeedTree, type StationSeed } from "./tree";
 
 /** Vehicles in the demo fleet. */
@@ -115,14 +116,19 @@ const KOCHI: { code: string; name: string; divisions: { code: string; name: stri
   },
 ];
 
-/** The `demo` profile: Kochi City with 3 zones, 10 divisions, 30 stations and 200 vehicles. */
+/**
+ * The `demo` profile: Kochi City with 3 zones, 10 divisions, 30 stations and 200 vehicles. Every station has a
+ * jurisdiction: its Voronoi cell among the stations, clipped to the city's outline (`voronoiJurisdictions`).
+ */
 export function kochiTree(): SeedTree {
   const district = { code: "KOCHI", name: "Kochi City" };
   const zones = KOCHI.map((z) => ({ code: z.code, name: z.name, districtCode: district.code }));
   const divisions = KOCHI.flatMap((z) => z.divisions.map((d) => ({ code: d.code, name: d.name, zoneCode: z.code })));
-  const stations: StationSeed[] = KOCHI.flatMap((z) =>
+  const placed = KOCHI.flatMap((z) =>
     z.divisions.flatMap((d) => d.stations.map(([code, name, lat, lon]) => ({ code, name, lat, lon, divisionCode: d.code }))),
   );
+  const boundaries = voronoiJurisdictions(placed);
+  const stations: StationSeed[] = placed.map((s, i) => ({ ...s, boundary: boundaries[i] }));
   return {
     districts: [district],
     zones,

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, dropDatabase } from "../../test/support/stack";
 import { verifyDeviceSecret, verifyPassword } from "../auth/password";
 import { PrismaClient } from "../generated/prisma/client";
+import { boundaryProblem } from "../geo/polygon";
 import { BENCH_SHAPE, benchTree } from "./bench";
+import { kochiTree } from "./kochi";
 import { seed, seededVehicleSecret, type SeedSummary } from "./seed";
 
 const PASSWORD = "seed-test-password";
@@ -80,6 +82,16 @@ describe("demo seed", () => {
 
   it("gives every station its division's zone and district", async () => {
     expect(await brokenChains(prisma)).toBe(0);
+  });
+
+  it("stores every station's jurisdiction, each surrounding its station", async () => {
+    const expected = new Map(kochiTree().stations.map((s) => [s.code, s.boundary]));
+    const stations = await prisma.station.findMany();
+    expect(stations).toHaveLength(30);
+    for (const station of stations) {
+      expect(station.boundary, station.code).toEqual(expected.get(station.code));
+      expect(boundaryProblem(station.boundary, station), station.code).toBeNull();
+    }
   });
 
   it("scopes the commanders to Kadavanthra and its division, zone and district", async () => {

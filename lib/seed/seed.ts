@@ -51,10 +51,12 @@ export function seededVehicleSecret(password: string, callSign: string): string 
 }
 
 /**
- * Creates the profile's organisation, fleet and five logins (admin plus one
- * commander per level). Idempotent: rows are matched by their unique code,
- * call sign or email and existing ones are left untouched (no renamed units
- * reverted, no password or secret rotated), so a second run inserts nothing.
+ * Creates the profile's organisation (with the stations' boundaries, where the
+ * profile has them), fleet and five logins (admin plus one commander per
+ * level). Idempotent: rows are matched by their unique code, call sign or
+ * email and existing ones are left untouched (no renamed units reverted, no
+ * boundary an admin edited or cleared redrawn, no password or secret rotated),
+ * so a second run inserts nothing.
  * Not wrapped in a transaction: an interrupted run is repaired by running again.
  */
 export async function seed(prisma: PrismaClient, profile: SeedProfile, opts: SeedOptions): Promise<SeedSummary> {
@@ -116,7 +118,7 @@ export async function seed(prisma: PrismaClient, profile: SeedProfile, opts: See
         data: tree.stations.map((s) => {
           const parent = division(s.divisionCode);
           const chain = { divisionId: parent.id, zoneId: parent.zoneId, districtId: parent.districtId };
-          return { code: s.code, name: s.name, lat: s.lat, lon: s.lon, ...chain };
+          return { code: s.code, name: s.name, lat: s.lat, lon: s.lon, boundary: s.boundary, ...chain };
         }),
         skipDuplicates: true,
       }),

@@ -1,3 +1,5 @@
+import type { BoundaryPolygon } from "../geo/polygon";
+
 /**
  * The shape of a seed profile: flat lists that name their parent by code, so
  * each level goes to the database as one bulk insert.
@@ -30,6 +32,8 @@ export interface StationSeed {
   lat: number;
   lon: number;
   divisionCode: string;
+  /** Its jurisdiction; none when absent. */
+  boundary?: BoundaryPolygon;
 }
 
 /** A vehicle to create at the station with `stationCode`. */

@@ -67,7 +67,7 @@ type Resource = "districts" | "zones" | "divisions" | "stations" | "vehicles" | 
 const RESOURCES: Resource[] = ["districts", "zones", "divisions", "stations", "vehicles", "users"];
 
 type Endpoint =
-  | { kind: "token" | "start" | "stop" | "telemetry" | "batch" | "rotate" }
+  | { kind: "token" | "start" | "stop" | "telemetry" | "batch" | "rotate" | "status" | "sos" | "ack" | "resolve" }
   | { kind: "adminList" | "adminCreate"; resource: Resource }
   | { kind: "adminItem"; resource: Resource; method: "GET" | "PATCH" | "DELETE" };
 
@@ -92,7 +92,12 @@ const name = (max: number): FieldSpec => ({ required: true, kind: "string", vali
 const code: FieldSpec = { required: true, kind: "string", valid: "FUZZ-1", outOfRange: ["", "A B", "-lead", "ü", "a/b", "x".repeat(33)] };
 
 /** The body schemas of the API (lib/**), as far as the generator needs them to break them. */
-const SCHEMAS: Record<"token" | "start" | "telemetry" | Resource, Record<string, FieldSpec>> = {
+const SCHEMAS: Record<"token" | "start" | "telemetry" | "status" | "sos" | Resource, Record<string, FieldSpec>> = {
+  status: { status: { required: true, kind: "string", valid: "EN_ROUTE", outOfRange: ["", "en_route", "LUNCH", "AVAILABLE ", "ENDED"] } },
+  sos: {
+    lat: { required: false, kind: "number", valid: 9.97, outOfRange: [90.5, -91, 1e308] },
+    lon: { required: false, kind: "number", valid: 76.29, outOfRange: [180.5, -181] },
+  },
   token: {
     vehicleId: id(true, 1),
     secret: { required: true, kind: "string", valid: "fuzz-secret", outOfRange: ["", "s".repeat(257)] },
@@ -192,6 +197,7 @@ function endpointOf(gen: Gen): Endpoint {
   const roll = gen.float();
   if (roll < 0.5) return { kind: gen.pick(["token", "start", "stop", "telemetry", "telemetry", "batch"] as const) };
   if (roll < 0.55) return { kind: "rotate" };
+  if (roll < 0.65) return { kind: gen.pick(["status", "status", "sos", "ack", "resolve"] as const) };
   const resource = gen.pick(RESOURCES);
   const which = gen.float();
   if (which < 0.1) return { kind: "adminList", resource };
@@ -199,7 +205,7 @@ function endpointOf(gen: Gen): Endpoint {
   return { kind: "adminItem", resource, method: gen.pick(["GET", "PATCH", "PATCH", "DELETE"] as const) };
 }
 
-function pathOf(endpoint: Endpoint, gen: Gen): { method: string; path: string } {
+function pathOf(endpoint: Endpoint, gen: Gen, ctx: FuzzContext): { method: string; path: string } {
   const badId = () => gen.pick(BAD_IDS);
   switch (endpoint.kind) {
     case "token":
@@ -214,6 +220,14 @@ function pathOf(endpoint: Endpoint, gen: Gen): { method: string; path: string } 
       return { method: "POST", path: "/api/telemetry/batch" };
     case "rotate":
       return { method: "POST", path: `/api/admin/vehicles/${badId()}/secret` };
+    // The real patrol, with a body that is certainly invalid; SOS (whose body is optional) and alerts at ids that name nothing.
+    case "status":
+      return { method: "POST", path: `/api/patrols/${ctx.patrolId}/status` };
+    case "sos":
+      return { method: "POST", path: `/api/patrols/${badId()}/sos` };
+    case "ack":
+    case "resolve":
+      return { method: "POST", path: `/api/alerts/${badId()}/${endpoint.kind}` };
     case "adminList":
       return { method: "GET", path: `/api/admin/${endpoint.resource}` };
     case "adminCreate":
@@ -360,7 +374,7 @@ function invalidObjectText(endpoint: Endpoint, ctx: FuzzContext, gen: Gen): { te
     return { text: JSON.stringify(body), how: `batch:${how}` };
   }
   const schemaName =
-    endpoint.kind === "token" || endpoint.kind === "start" || endpoint.kind === "telemetry"
+    endpoint.kind === "token" || endpoint.kind === "start" || endpoint.kind === "telemetry" || endpoint.kind === "status" || endpoint.kind === "sos"
       ? endpoint.kind
       : endpoint.kind === "adminCreate" || endpoint.kind === "adminItem"
         ? endpoint.resource
@@ -461,7 +475,7 @@ function extraHeaders(gen: Gen): Record<string, string> {
 export function fuzzRequest(seed: number, index: number, ctx: FuzzContext): FuzzRequest {
   const gen = new Gen((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
   const endpoint = endpointOf(gen);
-  const route = pathOf(endpoint, gen);
+  const route = pathOf(endpoint, gen, ctx);
   const method = gen.chance(0.08) ? wrongMethod(endpoint, gen) : route.method;
   const auth = authOf(endpoint, gen);
   const headers: Record<string, string> = { ...authHeaders(auth, ctx, gen), ...extraHeaders(gen) };
