@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { TEST_SECRETS } from "../test/support/secrets";
-import { Device, loadFleet, openMap, spareVehicles } from "./fleet";
+import { boundaryAround, Device, loadFleet, openMap, spareVehicles } from "./fleet";
 
 /**
  * The control room on the live map, in three browsers at once: Kadavanthra's station commander, the city
@@ -47,11 +47,15 @@ test("status, SOS and alerts reach exactly the covering dashboards, live, and ac
   });
   expect(created.status()).toBe(201);
   const userId = ((await created.json()) as { id: number }).id;
+  // Kadavanthra gets a jurisdiction (around the unit's positions below, so it never leaves it) for the map to draw.
+  const setBoundary = (boundary: unknown) => admin.request.patch(`/api/admin/stations/${kdv.id}`, { data: { boundary } });
+  expect((await setBoundary(boundaryAround(kdv))).status()).toBe(200);
   const station = await signedIn(browser, "station@sentinel.local");
   const otherZone = await signedIn(browser, email);
   const covering = [station, admin];
   let alertId = 0;
   try {
+    expect(await station.evaluate(() => window.__sentinelBoundaries)).toBe(1);
     const patrolId = await device.start();
     const at = { lat: +(kdv.lat + 0.002).toFixed(4), lon: +(kdv.lon + 0.001).toFixed(4) };
     await device.report(at.lat, at.lon, { speed: 5, heading: 90 });
@@ -134,6 +138,7 @@ test("status, SOS and alerts reach exactly the covering dashboards, live, and ac
   } finally {
     if (alertId) await admin.request.post(`/api/alerts/${alertId}/resolve`, { headers: { "content-type": "application/json" } }).catch(() => null);
     await device.stop();
+    await setBoundary(kdv.boundary ?? null);
     await admin.request.delete(`/api/admin/users/${userId}`, { headers: { "content-type": "application/json" } });
     for (const page of [station, admin, otherZone]) await page.context().close();
   }

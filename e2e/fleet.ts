@@ -13,6 +13,8 @@ export interface Station {
   divisionId: number;
   zoneId: number;
   districtId: number;
+  /** Its jurisdiction (a GeoJSON Polygon), or null. */
+  boundary?: unknown;
 }
 export interface Vehicle {
   id: number;
@@ -38,6 +40,12 @@ export function spareVehicles(vehicles: Vehicle[], stationId: number): Vehicle[]
   const seeded = vehicles.filter((v) => !v.callSign.startsWith("E2E-"));
   const reserved = new Set(seeded.slice(-3).map((v) => v.id));
   return seeded.filter((v) => v.homeStationId === stationId && !reserved.has(v.id));
+}
+
+/** A rectangle around a station, as a GeoJSON Polygon (`[lon, lat]`, closed): a jurisdiction for tests and pictures. */
+export function boundaryAround(s: Station, halfLat = 0.01, halfLon = 0.012) {
+  const [s0, n0, w0, e0] = [s.lat - halfLat, s.lat + halfLat, s.lon - halfLon, s.lon + halfLon];
+  return { type: "Polygon", coordinates: [[[w0, s0], [e0, s0], [e0, n0], [w0, n0], [w0, s0]]] };
 }
 
 /** A vehicle driven through the public vehicle API, as a device would. */

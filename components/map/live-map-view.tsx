@@ -145,7 +145,8 @@ function Pointer({ focus, probe, onProbe }: Pick<LiveMapViewProps, "focus" | "pr
     const handler = (e: L.LeafletMouseEvent) => onProbeRef.current(e.latlng.lat, e.latlng.lng);
     map.on("contextmenu", handler);
     // The map's box changes when a panel opens beside it: Leaflet must know, or it keeps drawing for the old size.
-    const resize = new ResizeObserver(() => map.invalidateSize({ pan: false }));
+    // It keeps the same centre (Leaflet pans by half the change), so a unit centred for an SOS stays centred.
+    const resize = new ResizeObserver(() => map.invalidateSize({ animate: false }));
     resize.observe(map.getContainer());
     return () => {
       map.off("contextmenu", handler);

@@ -103,9 +103,8 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
             >
               <button type="button" className="patrol-main" onClick={() => onFollow(p.patrolId)} aria-pressed={followId === p.patrolId}>
                 <span className={`dot ${state}`} aria-label={state} />
-                <span className="call-sign">
-                  <bdi>{p.callSign}</bdi>{" "}
-                  <DutyBadge status={p.status} />
+                <span className="call">
+                  <bdi className="call-sign">{p.callSign}</bdi> <DutyBadge status={p.status} />
                 </span>
                 <bdi className="muted station">{stationName(p.stationId)}</bdi>
                 <span className="speed">{p.last?.speed !== undefined ? `${Math.round(p.last.speed * 3.6)} km/h` : "—"}</span>

@@ -10,8 +10,8 @@ export const FRESHNESS_COLOR: Record<Freshness, string> = { live: "#3ecf8e", sta
 export const LABEL_MIN_ZOOM = 15;
 
 const ARROW_PX = 9;
-/** The duty badge: a square this many pixels wide at the marker's upper right, with the status letter. */
-const BADGE_PX = 11;
+/** The duty badge: a square this many pixels wide at the marker's upper left (the call-sign label sits on the right). */
+const BADGE_PX = 12;
 /** The alarm ring around a unit with an open SOS, this far outside the marker. */
 const ALARM_RING_PX = 6;
 const ALARM_COLOR = "#ff3b3b";
@@ -54,7 +54,7 @@ const VehicleMarker = L.CircleMarker.extend({
       ctx.stroke();
     }
     if (options.dutyLetter && options.dutyColor) {
-      const x = p.x + r - 2;
+      const x = p.x - r - BADGE_PX + 2;
       const y = p.y - r - BADGE_PX + 2;
       ctx.fillStyle = options.dutyColor;
       ctx.strokeStyle = "#0f1b2d";
@@ -64,7 +64,7 @@ const VehicleMarker = L.CircleMarker.extend({
       ctx.fill();
       ctx.stroke();
       ctx.fillStyle = "#0f1b2d";
-      ctx.font = "bold 9px system-ui, sans-serif";
+      ctx.font = "bold 10px system-ui, sans-serif";
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       ctx.fillText(options.dutyLetter, x + BADGE_PX / 2, y + BADGE_PX / 2 + 0.5);
