@@ -3,7 +3,7 @@
  * 720 Hz, 0.2 s each, with short fades so they do not click), 16-bit mono PCM at 16 kHz, about 25 KB.
  * Generated rather than downloaded so the repository owns every byte it serves.
  *
- *   npx tsx tools/make-alarm-sound.ts
+ *   npx tsx scripts/make-alarm-sound.ts
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
