@@ -61,6 +61,8 @@ export class ClientSession {
   private readonly adding = new Set<number>();
   private readonly held = new Map<number, Buffer>();
   private closed = false;
+  /** True once the first SNAPSHOT was written: nothing but a SNAPSHOT may come first. */
+  private snapshotSent = false;
   /** Set by an access change until the sync it queued has read the new access: frames are held, not sent. */
   private accessChanging = false;
   /** What the session may see: the ticket's scope until the access plane says otherwise. */
@@ -125,6 +127,11 @@ export class ClientSession {
   /** True when no job (sync or control event) is running or waiting. */
   get settled(): boolean {
     return !this.running && this.jobs.length === 0;
+  }
+
+  /** Sends a HEARTBEAT if the socket was silent for `idleMs` — only once its SNAPSHOT went out. */
+  keepalive(now: number, idleMs: number): void {
+    if (this.snapshotSent && !this.closed) this.outbox.keepalive(now, idleMs);
   }
 
   /** Bytes held for this client: the socket's buffer plus the outbox's queue. */
@@ -196,6 +203,7 @@ export class ClientSession {
       this.releaseExcept(this.visible);
       const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: this.scope, patrols, alerts: alerts.filter((a) => scopeContains(this.scope, a)) };
       this.outbox.sendSnapshot(JSON.stringify(snapshot));
+      this.snapshotSent = true;
       for (const [id, frame] of this.held) if (this.visible.has(id)) this.outbox.sendTelemetry(id, frame);
       this.log.debug({ patrols: patrols.length }, "snapshot sent");
     } finally {

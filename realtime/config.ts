@@ -31,6 +31,11 @@ export const realtimeConfigSchema = z.object({
   REALTIME_MAX_QUEUED_EVENTS: int(10, 1000),
   /** Milliseconds between pings; a socket that missed the previous pong is terminated. Default: 15000. */
   REALTIME_HEARTBEAT_MS: int(100, 15_000),
+  /**
+   * A socket with nothing written for this long gets a HEARTBEAT frame, so the browser can tell a live but quiet
+   * connection from a dead one within seconds. 0 turns it off. Default: 2000 ms.
+   */
+  REALTIME_KEEPALIVE_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(60_000).default(2_000)),
   /** Open sockets one user may hold on one worker. Default: 20. */
   REALTIME_MAX_CONNECTIONS_PER_USER: int(1, 20),
   /** Largest message a browser may send, in bytes (browsers send nothing but pongs). Default: 1024. */
@@ -54,6 +59,7 @@ export interface RealtimeConfig {
   conflateBytes: number;
   maxQueuedEvents: number;
   heartbeatMs: number;
+  keepaliveMs: number;
   maxConnectionsPerUser: number;
   maxPayloadBytes: number;
   shutdownTimeoutMs: number;
@@ -77,6 +83,7 @@ export function loadRealtimeConfig(source: Record<string, string | undefined> = 
     conflateBytes: c.REALTIME_CONFLATE_BYTES,
     maxQueuedEvents: c.REALTIME_MAX_QUEUED_EVENTS,
     heartbeatMs: c.REALTIME_HEARTBEAT_MS,
+    keepaliveMs: c.REALTIME_KEEPALIVE_MS,
     maxConnectionsPerUser: c.REALTIME_MAX_CONNECTIONS_PER_USER,
     maxPayloadBytes: c.REALTIME_MAX_PAYLOAD_BYTES,
     shutdownTimeoutMs: c.REALTIME_SHUTDOWN_TIMEOUT_MS,

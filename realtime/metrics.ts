@@ -17,8 +17,12 @@ export const metrics = {
   }),
   eventsOut: new Counter({
     name: "sentinel_realtime_events_out_total",
-    help: "SNAPSHOT and SYSTEM_EVENT frames written to sockets, by type.",
+    help: "SNAPSHOT, SYSTEM_EVENT and ALERT frames written to sockets, by type.",
     labelNames: ["type"] as const,
+  }),
+  heartbeatsOut: new Counter({
+    name: "sentinel_realtime_heartbeats_out_total",
+    help: "HEARTBEAT frames written to sockets that were otherwise silent for REALTIME_KEEPALIVE_MS.",
   }),
   refusals: new Counter({
     name: "sentinel_realtime_refusals_total",

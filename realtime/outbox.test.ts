@@ -110,4 +110,21 @@ describe("Outbox", () => {
     expect(overflows()).toBe(1);
     expect(outbox.pendingBytes).toBe(THRESHOLD + 1);
   });
+
+  it("sends a HEARTBEAT only after a silence of the keepalive period, and never to a socket that is behind", () => {
+    const { socket, outbox } = setup();
+    const start = Date.now();
+    expect(outbox.keepalive(start + 1_000, 2_000)).toBe(false);
+    expect(outbox.keepalive(start + 2_500, 2_000)).toBe(true);
+    expect(JSON.parse(socket.written.at(-1)!)).toEqual({ type: "HEARTBEAT", at: start + 2_500 });
+    // A frame just went out: not silent.
+    outbox.sendTelemetry(1, telemetry(1, 1));
+    expect(outbox.keepalive(Date.now() + 500, 2_000)).toBe(false);
+    // Behind: its queue goes first, no heartbeat jumps it.
+    socket.bufferedAmount = THRESHOLD + 1;
+    outbox.sendTelemetry(1, telemetry(1, 2));
+    const written = socket.written.length;
+    expect(outbox.keepalive(Date.now() + 60_000, 2_000)).toBe(false);
+    expect(socket.written).toHaveLength(written);
+  });
 });

@@ -35,6 +35,8 @@ export class Outbox {
   private events: Array<{ frame: string; type: SystemFrameType }> = [];
   private readonly latest = new Map<number, Buffer>();
   private queuedBytes = 0;
+  /** When the last frame was handed to the socket (epoch ms), for the keepalive. */
+  private lastWriteAt = Date.now();
 
   constructor(
     private readonly sink: FrameSink,
@@ -106,6 +108,17 @@ export class Outbox {
     this.conflating = this.sink.bufferedAmount > this.options.conflateBytes;
   }
 
+  /**
+   * Sends a HEARTBEAT when nothing was written for `idleMs` (and nothing is queued: a socket that is behind is
+   * not silent, and its queue goes first). Returns true when one was sent.
+   */
+  keepalive(now: number, idleMs: number): boolean {
+    if (this.conflating || now - this.lastWriteAt < idleMs) return false;
+    this.write(`{"type":"HEARTBEAT","at":${now}}`);
+    metrics.heartbeatsOut.inc();
+    return true;
+  }
+
   /** Bytes held for this client: the socket's buffer plus the conflation queue. */
   get pendingBytes(): number {
     return this.sink.bufferedAmount + this.queuedBytes;
@@ -119,5 +132,6 @@ export class Outbox {
 
   private write(frame: Buffer | string): void {
     this.sink.send(frame, { binary: false });
+    this.lastWriteAt = Date.now();
   }
 }

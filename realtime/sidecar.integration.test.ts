@@ -264,6 +264,18 @@ describe("realtime sidecar, 2 workers", () => {
     await ours.snapshot();
   });
 
+  it("keeps a quiet socket talking: a HEARTBEAT after each 2 s of silence, on either worker, never before the SNAPSHOT", async () => {
+    // A station nobody patrols: after its SNAPSHOT nothing else would ever be sent.
+    for (const client of await clientsOnBothWorkers({ level: "station", id: 999_999 })) {
+      const first = await client.waitFor((f) => f.type === "HEARTBEAT", "a HEARTBEAT", 1, 4_000);
+      const second = await client.waitFor((f) => f.type === "HEARTBEAT", "a second HEARTBEAT", 2, 4_000);
+      expect(client.frames[0]?.type).toBe("SNAPSHOT");
+      const gap = second.type === "HEARTBEAT" && first.type === "HEARTBEAT" ? second.at - first.at : 0;
+      expect(gap).toBeGreaterThanOrEqual(1_900);
+      expect(gap).toBeLessThan(3_500);
+    }
+  });
+
   it("serves Prometheus metrics summed over both workers", async () => {
     const clients = [...(await clientsOnBothWorkers({ level: "city", id: null })), ...(await clientsOnBothWorkers({ level: "zone", id: 2 }))];
     await Promise.all(clients.map((c) => c.snapshot()));

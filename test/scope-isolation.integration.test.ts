@@ -227,6 +227,8 @@ function violations(
       statuses.add(`${f.patrolId}:${f.status}`);
     } else if (f.type === "ALERT") {
       checkAlert(f.alert, "ALERT frame for");
+    } else if (f.type === "HEARTBEAT") {
+      if (snapshots === 0) out.push("HEARTBEAT before the SNAPSHOT");
     } else if (f.type === "SYSTEM_EVENT") {
       const id = f.patrol.patrolId;
       const rec = patrols.get(id);

@@ -130,8 +130,18 @@ export interface AlertFrame {
   alert: AlertView;
 }
 
+/**
+ * Keepalive: sent to a socket that has had nothing written for REALTIME_KEEPALIVE_MS (default 2 s), so a browser
+ * hears from a healthy connection at least every few seconds and can tell a dead one by its silence (a TCP
+ * connection that died without a close is otherwise invisible for minutes). `at`: the server's epoch ms.
+ */
+export interface HeartbeatFrame {
+  type: "HEARTBEAT";
+  at: number;
+}
+
 /** Every frame a dashboard can receive. */
-export type ServerFrame = SnapshotFrame | TelemetryFrame | SystemEventFrame | AlertFrame;
+export type ServerFrame = SnapshotFrame | TelemetryFrame | SystemEventFrame | AlertFrame | HeartbeatFrame;
 
 /**
  * Control-plane event published on the `control:*` channels of every unit above a patrol: its start and stop,
