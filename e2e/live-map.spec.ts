@@ -119,23 +119,30 @@ test("sixty moving vehicles on the city map, all live", async ({ browser }) => {
   }
 });
 
-test("a commander stops a patrol from the sidebar, after confirming", async ({ browser }) => {
+test("a commander stops a patrol from the sidebar, after confirming in the page's own dialog", async ({ browser }) => {
   const [device] = devices(1, (s) => s.name === "Kadavanthra");
+  const callSign = device!.vehicle.callSign;
   const page = await asUser(browser, "station@sentinel.local");
+  // Never the browser's own confirm(): it names nothing and cannot take a reason.
+  const nativeDialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    nativeDialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
   try {
     const id = await device!.start();
     await device!.report(9.9667, 76.2997);
-    const stop = row(page, id).getByRole("button", { name: `Stop patrol ${device!.vehicle.callSign}` });
-    page.once("dialog", (dialog) => void dialog.dismiss());
-    await stop.click();
+    const confirmStop = async () => {
+      await row(page, id).getByRole("button", { name: `Actions for ${callSign}` }).click();
+      await page.getByRole("menuitem", { name: "Stop patrol…" }).click();
+      return page.getByRole("dialog", { name: `Stop patrol ${callSign}?` });
+    };
+    await (await confirmStop()).getByRole("button", { name: "Cancel" }).click();
     await expect(row(page, id)).toHaveCount(1);
-    page.once("dialog", (dialog) => {
-      expect(dialog.message()).toContain(device!.vehicle.callSign);
-      void dialog.accept();
-    });
-    await stop.click();
+    await (await confirmStop()).getByRole("button", { name: `Stop ${callSign}` }).click();
     await expect(row(page, id)).toHaveCount(0);
-    await expect(page.getByText(`Patrol ${device!.vehicle.callSign} stopped.`)).toBeVisible();
+    await expect(page.getByText(`Patrol ${callSign} stopped.`)).toBeVisible();
+    expect(nativeDialogs).toEqual([]);
   } finally {
     await device!.stop();
   }

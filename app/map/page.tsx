@@ -18,6 +18,9 @@ export default async function MapPage() {
   const [scopeName, stations] = await Promise.all([describeScope(user.scope), stationsInScope(user.scope, { boundaries: true })]);
   return (
     <div className="map-page">
+      <a className="skip-link" href="#live-map">
+        Skip to map
+      </a>
       <PageHeader title={scopeName} user={user} link={{ href: "/replay", label: "Replay" }} />
       <LiveDashboard scope={user.scope} stations={stations} tileUrl={env.NEXT_PUBLIC_TILE_URL} />
     </div>

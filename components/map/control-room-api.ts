@@ -58,3 +58,9 @@ export function nearestUnits(lat: number, lon: number, onlyAvailable: boolean, l
   if (onlyAvailable) q.set("status", "AVAILABLE");
   return callApi<{ items: NearbyUnit[] }>(`/api/patrols/nearest?${q}`, { what: "find the nearest units" });
 }
+
+/** `POST /api/patrols/{id}/stop` with the commander's reason, when given (stored on the patrol and in the audit log). */
+export function stopPatrol(patrolId: number, callSign: string, reason: string) {
+  const why = reason.trim();
+  return callApi<unknown>(`/api/patrols/${patrolId}/stop`, { body: why ? { reason: why } : {}, what: `stop ${callSign}` });
+}

@@ -1,11 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { UNIT_STATUSES } from "@/lib/realtime/protocol";
-import { alertDetail, boundaryRings, DUTY, formatDistance } from "./control-room-format";
+import { alertDetail, boundaryRings, DUTY, formatDistance, formatDuration } from "./control-room-format";
 
 describe("DUTY", () => {
   it("gives every status its own letter and colour", () => {
     expect(new Set(UNIT_STATUSES.map((s) => DUTY[s].letter)).size).toBe(UNIT_STATUSES.length);
     expect(new Set(UNIT_STATUSES.map((s) => DUTY[s].color)).size).toBe(UNIT_STATUSES.length);
+  });
+});
+
+describe("formatDuration", () => {
+  it("says a gap the way people do", () => {
+    expect(formatDuration(12_400)).toBe("12 s");
+    expect(formatDuration(185_000)).toBe("3 min 5 s");
+    expect(formatDuration(120_000)).toBe("2 min");
+    expect(formatDuration(7_440_000)).toBe("2 h 4 min");
   });
 });
 

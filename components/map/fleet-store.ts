@@ -13,6 +13,15 @@ export const STALE_AFTER_MS = 30_000;
 /** No position for this long: offline (grey). */
 export const OFFLINE_AFTER_MS = 120_000;
 
+/**
+ * The clock vehicles age by. While the dashboard hears the server it is `now`; while its own connection is down it
+ * stands still at the last frame it heard (`lastFrameAt`): a vehicle must not turn stale because the dashboard,
+ * not the vehicle, went quiet. Once the feed is back, the snapshot brings the positions sent meanwhile.
+ */
+export function ageingClock(status: ConnectionStatus, lastFrameAt: number | null, now: number): number {
+  return status === "live" || lastFrameAt === null ? now : Math.min(now, lastFrameAt);
+}
+
 /** Freshness of a patrol at `now` (a patrol that never reported counts as offline). */
 export function freshnessOf(last: Position | null, now: number): Freshness {
   if (!last) return "offline";
@@ -24,6 +33,10 @@ export function freshnessOf(last: Position | null, now: number): Freshness {
 
 export interface FleetState {
   status: ConnectionStatus;
+  /** When the dashboard last heard the server (any frame, heartbeats too), as of the last status change; null: never. */
+  lastFrameAt: number | null;
+  /** The last outage once it ended: how long nothing was heard, and when the feed came back (epoch ms). */
+  lastGap: { ms: number; endedAt: number } | null;
   scope: Scope | null;
   /** Active patrols by id; replaced (not mutated) on every applied batch. */
   patrols: ReadonlyMap<number, PatrolView>;
@@ -33,7 +46,10 @@ export interface FleetState {
   version: number;
   /** Frames applied since the page loaded (for diagnostics and tests). */
   framesApplied: number;
-  setStatus(status: ConnectionStatus): void;
+  /** The connection's state and when it last heard a frame (the badge shows it, the ageing clock stops at it). */
+  setStatus(status: ConnectionStatus, lastFrameAt: number | null): void;
+  /** The feed is back after `ms` of silence. */
+  noteGap(ms: number): void;
   /**
    * Applies frames in arrival order: SNAPSHOT replaces, TELEMETRY updates, ADD_CAR/REMOVE_CAR add and remove,
    * STATUS sets a duty status, ALERT upserts an alert (a RESOLVED one leaves).
@@ -104,12 +120,15 @@ export function alertsInOrder(alerts: ReadonlyMap<number, AlertView>): AlertView
 export function createFleetStore() {
   return createStore<FleetState>()((set, get) => ({
     status: "connecting",
+    lastFrameAt: null,
+    lastGap: null,
     scope: null,
     patrols: new Map(),
     alerts: new Map(),
     version: 0,
     framesApplied: 0,
-    setStatus: (status) => set({ status }),
+    setStatus: (status, lastFrameAt) => set({ status, lastFrameAt }),
+    noteGap: (ms) => set({ lastGap: { ms, endedAt: Date.now() } }),
     applyFrames: (frames) => {
       if (frames.length === 0) return;
       const { patrols, scope, alerts, version, framesApplied } = get();

@@ -8,14 +8,16 @@ import type { StationPin } from "@/lib/org/stations-in-scope";
 import type { AlertView, PatrolView, UnitStatus } from "@/lib/realtime/protocol";
 import type { Scope } from "@/lib/scope";
 import { AlertsPanel } from "./alerts-panel";
-import { callApi, changeAlert, setPatrolStatus } from "./control-room-api";
-import { DUTY } from "./control-room-format";
-import { alertsInOrder, createFleetStore, freshnessOf, FrameBatcher, type ConnectionStatus, type FleetStore } from "./fleet-store";
+import { changeAlert, setPatrolStatus } from "./control-room-api";
+import { clockTime, DUTY, formatDuration } from "./control-room-format";
+import { alertsInOrder, createFleetStore, freshnessOf, FrameBatcher, type ConnectionStatus, type FleetStore, type Freshness } from "./fleet-store";
 import { openLiveConnection } from "./live-connection";
 import type { MapFocus } from "./live-map-view";
 import { NearestUnitsPanel } from "./nearest-units-panel";
 import { PatrolSidebar } from "./patrol-sidebar";
+import { NO_FILTER, type PatrolFilter } from "./patrol-triage";
 import { SosBanner } from "./sos-banner";
+import { StopPatrolDialog } from "./stop-patrol-dialog";
 import { useFleetSnapshot } from "./use-fleet-snapshot";
 
 // Leaflet touches `window` on import: load the map in the browser only.
@@ -25,8 +27,17 @@ const STATUS_LABEL: Record<ConnectionStatus, string> = {
   connecting: "Connecting…",
   live: "Live",
   reconnecting: "Reconnecting…",
-  offline: "Offline",
+  offline: "Offline — waiting for the network",
 };
+
+/** How long the "Reconnected after …" notice stays: 20 s. */
+const GAP_NOTICE_MS = 20_000;
+
+const FRESHNESS: { key: Freshness; label: string }[] = [
+  { key: "live", label: "live" },
+  { key: "stale", label: "stale" },
+  { key: "offline", label: "offline" },
+];
 
 declare global {
   interface Window {
@@ -55,6 +66,8 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
   const [store] = useState(createFleetStore);
   const router = useRouter();
   const status = useStore(store, (s) => s.status);
+  const lastFrameAt = useStore(store, (s) => s.lastFrameAt);
+  const lastGap = useStore(store, (s) => s.lastGap);
   // An administrator changed this user's access while the page was open: the feed already follows the new scope.
   // (Compared here, not with lib/scope's sameScope: that module brings zod, whose eval probe the page's CSP reports.)
   const rescoped = useStore(store, (s) => s.scope !== null && (s.scope.level !== scope.level || s.scope.id !== scope.id));
@@ -71,17 +84,43 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
   const [settingStatus, setSettingStatus] = useState<ReadonlySet<number>>(new Set());
   const [focus, setFocus] = useState<MapFocus | null>(null);
   const [probe, setProbe] = useState<{ lat: number; lon: number } | null>(null);
+  const [filter, setFilter] = useState<PatrolFilter>(NO_FILTER);
+  const [stopping, setStopping] = useState<PatrolView | null>(null);
+  /** The outages (by `endedAt`) whose notice has timed out, and whose followed trail was filled from the stored track. */
+  const [gapHiddenAt, setGapHiddenAt] = useState<number | null>(null);
+  const [gapRefilledAt, setGapRefilledAt] = useState<number | null>(null);
 
   useEffect(() => {
     window.__sentinelFleet = store;
     const batcher = new FrameBatcher((frames) => store.getState().applyFrames(frames));
     return openLiveConnection({
       onFrame: (frame) => batcher.push(frame),
-      onStatus: (s) => store.getState().setStatus(s),
+      onStatus: (s, at) => store.getState().setStatus(s, at),
+      onReconnected: (ms) => store.getState().noteGap(ms),
       // 4401: the account was disabled or deleted, or the session refused: the login page says so.
       onUnauthorized: () => router.replace("/login?callbackUrl=%2Fmap&error=SessionRevoked"),
     });
   }, [store, router]);
+
+  useEffect(() => {
+    if (!lastGap) return;
+    const hide = setTimeout(() => setGapHiddenAt(lastGap.endedAt), GAP_NOTICE_MS);
+    return () => clearTimeout(hide);
+  }, [lastGap]);
+  const onTrailRefilled = useCallback(() => setGapRefilledAt(store.getState().lastGap?.endedAt ?? null), [store]);
+  const gapNotice = lastGap && lastGap.endedAt !== gapHiddenAt ? { ms: lastGap.ms, refilled: lastGap.endedAt === gapRefilledAt } : null;
+
+  // Esc stops following, wherever the focus is, except where Esc already means something (a field, a dialog, a menu).
+  useEffect(() => {
+    if (followId === null) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented) return;
+      if (e.target instanceof Element && e.target.closest("dialog, [role=menu], input, textarea, select")) return;
+      setFollowId(null);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [followId]);
 
   const names = useMemo(() => new Map(stations.map((s) => [s.id, s.name])), [stations]);
   const stationName = useCallback((id: number) => names.get(id) ?? `Station #${id}`, [names]);
@@ -91,14 +130,14 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
     return c;
   }, [patrols, now]);
 
-  async function stop(p: PatrolView) {
-    if (!window.confirm(`Stop patrol ${p.callSign}? The vehicle will disappear from every map.`)) return;
-    const result = await callApi(`/api/patrols/${p.patrolId}/stop`, { method: "POST", what: `stop ${p.callSign}` });
-    if (result.ok) {
-      setNotice(`Patrol ${p.callSign} stopped.`);
-      if (followId === p.patrolId) setFollowId(null);
-    } else setNotice(result.message);
+  function stopped(p: PatrolView) {
+    setStopping(null);
+    setNotice(`Patrol ${p.callSign} stopped.`);
+    if (followId === p.patrolId) setFollowId(null);
   }
+
+  const followed = followId === null ? undefined : patrols.find((p) => p.patrolId === followId);
+  const lost = (status === "reconnecting" || status === "offline") && lastFrameAt !== null;
 
   /** Centres on an alert's unit: follows it while it is on the map, else shows where the alert was raised. */
   const showAlert = useCallback(
@@ -145,19 +184,37 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
 
   return (
     <div className="dashboard">
-      <div className="statusbar" role="status" aria-live="polite">
-        <span className={`badge ${status}`} data-testid="connection-status" data-status={status}>
-          {STATUS_LABEL[status]}
+      <div className="statusbar">
+        <span className={lost ? `badge lost ${status}` : `badge ${status}`} role="status" data-testid="connection-status" data-status={status}>
+          {lost ? (
+            <>
+              Connection lost — last update <time dateTime={new Date(lastFrameAt).toISOString()}>{clockTime(lastFrameAt)}</time>
+              <span className="badge-detail">{STATUS_LABEL[status]}</span>
+            </>
+          ) : (
+            STATUS_LABEL[status]
+          )}
         </span>
-        <span className="count live" data-testid="count-live">
-          {counts.live} live
-        </span>
-        <span className="count stale" data-testid="count-stale">
-          {counts.stale} stale
-        </span>
-        <span className="count offline" data-testid="count-offline">
-          {counts.offline} offline
-        </span>
+        <div className="counts" role="group" aria-label="Show only vehicles that are">
+          {FRESHNESS.map(({ key, label }) => (
+            <button
+              key={key}
+              type="button"
+              className={`count ${key}`}
+              aria-pressed={filter.freshness === key}
+              onClick={() => setFilter((f) => ({ ...f, freshness: f.freshness === key ? null : key }))}
+              data-testid={`count-${key}`}
+            >
+              <span className={`glyph ${key}`} aria-hidden="true" />
+              {counts[key]} {label}
+            </button>
+          ))}
+        </div>
+        {lost && (
+          <span className="muted frozen-note" data-testid="ageing-frozen">
+            Vehicle ages paused until the connection is back
+          </span>
+        )}
         <label className="trails-toggle">
           <input type="checkbox" checked={showTrails} onChange={(e) => setShowTrails(e.target.checked)} data-testid="trails-toggle" /> Trails (5 min)
         </label>
@@ -176,6 +233,13 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
           </span>
           {alerts.length > openCount && <span className="muted"> +{alerts.length - openCount} ack</span>}
         </button>
+        <span className="notices" role="status">
+        {gapNotice && (
+          <span className="gap-notice" data-testid="gap-notice">
+            Reconnected after {formatDuration(gapNotice.ms)}
+            {gapNotice.refilled ? " — followed trail refilled" : " — positions updated"}
+          </span>
+        )}
         {notice && (
           <span className="notice">
             {notice}{" "}
@@ -184,6 +248,7 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
             </button>
           </span>
         )}
+        </span>
       </div>
       {rescoped && (
         <p className="access-changed" role="alert" data-testid="access-changed">
@@ -199,11 +264,21 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
           stationName={stationName}
           followId={followId}
           onFollow={setFollowId}
-          onStop={(p) => void stop(p)}
+          onStop={setStopping}
+          filter={filter}
+          onFilter={setFilter}
           onSetStatus={(p, s) => void setStatus(p, s)}
           settingStatus={settingStatus}
         />
         <div className="map-area">
+          {followed && (
+            <div className="follow-bar" data-testid="follow-bar">
+              Following <bdi className="call-sign">{followed.callSign}</bdi>
+              <button type="button" className="small" onClick={() => setFollowId(null)} data-testid="stop-following">
+                Stop following <kbd>Esc</kbd>
+              </button>
+            </div>
+          )}
           <LiveMapView
             store={store}
             stations={stations}
@@ -215,6 +290,9 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
             focus={focus}
             probe={probe}
             onProbe={(lat, lon) => setProbe({ lat, lon })}
+            filter={filter}
+            stationName={stationName}
+            onTrailRefilled={onTrailRefilled}
           />
           {probe && <NearestUnitsPanel key={`${probe.lat},${probe.lon}`} point={probe} onClose={() => setProbe(null)} onSent={setNotice} />}
         </div>
@@ -229,6 +307,7 @@ export function LiveDashboard({ scope, stations, tileUrl }: LiveDashboardProps) 
           />
         )}
       </div>
+      {stopping && <StopPatrolDialog patrol={stopping} stationName={stationName} onCancel={() => setStopping(null)} onStopped={() => stopped(stopping)} />}
     </div>
   );
 }

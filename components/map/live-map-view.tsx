@@ -6,7 +6,8 @@ import { useEffect, useRef, useState } from "react";
 import { MapContainer, TileLayer, useMap } from "react-leaflet";
 import type { StationPin } from "@/lib/org/stations-in-scope";
 import { ALERT_KIND_LABEL, boundaryRings } from "./control-room-format";
-import type { FleetState, FleetStore } from "./fleet-store";
+import { ageingClock, type FleetState, type FleetStore } from "./fleet-store";
+import { patrolMatcher, type PatrolFilter } from "./patrol-triage";
 import { textLabel } from "./text-label";
 import { FOLLOWED_TRAIL_MS, TrailBook, type TrailPoint } from "./trail-book";
 import { TrailLayer } from "./trail-layer";
@@ -42,7 +43,20 @@ export interface LiveMapViewProps {
   onProbe(lat: number, lon: number): void;
   /** The point being probed, marked on the map; null: none. */
   probe: { lat: number; lon: number } | null;
+  /** The list's filter: the map shows the same units (and the followed one whatever the filter). */
+  filter: PatrolFilter;
+  stationName(stationId: number): string;
+  /** After a lost connection, the followed trail's gap was filled from the stored track. */
+  onTrailRefilled(): void;
 }
+
+/** The ageing clock of the store's present state. */
+const clockOf = (state: FleetState) => ageingClock(state.status, state.lastFrameAt, Date.now());
+
+/** Station pins grow with the zoom (radius in px by zoom) and carry their name from `STATION_LABEL_MIN_ZOOM`. */
+const stationPinRadius = (zoom: number) => (zoom >= 15 ? 9 : zoom >= 13 ? 7 : zoom >= 11 ? 5 : 4);
+const STATION_LABEL_MIN_ZOOM = 13;
+const STATION_LABEL_OPTIONS: L.TooltipOptions = { direction: "bottom", offset: L.point(0, 6), className: "station-label" };
 
 /** Patrols with an SOS not yet resolved: their markers carry the alarm ring. */
 function alarmedPatrols(alerts: FleetState["alerts"]): Set<number> {
@@ -65,22 +79,43 @@ async function backfillTrail(book: TrailBook, patrolId: number): Promise<boolean
   return true;
 }
 
+/**
+ * The scope's stations: a pin each (a ringed square, unlike any vehicle glyph), growing with the zoom, and from
+ * street level up its name and code as a label, so the map has bearings even on a plain background.
+ */
 function StationPins({ stations }: { stations: StationPin[] }) {
   const map = useMap();
   // The view is fitted to the stations once, when the map opens: never again over a view the user (or a follow)
   // chose. Without animation: a zoom animation still running would, when it ends, undo a follow clicked meanwhile.
   const fitted = useRef(false);
   useEffect(() => {
-    const group = L.layerGroup(
-      stations.map((s) =>
-        L.circleMarker([s.lat, s.lon], { radius: 4, color: "#9db4d6", weight: 1, fillColor: "#2b4163", fillOpacity: 1 }).bindTooltip(
-          textLabel({ text: s.name }, " (", { text: s.code }, ")"),
-        ),
+    const pins = stations.map((s) =>
+      L.circleMarker([s.lat, s.lon], { radius: stationPinRadius(map.getZoom()), color: "#e8eef7", weight: 2, fillColor: "#2b4163", fillOpacity: 1 }).bindTooltip(
+        textLabel({ text: s.name }, " (", { text: s.code }, ")"),
+        STATION_LABEL_OPTIONS,
       ),
-    ).addTo(map);
+    );
+    const group = L.layerGroup(pins).addTo(map);
+    const scale = () => {
+      const zoom = map.getZoom();
+      const labelled = zoom >= STATION_LABEL_MIN_ZOOM;
+      for (const pin of pins) {
+        pin.setRadius(stationPinRadius(zoom));
+        const tooltip = pin.getTooltip();
+        if (!tooltip || tooltip.options.permanent === labelled) continue;
+        const content = tooltip.getContent() as HTMLElement;
+        pin.unbindTooltip();
+        pin.bindTooltip(content, { ...STATION_LABEL_OPTIONS, permanent: labelled });
+      }
+    };
+    map.on("zoomend", scale);
     if (stations.length > 0 && !fitted.current) map.fitBounds(L.latLngBounds(stations.map((s) => [s.lat, s.lon])), { padding: [40, 40], maxZoom: 15, animate: false });
     fitted.current = true;
-    return () => void group.remove();
+    scale();
+    return () => {
+      map.off("zoomend", scale);
+      group.remove();
+    };
   }, [map, stations]);
   return null;
 }
@@ -164,7 +199,19 @@ function Pointer({ focus, probe, onProbe }: Pick<LiveMapViewProps, "focus" | "pr
   return null;
 }
 
-function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Pick<LiveMapViewProps, "store" | "followId" | "onSelect" | "onUserPan" | "showTrails">) {
+/** Keys with which Leaflet pans the map (its keyboard handler): panning by keyboard stops following like a drag does. */
+const PAN_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]);
+
+function Vehicles({
+  store,
+  followId,
+  onSelect,
+  onUserPan,
+  showTrails,
+  filter,
+  stationName,
+  onTrailRefilled,
+}: Pick<LiveMapViewProps, "store" | "followId" | "onSelect" | "onUserPan" | "showTrails" | "filter" | "stationName" | "onTrailRefilled">) {
   const map = useMap();
   const layerRef = useRef<VehicleLayer | null>(null);
   const trailsRef = useRef<{ book: TrailBook; layer: TrailLayer } | null>(null);
@@ -172,10 +219,13 @@ function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Pick<Liv
   const showTrailsRef = useRef(showTrails);
   /** A follow began and has not zoomed in yet (its patrol had no position at that moment). */
   const zoomPendingRef = useRef(false);
-  const callbacks = useRef({ onSelect, onUserPan });
+  const callbacks = useRef({ onSelect, onUserPan, onTrailRefilled });
   useEffect(() => {
-    callbacks.current = { onSelect, onUserPan };
-  }, [onSelect, onUserPan]);
+    callbacks.current = { onSelect, onUserPan, onTrailRefilled };
+  }, [onSelect, onUserPan, onTrailRefilled]);
+  const filterRef = useRef({ filter, stationName });
+  /** Redraws the markers now (the filter changed); set once the layer exists. */
+  const resyncRef = useRef<() => void>(() => {});
 
   useEffect(() => {
     const layer = new VehicleLayer(map, (id) => callbacks.current.onSelect(id));
@@ -187,9 +237,16 @@ function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Pick<Liv
     window.__sentinelTrails = trails;
     window.__sentinelVehicles = layer;
     const view = () => ({ followed: followRef.current, showAll: showTrailsRef.current, now: Date.now() });
+    const syncMarkers = () => {
+      const state = store.getState();
+      const clock = clockOf(state);
+      const matches = patrolMatcher(filterRef.current.filter, clock, filterRef.current.stationName);
+      layer.sync(state.patrols, clock, alarmedPatrols(state.alerts), (p) => p.patrolId === followRef.current || matches(p));
+    };
+    resyncRef.current = syncMarkers;
     const render = (slide = false) => {
-      const { patrols, alerts } = store.getState();
-      layer.sync(patrols, Date.now(), alarmedPatrols(alerts));
+      const { patrols } = store.getState();
+      syncMarkers();
       book.observe(patrols);
       trails.draw(view(), slide);
       const followed = followRef.current === null ? undefined : patrols.get(followRef.current)?.last;
@@ -202,18 +259,34 @@ function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Pick<Liv
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.version !== previous.version) render();
       // Back from a dropped connection: fill the followed trail's gap from the stored track.
-      if (state.status === "live" && previous.status === "reconnecting" && followRef.current !== null) {
-        void backfillTrail(book, followRef.current).then((filled) => filled && trails.draw(view()));
+      const back = state.status === "live" && (previous.status === "reconnecting" || previous.status === "offline");
+      if (back && followRef.current !== null) {
+        void backfillTrail(book, followRef.current).then((filled) => {
+          if (!filled) return;
+          trails.draw(view());
+          callbacks.current.onTrailRefilled();
+        });
       }
+      // Lost or back: the ageing clock stopped or runs again.
+      if (state.status !== previous.status) render(true);
     });
     // Freshness (live → stale → offline) and the trails' windows change with time alone: redraw every few seconds.
     const tick = setInterval(() => render(true), 5_000);
     const onDrag = () => callbacks.current.onUserPan();
     map.on("dragstart", onDrag);
+    // Leaflet pans on arrow keys while the map has focus: that is the user taking over, as with a drag.
+    const onKey = (e: KeyboardEvent) => {
+      if (!PAN_KEYS.has(e.key) || followRef.current === null) return;
+      followRef.current = null;
+      callbacks.current.onUserPan();
+    };
+    const container = map.getContainer();
+    container.addEventListener("keydown", onKey);
     return () => {
       unsubscribe();
       clearInterval(tick);
       map.off("dragstart", onDrag);
+      container.removeEventListener("keydown", onKey);
       layer.destroy();
       trails.destroy();
     };
@@ -225,7 +298,7 @@ function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Pick<Liv
     const p = followId === null ? undefined : store.getState().patrols.get(followId)?.last;
     zoomPendingRef.current = followId !== null && !p;
     if (p) map.setView([p.lat, p.lon], Math.max(map.getZoom(), FOLLOW_ZOOM), { animate: false });
-    layerRef.current?.sync(store.getState().patrols, Date.now(), alarmedPatrols(store.getState().alerts));
+    resyncRef.current();
     const trails = trailsRef.current;
     if (!trails) return;
     const view = () => ({ followed: followId, showAll: showTrailsRef.current, now: Date.now() });
@@ -235,6 +308,11 @@ function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Pick<Liv
   }, [followId, map, store]);
 
   useEffect(() => {
+    filterRef.current = { filter, stationName };
+    resyncRef.current();
+  }, [filter, stationName]);
+
+  useEffect(() => {
     showTrailsRef.current = showTrails;
     trailsRef.current?.layer.draw({ followed: followRef.current, showAll: showTrails, now: Date.now() }, true);
   }, [showTrails]);
@@ -242,19 +320,42 @@ function Vehicles({ store, followId, onSelect, onUserPan, showTrails }: Pick<Liv
   return null;
 }
 
-/** The Leaflet map: tiles (optional: markers stay usable on a plain background), jurisdictions, station pins, vehicles, alerts. */
-export default function LiveMapView({ store, stations, tileUrl, followId, onSelect, onUserPan, showTrails, focus, probe, onProbe }: LiveMapViewProps) {
+/**
+ * The Leaflet map: tiles (optional: markers stay usable on a plain background, and a notice says the tiles failed),
+ * jurisdictions, station pins, vehicles, alerts.
+ */
+export default function LiveMapView(props: LiveMapViewProps) {
+  const { store, stations, tileUrl, followId, onSelect, onUserPan, showTrails, focus, probe, onProbe, filter, stationName, onTrailRefilled } = props;
   // One canvas for station pins and vehicles alike: a canvas on top of another takes every mouse event, so a
   // second one hid the station pins' tooltips. The padding keeps markers drawn through short pans.
   const [renderer] = useState(() => L.canvas({ padding: 0.3 }));
+  // A tile that loads clears the notice: a server that was down and came back, or a few tiles missing at the edge.
+  const [tilesFailed, setTilesFailed] = useState(false);
+  const [tileEvents] = useState<L.LeafletEventHandlerFnMap>(() => ({ tileerror: () => setTilesFailed(true), tileload: () => setTilesFailed(false) }));
   return (
-    <MapContainer center={FALLBACK_CENTER} zoom={12} renderer={renderer} tapHold className="live-map" aria-label="Live map of patrol vehicles">
-      <TileLayer url={tileUrl} attribution='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors' />
+    <>
+    <MapContainer id="live-map" center={FALLBACK_CENTER} zoom={12} renderer={renderer} tapHold className="live-map" aria-label="Live map of patrol vehicles">
+      <TileLayer url={tileUrl} eventHandlers={tileEvents} attribution='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors' />
       <Boundaries stations={stations} />
       <StationPins stations={stations} />
       <OrphanAlertPins store={store} />
       <Pointer focus={focus} probe={probe} onProbe={onProbe} />
-      <Vehicles store={store} followId={followId} onSelect={onSelect} onUserPan={onUserPan} showTrails={showTrails} />
+      <Vehicles
+        store={store}
+        followId={followId}
+        onSelect={onSelect}
+        onUserPan={onUserPan}
+        showTrails={showTrails}
+        filter={filter}
+        stationName={stationName}
+        onTrailRefilled={onTrailRefilled}
+      />
     </MapContainer>
+    {tilesFailed && (
+      <p className="tiles-failed" role="status" data-testid="tiles-failed">
+        Map tiles unavailable — showing positions on a plain background
+      </p>
+    )}
+    </>
   );
 }

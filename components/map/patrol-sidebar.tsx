@@ -1,12 +1,14 @@
 "use client";
 
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { UNIT_STATUSES, type PatrolView, type UnitStatus } from "@/lib/realtime/protocol";
 import { DUTY } from "./control-room-format";
 import { DutyBadge } from "./duty-badge";
 import { freshnessOf } from "./fleet-store";
+import { describeFilter, isFiltered, NO_FILTER, patrolComparator, patrolMatcher, SORT_LABEL, stableOrder, type PatrolFilter, type SortKey } from "./patrol-triage";
 
-type SortKey = "callSign" | "station" | "speed" | "lastSeen";
+/** The list re-sorts itself at most this often (default 5 s), and never while the pointer is over it. */
+export const RESORT_EVERY_MS = 5_000;
 
 /** "12 s ago", "3 min ago", "2 h ago". */
 export function ago(ts: number, now: number): string {
@@ -18,77 +20,183 @@ export function ago(ts: number, now: number): string {
 
 export interface PatrolSidebarProps {
   patrols: PatrolView[];
+  /** The ageing clock (it stands still while the dashboard is cut off). */
   now: number;
   stationName(stationId: number): string;
   followId: number | null;
   onFollow(patrolId: number): void;
+  /** "Stop patrol…" in a row's menu: the dashboard asks for confirmation. */
   onStop(patrol: PatrolView): void;
   /** The commander sets a unit's duty status; the list shows it when the STATUS frame arrives. */
   onSetStatus(patrol: PatrolView, status: UnitStatus): void;
   /** Patrols with a status change in flight: their control waits. */
   settingStatus: ReadonlySet<number>;
+  /** What the list and the map show (search, freshness, duty status). */
+  filter: PatrolFilter;
+  onFilter(filter: PatrolFilter): void;
 }
 
-/** The scope's patrols: searchable, sortable, filtered by duty status; a click centres and follows one. */
-export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, onStop, onSetStatus, settingStatus }: PatrolSidebarProps) {
-  const [query, setQuery] = useState("");
+/** The row order, and what it was sorted for: a new sort or filter re-sorts at once, a new `epoch` when allowed. */
+interface HeldOrder {
+  ids: number[];
+  basis: string;
+  epoch: number;
+}
+
+/**
+ * The scope's patrols: searchable, sortable, filtered; a row centres on its unit and follows it. The list is one
+ * tab stop: ↑/↓ (Home/End) move between rows, Enter follows, →/← reach the row's status and actions. Rows keep
+ * their places between re-sorts, so a unit is not pulled from under the pointer.
+ */
+export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, onStop, onSetStatus, settingStatus, filter, onFilter }: PatrolSidebarProps) {
   const [sort, setSort] = useState<SortKey>("callSign");
-  const [duty, setDuty] = useState<UnitStatus | null>(null);
+  const [menuFor, setMenuFor] = useState<number | null>(null);
+  const [activeId, setActiveId] = useState<number | null>(null);
+  const pointerOver = useRef(false);
+  const listRef = useRef<HTMLUListElement>(null);
+  const [epoch, setEpoch] = useState(0);
+
+  useEffect(() => {
+    const tick = setInterval(() => {
+      if (!pointerOver.current) setEpoch((e) => e + 1);
+    }, RESORT_EVERY_MS);
+    return () => clearInterval(tick);
+  }, []);
+
   const dutyCounts = useMemo(() => {
     const c: Record<UnitStatus, number> = { AVAILABLE: 0, EN_ROUTE: 0, ON_SCENE: 0, BUSY: 0 };
     for (const p of patrols) c[p.status]++;
     return c;
   }, [patrols]);
-  const rows = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    const filtered = patrols.filter(
-      (p) => (duty === null || p.status === duty) && (!q || p.callSign.toLowerCase().includes(q) || stationName(p.stationId).toLowerCase().includes(q)),
-    );
-    const by: Record<SortKey, (a: PatrolView, b: PatrolView) => number> = {
-      callSign: (a, b) => a.callSign.localeCompare(b.callSign),
-      station: (a, b) => stationName(a.stationId).localeCompare(stationName(b.stationId)) || a.callSign.localeCompare(b.callSign),
-      speed: (a, b) => (b.last?.speed ?? -1) - (a.last?.speed ?? -1),
-      lastSeen: (a, b) => (b.last?.ts ?? 0) - (a.last?.ts ?? 0),
-    };
-    return filtered.sort(by[sort]);
-  }, [patrols, query, sort, stationName, duty]);
+  const matching = useMemo(() => patrols.filter(patrolMatcher(filter, now, stationName)), [patrols, filter, now, stationName]);
+  const compare = useMemo(() => patrolComparator(sort, stationName), [sort, stationName]);
 
+  // The order lives in state, updated while rendering when it changed (React's "previous render" pattern).
+  const basis = JSON.stringify([sort, filter]);
+  const [held, setHeld] = useState<HeldOrder>(() => ({ ids: stableOrder([], matching, compare, true), basis, epoch }));
+  const resort = held.basis !== basis || held.epoch !== epoch;
+  const ids = stableOrder(held.ids, matching, compare, resort);
+  if (resort || ids.length !== held.ids.length || ids.some((id, i) => held.ids[i] !== id)) setHeld({ ids, basis, epoch });
+  const byId = new Map(matching.map((p) => [p.patrolId, p]));
+  const rows = ids.flatMap((id) => byId.get(id) ?? []);
+
+  // The row that holds the list's one tab stop: the last one focused, else the followed one, else the first.
+  const tabRow = rows.some((p) => p.patrolId === activeId) ? activeId : rows.some((p) => p.patrolId === followId) ? followId : (rows[0]?.patrolId ?? null);
+
+  useEffect(() => {
+    if (menuFor === null) return;
+    const close = (e: PointerEvent) => {
+      if (!(e.target instanceof Element && e.target.closest(".row-menu, .row-menu-button"))) setMenuFor(null);
+    };
+    document.addEventListener("pointerdown", close);
+    listRef.current?.querySelector<HTMLElement>(".row-menu [role=menuitem]")?.focus();
+    return () => document.removeEventListener("pointerdown", close);
+  }, [menuFor]);
+
+  function closeMenu(patrolId: number) {
+    setMenuFor(null);
+    listRef.current?.querySelector<HTMLElement>(`[data-patrol-id="${patrolId}"] .row-menu-button`)?.focus();
+  }
+
+  /** Arrow keys inside the list: rows up and down, controls of a row left and right. */
+  function onListKey(e: KeyboardEvent<HTMLUListElement>) {
+    if (!(e.target instanceof HTMLElement) || e.target.closest(".row-menu")) return;
+    const item = e.target.closest<HTMLElement>("[data-testid=patrol-row]");
+    if (!item) return;
+    const items = [...(listRef.current?.querySelectorAll<HTMLElement>("[data-testid=patrol-row]") ?? [])];
+    const at = items.indexOf(item);
+    const controls = [...item.querySelectorAll<HTMLElement>("[data-roving]")];
+    const col = controls.indexOf(e.target);
+    const isSelect = e.target.tagName === "SELECT";
+    let target: HTMLElement | undefined;
+    if (e.key === "ArrowDown" && !isSelect) target = items[Math.min(items.length - 1, at + 1)]?.querySelector<HTMLElement>(".patrol-main") ?? undefined;
+    else if (e.key === "ArrowUp" && !isSelect) target = items[Math.max(0, at - 1)]?.querySelector<HTMLElement>(".patrol-main") ?? undefined;
+    else if (e.key === "Home" && !isSelect) target = items[0]?.querySelector<HTMLElement>(".patrol-main") ?? undefined;
+    else if (e.key === "End" && !isSelect) target = items.at(-1)?.querySelector<HTMLElement>(".patrol-main") ?? undefined;
+    else if (e.key === "ArrowRight") target = controls[Math.min(controls.length - 1, col + 1)];
+    else if (e.key === "ArrowLeft") target = controls[Math.max(0, col - 1)];
+    if (!target) return;
+    e.preventDefault();
+    target.focus();
+    target.scrollIntoView({ block: "nearest" });
+  }
+
+  const filtered = isFiltered(filter);
   return (
     <aside className="sidebar" aria-label="Patrols">
       <div className="sidebar-tools">
         <h2>
-          Patrols <span data-testid="patrol-count">{patrols.length}</span>
+          Patrols{" "}
+          <span data-testid="patrol-count" aria-live="polite">
+            {filtered ? `${rows.length} of ${patrols.length}` : patrols.length}
+          </span>
         </h2>
         <label className="sr-only" htmlFor="patrol-search">
-          Search patrols
+          Search patrols (list and map)
         </label>
-        <input id="patrol-search" type="search" placeholder="Search call sign or station" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <input
+          id="patrol-search"
+          type="search"
+          placeholder="Search call sign or station"
+          value={filter.query}
+          onChange={(e) => onFilter({ ...filter, query: e.target.value })}
+          data-testid="patrol-search"
+        />
         <label>
           Sort by
-          <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)}>
-            <option value="callSign">Call sign</option>
-            <option value="station">Station</option>
-            <option value="speed">Speed</option>
-            <option value="lastSeen">Last seen</option>
+          <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)} data-testid="patrol-sort">
+            {(Object.keys(SORT_LABEL) as SortKey[]).map((key) => (
+              <option key={key} value={key}>
+                {SORT_LABEL[key]}
+              </option>
+            ))}
           </select>
         </label>
         <div className="duty-filter" role="group" aria-label="Filter by status">
-          <button type="button" className="chip" aria-pressed={duty === null} onClick={() => setDuty(null)} data-testid="duty-filter-all">
+          <button type="button" className="chip" aria-pressed={filter.duty === null} onClick={() => onFilter({ ...filter, duty: null })} data-testid="duty-filter-all">
             All <span className="chip-count">{patrols.length}</span>
           </button>
           {UNIT_STATUSES.map((s) => (
-            <button key={s} type="button" className="chip" aria-pressed={duty === s} onClick={() => setDuty(duty === s ? null : s)} data-testid={`duty-filter-${s}`}>
-              <DutyBadge status={s} silent />{" "}
-              {DUTY[s].label} <span className="chip-count">{dutyCounts[s]}</span>
+            <button
+              key={s}
+              type="button"
+              className="chip"
+              aria-pressed={filter.duty === s}
+              onClick={() => onFilter({ ...filter, duty: filter.duty === s ? null : s })}
+              data-testid={`duty-filter-${s}`}
+            >
+              <DutyBadge status={s} silent /> {DUTY[s].label} <span className="chip-count">{dutyCounts[s]}</span>
             </button>
           ))}
         </div>
       </div>
       {patrols.length === 0 && <p className="muted empty">No active patrols in your jurisdiction.</p>}
-      {patrols.length > 0 && rows.length === 0 && <p className="muted empty">No patrol matches the search and status filter.</p>}
-      <ul className="patrol-list">
+      {patrols.length > 0 && rows.length === 0 && (
+        <p className="muted empty" data-testid="empty-filter">
+          No patrol {describeFilter(filter)}.{" "}
+          <button type="button" className="ghost small" onClick={() => onFilter(NO_FILTER)}>
+            {filter.query.trim() && filter.freshness === null && filter.duty === null ? "Clear search" : "Clear filters"}
+          </button>
+        </p>
+      )}
+      {rows.length > 0 && (
+        <p className="sr-only" id="patrol-list-keys">
+          Up and down arrows move between patrols, Enter follows one, right arrow reaches its status and actions.
+        </p>
+      )}
+      <ul
+        ref={listRef}
+        className="patrol-list"
+        aria-label="Patrols"
+        aria-describedby={rows.length > 0 ? "patrol-list-keys" : undefined}
+        onKeyDown={onListKey}
+        onPointerEnter={() => (pointerOver.current = true)}
+        onPointerLeave={() => (pointerOver.current = false)}
+        data-testid="patrol-list"
+      >
         {rows.map((p) => {
           const state = freshnessOf(p.last, now);
+          const tabStop = p.patrolId === tabRow;
           return (
             <li
               key={p.patrolId}
@@ -100,9 +208,10 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
               data-status={state}
               data-duty={p.status}
               className={followId === p.patrolId ? "patrol-row following" : "patrol-row"}
+              onFocus={() => setActiveId(p.patrolId)}
             >
-              <button type="button" className="patrol-main" onClick={() => onFollow(p.patrolId)} aria-pressed={followId === p.patrolId}>
-                <span className={`dot ${state}`} aria-label={state} />
+              <button type="button" className="patrol-main" onClick={() => onFollow(p.patrolId)} aria-pressed={followId === p.patrolId} tabIndex={tabStop ? 0 : -1} data-roving>
+                <span className={`glyph ${state}`} role="img" aria-label={state} />
                 <span className="call">
                   <bdi className="call-sign">{p.callSign}</bdi> <DutyBadge status={p.status} />
                 </span>
@@ -117,6 +226,8 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
                   disabled={settingStatus.has(p.patrolId)}
                   onChange={(e) => onSetStatus(p, e.target.value as UnitStatus)}
                   aria-label={`Status of ${p.callSign}`}
+                  tabIndex={-1}
+                  data-roving
                 >
                   {UNIT_STATUSES.map((s) => (
                     <option key={s} value={s}>
@@ -124,9 +235,43 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
                     </option>
                   ))}
                 </select>
-                <button type="button" className="ghost small" onClick={() => onStop(p)} aria-label={`Stop patrol ${p.callSign}`}>
-                  Stop
+                <button
+                  type="button"
+                  className="ghost small row-menu-button"
+                  aria-haspopup="menu"
+                  aria-expanded={menuFor === p.patrolId}
+                  aria-label={`Actions for ${p.callSign}`}
+                  onClick={() => setMenuFor(menuFor === p.patrolId ? null : p.patrolId)}
+                  tabIndex={-1}
+                  data-roving
+                >
+                  ⋯
                 </button>
+                {menuFor === p.patrolId && (
+                  <div
+                    className="row-menu"
+                    role="menu"
+                    aria-label={`Actions for ${p.callSign}`}
+                    onKeyDown={(e) => {
+                      if (e.key === "Escape" || e.key === "Tab") {
+                        e.preventDefault();
+                        closeMenu(p.patrolId);
+                      }
+                    }}
+                  >
+                    <button
+                      type="button"
+                      role="menuitem"
+                      className="danger-text"
+                      onClick={() => {
+                        setMenuFor(null);
+                        onStop(p);
+                      }}
+                    >
+                      Stop patrol…
+                    </button>
+                  </div>
+                )}
               </div>
             </li>
           );

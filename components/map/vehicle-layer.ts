@@ -4,8 +4,22 @@ import { DUTY } from "./control-room-format";
 import { freshnessOf, type Freshness } from "./fleet-store";
 import { textLabel } from "./text-label";
 
-/** Marker colours by freshness: green live, amber stale, grey offline. */
-export const FRESHNESS_COLOR: Record<Freshness, string> = { live: "#3ecf8e", stale: "#f5b942", offline: "#8a94a6" };
+/**
+ * Marker colours by freshness, each with its own shape so colour is never the only cue: live a filled circle
+ * (green), stale a filled diamond (yellow), offline a hollow square (grey). Chosen by relative luminance (WCAG
+ * contrast ratio), so they differ in lightness and not in hue alone, and checked again under a full deuteranopia and
+ * protanopia simulation (Machado 2009):
+ * - live #17a35a vs stale #ffe066: 2.51:1 (deuteranopia 2.75:1, protanopia 2.19:1); the former pair was 1.13:1;
+ * - stale vs offline #6b7280: 3.71:1; live vs offline 1.48:1, told apart by fill and shape (hollow square);
+ * - on the plain dark map (#1a2536): live 4.72:1, stale 11.83:1, offline 3.19:1; on light tiles (white) every glyph
+ *   sits inside a dark outline (#0f1b2d, 17:1 against white) and on dark tiles inside a white halo.
+ * The sidebar's and the counts' glyphs (map.css `.glyph`) use the same shapes and colours.
+ */
+export const FRESHNESS_COLOR: Record<Freshness, string> = { live: "#17a35a", stale: "#ffe066", offline: "#6b7280" };
+/** The outline around every glyph (dark, for light tiles) and the halo around that (white, for dark tiles). */
+const OUTLINE_COLOR = "#0f1b2d";
+const HALO_COLOR = "rgba(255, 255, 255, 0.9)";
+const SELECTED_COLOR = "#4ea1ff";
 /** Zoom from which call-sign labels are shown. */
 export const LABEL_MIN_ZOOM = 15;
 
@@ -16,11 +30,13 @@ const BADGE_PX = 12;
 const ALARM_RING_PX = 6;
 const ALARM_COLOR = "#ff3b3b";
 /** Redraw margin around a marker: the heading tick, the badge and the alarm ring all fit inside. */
-const MARKER_PAD_PX = Math.max(ARROW_PX, BADGE_PX + 4, ALARM_RING_PX + 2) + 2;
+const MARKER_PAD_PX = Math.max(ARROW_PX + 3, BADGE_PX + 4, ALARM_RING_PX + 2) + 2;
 const LABEL_OPTIONS: L.TooltipOptions = { direction: "right", offset: L.point(8, 0), className: "vehicle-label" };
 
 interface VehicleMarkerOptions extends L.CircleMarkerOptions {
   heading?: number;
+  freshness?: Freshness;
+  selected?: boolean;
   /** Duty status letter (A, R, S, B) and its colour, drawn as a badge. */
   dutyLetter?: string;
   dutyColor?: string;
@@ -28,10 +44,24 @@ interface VehicleMarkerOptions extends L.CircleMarkerOptions {
   alarm?: boolean;
 }
 
+/** Traces a vehicle's freshness glyph around `p`: a circle (live), a diamond (stale) or a square (offline). */
+function traceGlyph(ctx: CanvasRenderingContext2D, p: L.Point, r: number, freshness: Freshness): void {
+  ctx.beginPath();
+  if (freshness === "live") ctx.arc(p.x, p.y, r, 0, Math.PI * 2);
+  else if (freshness === "stale") {
+    const d = r * 1.35;
+    ctx.moveTo(p.x, p.y - d);
+    ctx.lineTo(p.x + d, p.y);
+    ctx.lineTo(p.x, p.y + d);
+    ctx.lineTo(p.x - d, p.y);
+    ctx.closePath();
+  } else ctx.rect(p.x - r, p.y - r, r * 2, r * 2);
+}
+
 /**
- * A circle marker drawn on the map's shared canvas renderer with a short heading
- * tick, a duty-status badge (letter and colour) and, during an SOS, an alarm
- * ring: one canvas for every vehicle instead of one DOM node each.
+ * A vehicle marker drawn on the map's shared canvas renderer: its freshness glyph inside a dark outline and a
+ * white halo (readable on dark and light tiles), a short heading tick, a duty-status badge (letter and colour)
+ * and, during an SOS, an alarm ring: one canvas for every vehicle instead of one DOM node each.
  */
 const VehicleMarker = L.CircleMarker.extend({
   _updateBounds(this: any) {
@@ -40,12 +70,31 @@ const VehicleMarker = L.CircleMarker.extend({
     this._pxBounds = new L.Bounds(this._point.subtract(pad), this._point.add(pad));
   },
   _updatePath(this: any) {
-    this._renderer._updateCircle(this);
     const options = this.options as VehicleMarkerOptions;
     const ctx: CanvasRenderingContext2D | undefined = this._renderer._ctx;
     if (!ctx || this._empty()) return;
     const r = this._radius as number;
     const p = this._point as L.Point;
+    const freshness = options.freshness ?? "live";
+    const color = FRESHNESS_COLOR[freshness];
+    if (options.selected) {
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, r + 5, 0, Math.PI * 2);
+      ctx.strokeStyle = SELECTED_COLOR;
+      ctx.lineWidth = 3;
+      ctx.stroke();
+    }
+    traceGlyph(ctx, p, r, freshness);
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = HALO_COLOR;
+    ctx.lineWidth = 5;
+    ctx.stroke();
+    // Offline is hollow: its inside is the outline colour, its edge the grey.
+    ctx.fillStyle = freshness === "offline" ? OUTLINE_COLOR : color;
+    ctx.fill();
+    ctx.strokeStyle = freshness === "offline" ? color : OUTLINE_COLOR;
+    ctx.lineWidth = freshness === "offline" ? 3 : 1.5;
+    ctx.stroke();
     if (options.alarm) {
       ctx.beginPath();
       ctx.arc(p.x, p.y, r + ALARM_RING_PX, 0, Math.PI * 2);
@@ -75,9 +124,12 @@ const VehicleMarker = L.CircleMarker.extend({
     ctx.beginPath();
     ctx.moveTo(p.x + Math.sin(rad) * r, p.y - Math.cos(rad) * r);
     ctx.lineTo(p.x + Math.sin(rad) * (r + ARROW_PX), p.y - Math.cos(rad) * (r + ARROW_PX));
-    ctx.strokeStyle = this.options.color as string;
-    ctx.lineWidth = 3;
     ctx.lineCap = "round";
+    ctx.strokeStyle = OUTLINE_COLOR;
+    ctx.lineWidth = 5;
+    ctx.stroke();
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 3;
     ctx.stroke();
   },
 }) as unknown as new (latlng: L.LatLngExpression, options: VehicleMarkerOptions) => L.CircleMarker & { options: VehicleMarkerOptions };
@@ -107,18 +159,23 @@ export class VehicleLayer {
     return marker;
   }
 
-  /** Brings markers in line with `patrols` at time `now`; the patrols in `alarmed` (an open SOS) get the alarm ring. */
-  sync(patrols: ReadonlyMap<number, PatrolView>, now: number, alarmed: ReadonlySet<number> = new Set()): void {
+  /**
+   * Brings markers in line with `patrols` at ageing clock `now`, showing only those `shown` accepts (the list's
+   * filter); the patrols in `alarmed` (an open SOS) get the alarm ring. The map's container carries the number of
+   * markers drawn as `data-markers`.
+   */
+  sync(patrols: ReadonlyMap<number, PatrolView>, now: number, alarmed: ReadonlySet<number> = new Set(), shown: (p: PatrolView) => boolean = () => true): void {
     for (const [id, marker] of this.markers) {
-      if (!patrols.get(id)?.last) {
+      const p = patrols.get(id);
+      if (!p?.last || !shown(p)) {
         marker.remove();
         this.markers.delete(id);
       }
     }
     for (const p of patrols.values()) {
-      if (!p.last) continue;
+      if (!p.last || !shown(p)) continue;
       const latlng = L.latLng(p.last.lat, p.last.lon);
-      const color = FRESHNESS_COLOR[freshnessOf(p.last, now)];
+      const freshness = freshnessOf(p.last, now);
       let marker = this.markers.get(p.patrolId);
       if (!marker) {
         marker = this.create(p, latlng);
@@ -129,9 +186,8 @@ export class VehicleLayer {
       const selected = this.selected === p.patrolId;
       const duty = DUTY[p.status] ?? DUTY.AVAILABLE;
       const style = {
-        color: selected ? "#ffffff" : color,
-        fillColor: color,
-        weight: selected ? 3 : 2,
+        freshness,
+        selected,
         heading: p.last.heading,
         dutyLetter: duty.letter,
         dutyColor: duty.color,
@@ -140,15 +196,16 @@ export class VehicleLayer {
       const o = marker.options;
       if ((Object.keys(style) as (keyof typeof style)[]).some((k) => o[k] !== style[k])) marker.setStyle(style as L.PathOptions);
     }
+    this.map.getContainer().dataset.markers = String(this.markers.size);
     this.updateLabels();
   }
 
   /** What a patrol's marker shows, or null when it has none: for diagnostics and end-to-end tests. */
-  markerOf(patrolId: number): { badge: string; alarm: boolean; lat: number; lon: number } | null {
+  markerOf(patrolId: number): { badge: string; alarm: boolean; freshness: Freshness; lat: number; lon: number } | null {
     const marker = this.markers.get(patrolId);
     if (!marker) return null;
     const { lat, lng } = marker.getLatLng();
-    return { badge: marker.options.dutyLetter ?? "", alarm: marker.options.alarm === true, lat, lon: lng };
+    return { badge: marker.options.dutyLetter ?? "", alarm: marker.options.alarm === true, freshness: marker.options.freshness ?? "live", lat, lon: lng };
   }
 
   /** Highlights one patrol (or none). */
