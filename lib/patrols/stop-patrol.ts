@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { resolveBySystem } from "../alerts/resolve-by-system";
 import { recordAudit, type AuditActor } from "../audit/record";
 import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
 import { prisma } from "../db";
@@ -89,6 +90,10 @@ export async function stopPatrol(
     throw err;
   }
   log.info({ patrolId, by: actor.kind === "vehicle" ? `vehicle:${actor.vehicleId}` : `user:${actor.userId}` }, "patrol stopped");
+  // Off patrol, silence means nothing: a SILENT alert ends with it (an SOS or any other stays for a commander to resolve).
+  await resolveBySystem(prisma, redis(), redisPrefix, patrolId, ["SILENT"]).catch((err: unknown) =>
+    log.warn({ err: String(err), patrolId }, "could not resolve the ended patrol's SILENT alert; a commander can"),
+  );
   await recordAudit({
     action: "patrol.stop",
     actor: audit,
