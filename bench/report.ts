@@ -260,7 +260,7 @@ export function renderMarkdown(r: BenchReport): string {
     "## Control room: SOS (press → ALERT decoded in every covering dashboard)",
     "",
     `A Sentinel window of its own (after the SQL window: each press writes an alert), ${s.rate} points/s for ${s.windowS} s with the same ${s.clients} dashboards; ` +
-      `an SOS a second through \`POST /api/patrols/{id}/sos\` with the vehicle's token, each on a different patrol, the most-watched patrols first; resolved by an admin afterwards.`,
+      `an SOS a second through \`POST /api/patrols/{id}/sos\` with the vehicle's token, each on a different patrol, the most-watched patrols first, after one unmeasured press during the warm-up; resolved by an admin afterwards.`,
     "",
     "| measured | value |",
     "|---|---:|",

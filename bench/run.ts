@@ -219,7 +219,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
     // writes an alert, which the "0 SQL per telemetry point" window must not see).
     log(`control room: ${dashboards.length} dashboards, ${scenario.rate} points/s for ${scenario.windowS} s, an SOS a second`);
     const drill = new SosDrill(ctx, stack.baseUrl);
-    const controlRoom = await streamingRun(ctx, sentinel, undefined, drill);
+    const controlRoom = await streamingRun(ctx, sentinel, () => drill.warmUp(), drill);
     const sos = { window: controlRoom.window, ...(await drill.finish("admin@sentinel.local", stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD)) };
     log(`  SOS → ALERT p99 ${sos.latencyMs.p99.toFixed(2)} ms, delivered ${sos.delivered}/${sos.expected}, ${sos.resolved} resolved`);
 

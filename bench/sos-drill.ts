@@ -56,10 +56,20 @@ function mostWatched(ctx: BenchContext): Array<{ patrol: BenchPatrol; covering: 
     .sort((a, b) => b.covering - a.covering || a.patrol.patrolId - b.patrol.patrolId);
 }
 
+/** Resolves an alert as the signed-in `cookie`; true on 200. */
+async function resolveAlert(baseUrl: string, cookie: string, alertId: number): Promise<boolean> {
+  // A session's changes must be JSON (lib/http/handler.ts), even without a body.
+  const res = await fetch(`${baseUrl}/api/alerts/${alertId}/resolve`, { method: "POST", headers: { cookie, "content-type": "application/json" } });
+  await res.text();
+  return res.status === 200;
+}
+
 /** Presses SOS alongside a measured Sentinel window and joins the presses with the ALERT frames the dashboards decoded. */
 export class SosDrill implements WindowCompanion {
   private readonly device: LocalHttpClient;
   private readonly presses: Press[] = [];
+  /** The warm-up press's alert, resolved with the others but not measured. */
+  private warmUpAlertId: number | null = null;
   private alerts: ClientAlertFrames[] = [];
   private outOfScope = 0;
 
@@ -69,6 +79,17 @@ export class SosDrill implements WindowCompanion {
   ) {
     // Its own connection, as a device has: SOS requests never queue behind the driver's telemetry.
     this.device = new LocalHttpClient(baseUrl);
+  }
+
+  /**
+   * One unmeasured press before the window, on the least-watched patrol (never one the window presses): `next
+   * start` loads a route's code on its first request, which no officer's SOS should be timed with.
+   */
+  async warmUp(): Promise<void> {
+    const patrol = mostWatched(this.ctx).at(-1)!.patrol;
+    const outcome = await this.device.request("POST", `/api/patrols/${patrol.patrolId}/sos`, undefined, { authorization: `Bearer ${patrol.token}` });
+    if (outcome.status !== 201) throw new Error(`SOS warm-up press answered ${outcome.status || outcome.error}: ${outcome.body.slice(0, 200)}`);
+    this.warmUpAlertId = (JSON.parse(outcome.body) as { alertId: number }).alertId;
   }
 
   /** One press a second, starting half a second into the window, each on a different patrol. */
@@ -97,13 +118,11 @@ export class SosDrill implements WindowCompanion {
     this.device.close();
     const cookie = await signIn(this.baseUrl, adminEmail, password);
     let resolved = 0;
-    for (const p of this.presses) {
-      if (p.alertId === null) continue;
-      // A session's changes must be JSON (lib/http/handler.ts), even without a body.
-      const res = await fetch(`${this.baseUrl}/api/alerts/${p.alertId}/resolve`, { method: "POST", headers: { cookie, "content-type": "application/json" } });
-      await res.text();
-      if (res.status === 200) resolved++;
+    for (const alertId of this.presses.map((p) => p.alertId)) {
+      if (alertId === null) continue;
+      if (await resolveAlert(this.baseUrl, cookie, alertId)) resolved++;
     }
+    if (this.warmUpAlertId !== null) await resolveAlert(this.baseUrl, cookie, this.warmUpAlertId);
     return { ...this.join(), resolved };
   }
 
