@@ -8,6 +8,7 @@ import { cpuSeconds, processTree, type ProcessRole } from "../test/support/load/
 import { monotonicMs } from "../test/support/load/clock";
 import { freePort, startHistory, startWeb, type TestStack } from "../test/support/stack";
 import { LocalHttpClient } from "../test/support/load/http-client";
+import { measureAlertEvaluation, type AlertEvaluationReport } from "./alert-evaluation";
 import { runPaced } from "./load-shapes";
 import { saturate, type BenchContext } from "./phases";
 import { startFloorServer } from "./systems";
@@ -18,9 +19,11 @@ import { percentiles, type Percentiles } from "./stats";
  * how fast it is, on the stack the other tiers ran on. The earlier phases'
  * telemetry waits in the `history:points` stream (no writer ran), plus one
  * long synthetic patrol track; then the writer starts and drains it all
- * (throughput, PostgreSQL CPU per 1,000 points), stays up while telemetry
- * flows at a steady rate (how long a point waits before it is queryable),
- * and the track API serves that long track (JSON and GPX).
+ * (throughput, PostgreSQL CPU per 1,000 points; the writer runs the alert
+ * rules over every batch it stores), stays up while telemetry flows at a
+ * steady rate (how long a point waits before it is queryable), the track API
+ * serves that long track (JSON and GPX), and points fed straight into the
+ * stream show whether the alert rules keep up and what SQL they cause.
  */
 
 /** What the history tier measured. */
@@ -54,6 +57,8 @@ export interface HistoryReport {
   };
   /** The hot path's cost of history, writer running: single-point rates with history on and off, through Next and on the bare server. */
   hotPath: { next: HotPathRuns; floor: HotPathRuns };
+  /** The alert rules under a fixed rate of points fed into the stream. */
+  alerts: AlertEvaluationReport;
 }
 
 /** Alternated saturating single-point runs with history off and on, and what history costs. */
@@ -104,7 +109,7 @@ async function oldestUnstoredMs(redis: Redis, key: string): Promise<number> {
 export async function historyTier(
   ctx: BenchContext,
   stack: TestStack,
-  opts: { trackPoints: number; lagRate: number; lagS: number; log: (line: string) => void; roles: ProcessRole[] },
+  opts: { trackPoints: number; lagRate: number; lagS: number; alertRate: number; alertS: number; log: (line: string) => void; roles: ProcessRole[] },
 ): Promise<HistoryReport> {
   const prefix = stack.env.REDIS_PREFIX ?? "";
   const key = historyStreamKey(prefix);
@@ -224,6 +229,26 @@ export async function historyTier(
     for await (const chunk of gpx.body as unknown as AsyncIterable<Uint8Array>) gpxBytes += chunk.length;
     const gpxTotalMs = monotonicMs() - t;
 
+    // Last, long after the drain's SQL: the alert rules at a fixed rate, points fed straight into the stream.
+    opts.log(`history: ${opts.alertRate} points/s into the stream for ${opts.alertS} s, sampling the alert rules' lag on /metrics`);
+    const alerts = await measureAlertEvaluation({
+      redis,
+      db,
+      streamKey: key,
+      metrics: {
+        url: `http://127.0.0.1:${stack.env.HISTORY_METRICS_PORT}/metrics`,
+        headers: stack.env.METRICS_TOKEN ? { authorization: `Bearer ${stack.env.METRICS_TOKEN}` } : {},
+      },
+      patrols: ctx.patrols,
+      rate: opts.alertRate,
+      seconds: opts.alertS,
+      oldestUnstoredMs: () => oldestUnstoredMs(redis, key),
+    });
+    opts.log(
+      `history: alert rules evaluated ${alerts.evaluated.toLocaleString("en-US")} of ${alerts.fed.toLocaleString("en-US")} points, lag p99 ${alerts.lagMs.p99.toFixed(0)} ms, ` +
+        `${alerts.raisedTotal} alerts raised, ${alerts.alertRowsWritten} rows written in alerts`,
+    );
+
     return {
       drain: {
         points: stored,
@@ -236,6 +261,7 @@ export async function historyTier(
       lag: { rate: opts.lagRate, seconds: opts.lagS, accepted: tally.accepted, lagMs: percentiles(samples) },
       track: { points: jsonPoints, jsonMs: percentiles(jsonMs), jsonBytes, gpxFirstByteMs, gpxTotalMs, gpxBytes },
       hotPath: { next: hotPathOf(nextRuns), floor: hotPathOf(floorRuns) },
+      alerts,
     };
   } finally {
     await history?.stop();

@@ -1,5 +1,5 @@
 import { monotonicMs, sleep } from "../test/support/load/clock";
-import type { ClientStatus, DashboardPool, DashboardSpec } from "../test/support/load/dashboards";
+import type { ClientStatus, Collected, DashboardPool, DashboardSpec } from "../test/support/load/dashboards";
 import type { BenchPatrol } from "./fleet";
 import type { LocalHttpClient, Outcome } from "../test/support/load/http-client";
 import { runPaced, runSaturating, type PacedResult, type SaturationResult } from "./load-shapes";
@@ -30,6 +30,17 @@ export interface BenchContext {
   sharedRoles: ProcessRole[];
   /** Where the servers' memory probes (bench/memory-probe.mjs) write their answers. */
   memoryDir: string;
+}
+
+/**
+ * Work run alongside a measured window's telemetry (the SOS drill), handed what
+ * the dashboards decoded in that window.
+ */
+export interface WindowCompanion {
+  /** Runs while the window's telemetry flows; `durationS` is the window's length. */
+  run(durationS: number): Promise<void>;
+  /** Called once, after the window's drain wait, with everything the dashboards kept. */
+  received(collected: Collected): void;
 }
 
 /** CPU of one role over a window, with its cost per 1,000 delivered frames (or per 1,000 requests). */
@@ -261,16 +272,24 @@ function deliveryReport(ctx: BenchContext, join: ReturnType<typeof joinDeliverie
  * measures the window: latency of every delivered frame, delivery per
  * client, and CPU of the tier's and the shared processes.
  */
-export async function measureWindow(ctx: BenchContext, system: RealtimeSystem, rate: number, durationS: number): Promise<WindowReport> {
+export async function measureWindow(
+  ctx: BenchContext,
+  system: RealtimeSystem,
+  rate: number,
+  durationS: number,
+  companion?: WindowCompanion,
+): Promise<WindowReport> {
   await ctx.pool.collect(); // frames of earlier traffic are not part of this window
   const cpu = new CpuWindow([...system.roles(), ...ctx.sharedRoles]);
   ctx.driver.startRecording();
   cpu.start();
-  const paced = await runPaced(rate, durationS, () => ctx.driver.point(ctx.web));
+  const [paced] = await Promise.all([runPaced(rate, durationS, () => ctx.driver.point(ctx.web)), companion?.run(durationS)]);
   await sleep(ctx.scenario.drainMs);
   const usage = cpu.stop();
   const { sent, responseMs, tally } = ctx.driver.stopRecording();
-  const { frames, clients } = await ctx.pool.collect();
+  const collected = await ctx.pool.collect();
+  companion?.received(collected);
+  const { frames, clients } = collected;
   const join = joinDeliveries(sent, frames, (id) => ctx.visible.get(id) ?? new Set());
   const delivery = deliveryReport(ctx, join, clients);
   return {
@@ -286,16 +305,21 @@ export async function measureWindow(ctx: BenchContext, system: RealtimeSystem, r
 
 /**
  * A tier's streaming run: connect the dashboards, warm up, optionally run
- * `beforeWindow` (e.g. wait for SQL statistics), measure one window, and
- * disconnect the dashboards again.
+ * `beforeWindow` (e.g. wait for SQL statistics), measure one window (with
+ * `companion` running alongside, if given), and disconnect the dashboards again.
  */
-export async function streamingRun(ctx: BenchContext, system: RealtimeSystem, beforeWindow?: () => Promise<void>): Promise<StreamingReport> {
+export async function streamingRun(
+  ctx: BenchContext,
+  system: RealtimeSystem,
+  beforeWindow?: () => Promise<void>,
+  companion?: WindowCompanion,
+): Promise<StreamingReport> {
   await system.activate();
   const { report: connect, finish } = await connectDashboards(ctx, system);
   if (connect.failed) throw new Error(`${system.name}: ${connect.failed} dashboards failed to connect: ${connect.errors.join("; ")}`);
   await runPaced(ctx.scenario.rate, ctx.scenario.warmupS, () => ctx.driver.point(ctx.web));
   await beforeWindow?.();
-  const window = await measureWindow(ctx, system, ctx.scenario.rate, ctx.scenario.windowS);
+  const window = await measureWindow(ctx, system, ctx.scenario.rate, ctx.scenario.windowS, companion);
   await finish();
   await ctx.pool.disconnect();
   return { system: system.name, description: system.description, connect, window };

@@ -1,4 +1,5 @@
 import type { HistoryReport } from "./history-tier";
+import type { SosReport } from "./sos-drill";
 import type { RampReport, SaturationReport, StreamingReport, WindowReport } from "./phases";
 import type { Scenario } from "./scenario";
 import type { SqlDelta } from "./sql-stats";
@@ -50,6 +51,8 @@ export interface BenchReport {
     floorBatch: SaturationReport;
   };
   ramp: RampReport[] | null;
+  /** The control room: SOS presses in a Sentinel window of their own, with that window's telemetry. */
+  sos: SosReport & { window: WindowReport };
   /** The history tier, unless run with --no-history. */
   history: HistoryReport | null;
   targets: TargetCheck[];
@@ -102,6 +105,19 @@ export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
       met: r.ingestion.nextBatch.unitsPerS >= 50_000,
     },
   ];
+  const sos = r.sos;
+  checks.push(
+    {
+      target: `SOS → ALERT in every covering dashboard p99 < 20 ms at ${r.scenario.rate} msg/s with ${r.scenario.clients} dashboards`,
+      measured: `p99 ${fmt(sos.latencyMs.p99, 2)} ms over ${sos.delivered} deliveries of ${sos.raised} SOS`,
+      met: sos.delivered > 0 && sos.latencyMs.p99 < 20,
+    },
+    {
+      target: "every covering dashboard got the ALERT (and no other dashboard)",
+      measured: `${sos.delivered}/${sos.expected}, ${sos.outOfScope} out of scope`,
+      met: sos.expected > 0 && sos.delivered === sos.expected && sos.raised === sos.presses && sos.outOfScope === 0,
+    },
+  );
   if (socketio) {
     const ratio = perKFrames(w, ["tier"]) / perKFrames(socketio.window, ["tier"]);
     checks.push({ target: "realtime CPU per delivered frame ≤ 0.5× Socket.IO", measured: `${fmt(ratio, 2)}×`, met: ratio <= 0.5 });
@@ -109,7 +125,11 @@ export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
   const h = r.history;
   if (h) {
     checks.push(
-      { target: "history writer ≥ 50,000 points/s into PostgreSQL", measured: `${fmt(h.drain.pointsPerS, 0)} points/s`, met: h.drain.pointsPerS >= 50_000 },
+      {
+        target: "history writer ≥ 50,000 points/s into PostgreSQL (alert rules evaluated on every point)",
+        measured: `${fmt(h.drain.pointsPerS, 0)} points/s`,
+        met: h.drain.pointsPerS >= 50_000,
+      },
       {
         target: `every point queryable within 2 s at ${h.lag.rate} points/s (p99 lag)`,
         measured: `p99 ${fmt(h.lag.lagMs.p99 / 1000, 2)} s`,
@@ -121,6 +141,16 @@ export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
         met: h.hotPath.next.costPercent <= 5,
       },
       { target: `track of ${h.track.points.toLocaleString("en-US")} points as JSON < 200 ms`, measured: `p50 ${fmt(h.track.jsonMs.p50, 0)} ms`, met: h.track.jsonMs.p50 < 200 },
+      {
+        target: "alert evaluation keeps up with ≥ 2,000 points/s (lag p99 < 1 s)",
+        measured: `${fmt(h.alerts.fedPerS, 0)} points/s fed, ${h.alerts.evaluated}/${h.alerts.fed} evaluated, lag p99 ${fmt(h.alerts.lagMs.p99 / 1000, 2)} s`,
+        met: h.alerts.fedPerS >= 2_000 * 0.98 && h.alerts.evaluated >= h.alerts.fed && h.alerts.lagMs.p99 < 1_000,
+      },
+      {
+        target: "alert rules: SQL only when an alert is raised (writes = alerts raised)",
+        measured: `${h.alerts.alertRowsWritten} rows written in alerts, ${h.alerts.raisedTotal} alerts raised, over ${h.alerts.fed} points`,
+        met: h.alerts.alertRowsWritten === h.alerts.raisedTotal,
+      },
     );
   }
   return checks;
@@ -224,6 +254,26 @@ export function renderMarkdown(r: BenchReport): string {
       `pg_stat_database and pg_stat_user_tables deltas over ${fmt(r.sql.windowS, 1)} s, each read ≥ 11 s after the last activity so every backend had published its counters; ${r.sql.maintenance} autovacuum/analyze runs.`,
     "",
   ];
+  const sos = r.sos;
+  const sosTelemetry = sos.window.latencyMs;
+  lines.push(
+    "## Control room: SOS (press → ALERT decoded in every covering dashboard)",
+    "",
+    `A Sentinel window of its own (after the SQL window: each press writes an alert), ${s.rate} points/s for ${s.windowS} s with the same ${s.clients} dashboards; ` +
+      `an SOS a second through \`POST /api/patrols/{id}/sos\` with the vehicle's token, each on a different patrol, the most-watched patrols first, after one unmeasured press during the warm-up; resolved by an admin afterwards.`,
+    "",
+    "| measured | value |",
+    "|---|---:|",
+    `| SOS pressed / raised (errors) | ${sos.presses} / ${sos.raised} (${errorsText(sos.errors)}) |`,
+    `| dashboards covering each pressed patrol: fewest / most | ${sos.coveringDashboards.min} / ${sos.coveringDashboards.max} |`,
+    `| press → ALERT decoded, over every delivery: p50 / p95 / p99 / max (ms) | ${fmt(sos.latencyMs.p50, 2)} / ${fmt(sos.latencyMs.p95, 2)} / ${fmt(sos.latencyMs.p99, 2)} / ${fmt(sos.latencyMs.max, 1)} |`,
+    `| SOS route: HTTP send → 201, p50 / p99 (ms) | ${fmt(sos.httpResponseMs.p50, 2)} / ${fmt(sos.httpResponseMs.p99, 2)} |`,
+    `| ALERTs delivered / expected (covering dashboards) | ${sos.delivered} / ${sos.expected} (${fmt(sos.expected ? sos.delivered / sos.expected : 1, 4)}) |`,
+    `| out-of-scope ALERT frames · duplicates | ${sos.outOfScope} · ${sos.duplicates} |`,
+    `| telemetry in the same window: p50 / p99 (ms), delivered / expected | ${fmt(sosTelemetry.p50, 2)} / ${fmt(sosTelemetry.p99, 2)}, ${sos.window.delivery.delivered.toLocaleString("en-US")} / ${sos.window.delivery.expected.toLocaleString("en-US")} |`,
+    `| alerts resolved afterwards | ${sos.resolved} |`,
+    "",
+  );
   if (r.ramp) {
     lines.push("## Ramp (until p99 > 50 ms, an error, or a missing frame)", "", "| tier | highest sustained msg/s | stopped | msg/s: p99 ms (HTTP p99 ms) / tier CPU s per 1k frames |", "|---|---:|---|---|");
     for (const ramp of r.ramp) {
@@ -239,8 +289,8 @@ export function renderMarkdown(r: BenchReport): string {
       "",
       "| measured | value |",
       "|---|---:|",
-      `| backlog drained (the earlier phases' telemetry and an ${h.track.points.toLocaleString("en-US")}-point track) | ${h.drain.points.toLocaleString("en-US")} points in ${fmt(h.drain.seconds, 1)} s |`,
-      `| writer throughput | ${fmt(h.drain.pointsPerS, 0)} points/s |`,
+      `| backlog drained, stored and run through the alert rules (the earlier phases' telemetry and an ${h.track.points.toLocaleString("en-US")}-point track) | ${h.drain.points.toLocaleString("en-US")} points in ${fmt(h.drain.seconds, 1)} s |`,
+      `| writer throughput (storing and evaluating alerts) | ${fmt(h.drain.pointsPerS, 0)} points/s |`,
       `| PostgreSQL CPU per 1,000 points stored | ${fmt(h.drain.postgresCpuMsPer1k, 1)} ms (writer ${fmt(h.drain.writerCpuS, 1)} s, PostgreSQL ${fmt(h.drain.postgresCpuS, 1)} s in all) |`,
       `| lag at ${h.lag.rate} points/s for ${h.lag.seconds} s (oldest un-stored point, sampled every 50 ms): p50 / p99 / max | ${fmt(h.lag.lagMs.p50, 0)} / ${fmt(h.lag.lagMs.p99, 0)} / ${fmt(h.lag.lagMs.max, 0)} ms |`,
       `| \`GET /api/patrols/{id}/track\` JSON, ${h.track.points.toLocaleString("en-US")} points (${fmt(h.track.jsonBytes / 1_048_576, 1)} MiB): p50 / max of 5 | ${fmt(h.track.jsonMs.p50, 0)} / ${fmt(h.track.jsonMs.max, 0)} ms |`,
@@ -254,6 +304,24 @@ export function renderMarkdown(r: BenchReport): string {
         ([label, x]) =>
           `| ${label}, single points, history off / on alternated (writer running) | ${x.runs.map((y) => `${y.history ? "on" : "off"} ${fmt(y.acceptedPerS, 0)}`).join(" · ")} msg/s: ${costText(x.costPercent)} with history |`,
       ),
+      "",
+    );
+    const a = h.alerts;
+    lines.push(
+      "## Alert evaluation (the writer runs the alert rules over every stored batch)",
+      "",
+      `${fmt(a.rate, 0)} points/s for ${fmt(a.seconds, 0)} s fed straight into the history stream (XADD, as ingestion queues them) for the ${r.fleet.patrols.toLocaleString("en-US")} bench patrols, ` +
+        `${a.speeders} of them with two consecutive points at 120 km/h; \`/metrics\` and the stream sampled every 100 ms until every fed point was evaluated.`,
+      "",
+      "| measured | value |",
+      "|---|---:|",
+      `| points fed | ${a.fed.toLocaleString("en-US")} (${fmt(a.fedPerS, 0)} points/s) |`,
+      `| points evaluated (\`sentinel_alerts_points_evaluated_total\`) | ${a.evaluated.toLocaleString("en-US")}, the last ≤ ${fmt(a.caughtUpS, 1)} s after the feed ended |`,
+      `| \`sentinel_alerts_lag_seconds\`: p50 / p99 / max | ${fmt(a.lagMs.p50, 0)} / ${fmt(a.lagMs.p99, 0)} / ${fmt(a.lagMs.max, 0)} ms |`,
+      `| oldest un-stored (and un-evaluated) point: p50 / p99 / max | ${fmt(a.backlogMs.p50, 0)} / ${fmt(a.backlogMs.p99, 0)} / ${fmt(a.backlogMs.max, 0)} ms |`,
+      `| alerts raised (\`sentinel_alerts_raised_total\`) | ${a.raisedTotal}${a.raisedTotal ? ` (${Object.entries(a.raised).map(([k, n]) => `${n} ${k}`).join(", ")})` : ""}, ${a.speeders} speeding patrols |`,
+      `| SQL writes by the alert rules per 1,000 points (rows inserted, updated, deleted in \`alerts\`) | ${fmt(a.writesPer1kPoints, 3)} (${a.alertRowsWritten} rows) |`,
+      `| scans of \`alerts\` and \`stations\` (boundaries) meanwhile | ${a.alertTableScans} |`,
       "",
     );
   }

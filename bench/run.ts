@@ -11,6 +11,7 @@ import { DashboardPool } from "../test/support/load/dashboards";
 import { chooseDashboards, loadOrganisation, startFleet, visiblePatrols } from "./fleet";
 import { LocalHttpClient } from "../test/support/load/http-client";
 import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } from "./phases";
+import { SosDrill } from "./sos-drill";
 import { parentOf, processTree, type ProcessRole } from "../test/support/load/proc";
 import { historyTier } from "./history-tier";
 import { checkTargets, renderMarkdown, type BenchReport, type MachineInfo } from "./report";
@@ -214,6 +215,14 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
     await waitUntil(lastWebTelemetry + SQL_STATS_FLUSH_MS);
     const sqlDelta = await sql.stop();
 
+    // The control room: SOS presses in a Sentinel window of its own, after the SQL window closed (each press
+    // writes an alert, which the "0 SQL per telemetry point" window must not see).
+    log(`control room: ${dashboards.length} dashboards, ${scenario.rate} points/s for ${scenario.windowS} s, an SOS a second`);
+    const drill = new SosDrill(ctx, stack.baseUrl);
+    const controlRoom = await streamingRun(ctx, sentinel, () => drill.warmUp(), drill);
+    const sos = { window: controlRoom.window, ...(await drill.finish("admin@sentinel.local", stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD)) };
+    log(`  SOS → ALERT p99 ${sos.latencyMs.p99.toFixed(2)} ms, delivered ${sos.delivered}/${sos.expected}, ${sos.resolved} resolved`);
+
     let ramp: RampReport[] | null = null;
     if (scenario.ramp) {
       log("ramp: Sentinel");
@@ -234,7 +243,15 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
 
     // Last: its writer inserts rows, which the SQL window above must not see.
     const history = scenario.history
-      ? await historyTier(ctx, stack, { trackPoints: scenario.historyTrackPoints, lagRate: scenario.historyLagRate, lagS: scenario.historyLagS, log, roles: [redisRole, driverRole] })
+      ? await historyTier(ctx, stack, {
+          trackPoints: scenario.historyTrackPoints,
+          lagRate: scenario.historyLagRate,
+          lagS: scenario.historyLagS,
+          alertRate: scenario.alertRate,
+          alertS: scenario.alertS,
+          log,
+          roles: [redisRole, driverRole],
+        })
       : null;
 
     const levels: Record<string, number> = {};
@@ -252,6 +269,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
       sql: { ...sqlDelta, points: webPoints, transactionsPerPoint: webPoints ? sqlDelta.transactions / webPoints : 0 },
       ingestion: { nextSingle, nextBatch, nextPing, floorSingle, floorBatch },
       ramp,
+      sos,
       history,
     };
     return { ...partial, targets: checkTargets(partial) };

@@ -52,6 +52,10 @@ export interface Scenario {
   historyLagRate: number;
   /** How long it samples (default 10 s). */
   historyLagS: number;
+  /** Points per second fed straight into the history stream while the alert rules are sampled (default 2,000). */
+  alertRate: number;
+  /** How long they are fed (default 10 s). */
+  alertS: number;
 }
 
 /** Per-vehicle telemetry limit the benchmark's stack runs with: 1000/s, so the limiter never caps a measurement. */
@@ -86,6 +90,8 @@ const DEFAULT: Scenario = {
   historyTrackPoints: 28_800,
   historyLagRate: 1_000,
   historyLagS: 10,
+  alertRate: 2_000,
+  alertS: 10,
 };
 
 /** `--quick`: the same phases, shortened to finish in under a minute (the smoke test's run). */
@@ -103,6 +109,7 @@ const QUICK: Partial<Scenario> = {
   historyTrackPoints: 3_600,
   historyLagRate: 200,
   historyLagS: 3,
+  alertS: 3,
 };
 
 /** Usage text of `npm run bench`. */
@@ -114,7 +121,7 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--ramp] [--json FILE] [
   --clients N     dashboard clients (default ${DEFAULT.clients})
   --window S      streaming window in seconds (default ${DEFAULT.windowS})
   --no-baselines  skip the firehose and Socket.IO baselines
-  --no-history    skip the history tier (writer throughput and lag, track API on an 8-hour track)
+  --no-history    skip the history tier (writer throughput and lag, track API on an 8-hour track, alert rules at ${DEFAULT.alertRate} points/s)
   --rebuild       rebuild the web app first
   --profile DIR   write CPU profiles (node --cpu-prof) of every server and load process to DIR`;
 

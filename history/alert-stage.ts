@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { publishAlert, readOpenAlerts } from "../lib/alerts/publish-alert";
 import { raiseAlert, type RaiseAlert } from "../lib/alerts/raise-alert";
 import { AlertRules, type Jurisdiction } from "../lib/alerts/rules";
-import { ALERT_SELECT, toAlertView } from "../lib/alerts/alert-view";
+import { resolveBySystem } from "../lib/alerts/resolve-by-system";
 import { Prisma, prisma } from "../lib/db";
 import { compileBoundary, type BoundaryPolygon } from "../lib/geo/polygon";
 import type { PositionRow } from "../lib/history/position-row";
@@ -63,8 +63,8 @@ export class AlertStage {
     for (const row of rows) {
       const meta = this.metas.get(row.patrolId)?.meta;
       if (!meta) continue; // ended meanwhile: nothing to alert about
-      const silent = this.open.get(key(row.patrolId, "SILENT"));
-      if (silent !== undefined && row.ts > Date.now() - this.settings.silentSeconds * 1000) await this.endSilence(silent);
+      const silent = this.open.has(key(row.patrolId, "SILENT"));
+      if (silent && row.ts > Date.now() - this.settings.silentSeconds * 1000) await this.endSilence(row.patrolId);
       for (const v of this.rules.check(row, this.boundaries.get(meta.stationId) ?? null)) {
         await this.raise({ kind: v.kind, patrol: meta, lat: row.lat, lon: row.lon, detail: v.detail, at: new Date(row.ts) });
       }
@@ -110,15 +110,9 @@ export class AlertStage {
   }
 
   /** The unit reported again: its SILENT alert resolves itself ("system"), announced like a commander's resolve. */
-  private async endSilence(alertId: number): Promise<void> {
-    const now = new Date();
-    await prisma.alert.updateMany({
-      where: { id: alertId, state: { not: "RESOLVED" } },
-      data: { state: "RESOLVED", resolvedAt: now, resolvedBy: "system", updatedAt: now },
-    });
-    const row = await prisma.alert.findUnique({ where: { id: alertId }, select: ALERT_SELECT });
-    if (row) await publishAlert(this.redis, this.settings.redisPrefix, toAlertView(row));
-    if (row) this.open.delete(key(row.patrolId, "SILENT"));
+  private async endSilence(patrolId: number): Promise<void> {
+    await resolveBySystem(prisma, this.redis, this.settings.redisPrefix, patrolId, ["SILENT"]);
+    this.open.delete(key(patrolId, "SILENT"));
   }
 
   private async refreshOpen(now: number): Promise<void> {

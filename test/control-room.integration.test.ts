@@ -232,7 +232,13 @@ describe("server-side alert rules", () => {
     expect((await point(v!, patrolId, { lat: home.lat, lon: home.lon })).status).toBe(202);
     await waitUntil(async () => (await silent())?.state === "RESOLVED", "the SILENT alert resolved by the unit's point", 10_000);
     expect((await silent())?.resolvedBy).toBe("system");
+    // Silent again, then the patrol ends: off patrol, silence means nothing.
+    const again = () => prisma.alert.findFirst({ where: { patrolId, kind: "SILENT", state: { not: "RESOLVED" } } });
+    const second = await waitUntil(again, "a second SILENT alert", 15_000);
     expect((await stop(patrolId, v!)).status).toBe(200);
+    const ended = await prisma.alert.findUniqueOrThrow({ where: { id: second.id } });
+    expect([ended.state, ended.resolvedBy]).toEqual(["RESOLVED", "system"]);
+    expect(await redis.hexists(openAlertsKey(""), String(second.id))).toBe(0);
   });
 });
 

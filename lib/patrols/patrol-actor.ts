@@ -6,7 +6,9 @@ import { prisma } from "../db";
 import { AppError } from "../errors";
 import type { PatrolMeta } from "../realtime/protocol";
 import { scopeContains } from "../scope";
+import { endedByUser } from "./ended-notice";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
+import { endedNoticeOf } from "./stop-patrol";
 
 /** Who acts on a patrol: its vehicle's device (bearer token), or a signed-in user (session cookie). */
 export type PatrolActor = ({ kind: "vehicle" } & DeviceIdentity) | { kind: "user"; user: SessionUser };
@@ -27,7 +29,10 @@ export async function patrolActorOf(req: Request): Promise<{ actor: PatrolActor;
  */
 export async function activePatrolFor(patrolId: number, actor: PatrolActor): Promise<PatrolMeta> {
   const [patrol, vehicle] = await Promise.all([
-    prisma.patrol.findUnique({ where: { id: patrolId }, select: { ...PATROL_META_SELECT, status: true } }),
+    prisma.patrol.findUnique({
+      where: { id: patrolId },
+      select: { ...PATROL_META_SELECT, status: true, endedAt: true, endReason: true, endedByUser: { select: { name: true, email: true } } },
+    }),
     actor.kind === "vehicle"
       ? prisma.vehicle.findUnique({ where: { id: actor.vehicleId }, select: { tokenGeneration: true, enabled: true } })
       : null,
@@ -42,6 +47,10 @@ export async function activePatrolFor(patrolId: number, actor: PatrolActor): Pro
     throw new AppError("FORBIDDEN", `Patrol ${patrolId} belongs to another vehicle.`);
   }
   if (actor.kind === "user" && !scopeContains(actor.user.scope, patrol)) throw missing;
-  if (patrol.status !== "ACTIVE") throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has ended.`);
+  if (patrol.status !== "ACTIVE") {
+    // Its crew learns who ended it and why; anyone else just that it ended.
+    if (actor.kind === "vehicle" && patrol.endedByUser) throw endedByUser(patrolId, endedNoticeOf(patrol));
+    throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has ended.`);
+  }
   return toPatrolMeta(patrol);
 }

@@ -163,6 +163,40 @@ describe("patrol stop", () => {
     expect((await call(`/api/patrols/${outsideId}/stop`, { method: "POST", client: admin })).status).toBe(200);
     expect((await call(`/api/patrols/${outsideId}/stop`, { method: "POST" })).status).toBe(401);
   });
+
+  it("records a commander's reason, and tells the crew's device who ended the patrol, when and why", async () => {
+    const station = await login(DEMO.station);
+    const me = (await station.fetch("/api/auth/session").then((r) => r.json())) as { user: { name: string; scope: { id: number } } };
+    const [v] = await idleVehicles(1, { homeStationId: me.user.scope.id });
+    const patrolId = (await start(v!)).body.patrolId as number;
+    const tooLong = await call(`/api/patrols/${patrolId}/stop`, { method: "POST", client: station, body: { reason: "x".repeat(201) } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.message).toMatch(/reason: must be at most 200 characters/);
+
+    const reason = "Vehicle reported unroadworthy";
+    const ok = await call(`/api/patrols/${patrolId}/stop`, { method: "POST", client: station, body: { reason } });
+    expect(ok.status).toBe(200);
+    expect((await prisma.patrol.findUniqueOrThrow({ where: { id: patrolId } })).endReason).toBe(reason);
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { action: "patrol.stop", target: `patrol:${patrolId}` } });
+    expect(audit.detail).toMatchObject({ by: "user", reason });
+
+    // The crew keeps posting: every answer says it was a commander, not a fault — from Redis on the hot path, from PostgreSQL elsewhere.
+    for (const res of [
+      await call("/api/telemetry", { token: v!.token, body: { patrolId, lat: 9.97, lon: 76.29 } }),
+      await call(`/api/patrols/${patrolId}/status`, { method: "POST", token: v!.token, body: { status: "BUSY" } }),
+      await stop(patrolId, v!),
+    ]) {
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: "PATROL_ENDED_BY_COMMANDER", endedBy: me.user.name, reason });
+      expect(res.body.error.message).toContain(`was ended by ${me.user.name}`);
+      expect(Math.abs(res.body.error.endedAt - Date.now())).toBeLessThan(60_000);
+    }
+    // A patrol its own device stopped is simply not active.
+    const own = (await start(v!)).body.patrolId as number;
+    expect((await stop(own, v!)).status).toBe(200);
+    const after = await call("/api/telemetry", { token: v!.token, body: { patrolId: own, lat: 9.97, lon: 76.29 } });
+    expect(after.body.error.code).toBe("PATROL_NOT_ACTIVE");
+  });
 });
 
 describe("GET /api/patrols", () => {

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { metaToHash, type ControlEvent, type PatrolMeta } from "../realtime/protocol";
-import { controlChannel, lastStatusKey, patrolLastTsKey, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "../redis/keys";
+import { ENDED_NOTICE_TTL_S, type EndedNotice } from "./ended-notice";
+import { controlChannel, lastStatusKey, patrolEndedKey, patrolLastTsKey, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "../redis/keys";
 import { execOrThrow } from "../redis/exec-or-throw";
 import { scopesOf } from "../scope";
 
@@ -18,9 +19,13 @@ export async function addActivePatrol(redis: Redis, prefix: string, meta: Patrol
   await execOrThrow(tx);
 }
 
-/** Removes an ended patrol from every set, drops its keys and last status, and announces the stop. */
-export async function removeActivePatrol(redis: Redis, prefix: string, meta: PatrolMeta): Promise<void> {
+/**
+ * Removes an ended patrol from every set, drops its keys and last status, and announces the stop; with `ended` (a
+ * user stopped it) also leaves the notice of who, when and why for the crew's device (`patrol:{id}:ended`, a day).
+ */
+export async function removeActivePatrol(redis: Redis, prefix: string, meta: PatrolMeta, ended?: EndedNotice): Promise<void> {
   const tx = redis.multi();
+  if (ended) tx.set(patrolEndedKey(prefix, meta.patrolId), JSON.stringify(ended), "EX", ENDED_NOTICE_TTL_S);
   for (const scope of scopesOf(meta)) tx.srem(scopeSetKey(prefix, scope), String(meta.patrolId));
   tx.del(patrolMetaKey(prefix, meta.patrolId));
   // Only clear the vehicle key if it still points at this patrol (a restart may have replaced it).

@@ -35,6 +35,13 @@ export const patrolLastTsKey = (prefix: string, patrolId: number | string) => `$
  */
 export const patrolLiveFramesKey = (prefix: string, patrolId: number | string, window: number) => `${prefix}patrol:{${patrolId}}:live_frames:${window}`;
 
+/**
+ * STRING (not part of the contract): who ended a patrol from a dashboard, when and why (JSON `{by, at, reason}`), kept
+ * for a day after the stop so the crew's device gets a 409 that says so instead of a bare "not active":
+ * `patrol:{id}:ended` (in the patrol's slot, read by the ingest script).
+ */
+export const patrolEndedKey = (prefix: string, patrolId: number | string) => `${prefix}patrol:{${patrolId}}:ended`;
+
 /** Data-plane channel of one patrol: `live:patrol:{id}`. */
 export const patrolChannel = (prefix: string, patrolId: number) => `${prefix}live:patrol:${patrolId}`;
 

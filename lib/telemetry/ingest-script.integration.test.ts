@@ -6,6 +6,7 @@ import {
   historyStreamKey,
   lastStatusKey,
   patrolChannel,
+  patrolEndedKey,
   patrolLastTsKey,
   patrolMetaKey,
   statePlaneReadyKey,
@@ -51,6 +52,11 @@ describe("ingest script", () => {
     expect((await run([1, "a"])).status).toBe("NOT_ACTIVE");
     await redis.hset(patrolMetaKey(prefix, 202), { vehicleId: 8 });
     expect((await run([1, "a"], { patrol: 202 })).status).toBe("NOT_OWNER");
+    // Ended from a dashboard: the notice comes back with the status.
+    const notice = JSON.stringify({ by: "Station Commander", at: 1_764_200_000_000, reason: "end of shift" });
+    await redis.set(patrolEndedKey(prefix, patrolId), notice);
+    expect(await run([1, "a"])).toMatchObject({ status: "ENDED_BY_USER", ended: notice });
+    await redis.del(patrolEndedKey(prefix, patrolId));
     await redis.set(vehicleActivePatrolKey(prefix, vehicleId), String(patrolId));
     await redis.hset(patrolMetaKey(prefix, patrolId), { vehicleId });
     expect(await run([1, "a"])).toEqual({ status: "OK", published: 1, stale: 0, retryAfterMs: 0, withheld: 0 });
@@ -66,7 +72,7 @@ describe("ingest script", () => {
     window += 1;
     expect((await run([4, "d"], { generation: 2 })).status).toBe("OK");
     await redis.del(vehicleTokenGenerationKey(prefix, vehicleId));
-    expect(INGEST_STATUSES).toHaveLength(6);
+    expect(INGEST_STATUSES).toHaveLength(7);
   });
 
   it("keeps the last frame in patrol:last_status and its ts as its own key", async () => {

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import {
   historyStreamKey,
   lastStatusKey,
+  patrolEndedKey,
   patrolChannel,
   patrolLastTsKey,
   patrolLiveFramesKey,
@@ -23,7 +24,7 @@ import {
  */
 
 /** Every status the script answers, by name (the reply carries the name itself). */
-export const INGEST_STATUSES = ["OK", "TOKEN_REVOKED", "RATE_LIMITED", "NOT_OWNER", "NOT_ACTIVE", "STATE_PLANE_MISSING"] as const;
+export const INGEST_STATUSES = ["OK", "TOKEN_REVOKED", "RATE_LIMITED", "NOT_OWNER", "NOT_ACTIVE", "ENDED_BY_USER", "STATE_PLANE_MISSING"] as const;
 export type IngestStatus = (typeof INGEST_STATUSES)[number];
 
 /** The script's keys, in KEYS order. */
@@ -38,6 +39,7 @@ export const INGEST_KEYS = [
   "lastTs",
   "liveFrames",
   "historyStream",
+  "patrolEnded",
 ] as const;
 export type IngestKey = (typeof INGEST_KEYS)[number];
 
@@ -53,6 +55,8 @@ export interface IngestReply {
   retryAfterMs: number;
   /** Fresh points accepted (and sent to history) but not fanned out: the patrol's live budget for the window was spent. */
   withheld: number;
+  /** ENDED_BY_USER: who ended the patrol, when and why, as `patrol:{id}:ended` holds it (JSON). */
+  ended?: string;
 }
 
 /** True when `status` is one of `INGEST_STATUSES`. */
@@ -73,7 +77,9 @@ export const INGEST_SCRIPT = [
   readFileSync(new URL("./ingest.lua", import.meta.url), "utf8"),
 ].join("\n");
 
-type ScriptClient = Redis & { sentinelIngest(...keysThenArgs: (string | number)[]): Promise<[string, number, number, number, number]> };
+type ScriptClient = Redis & {
+  sentinelIngest(...keysThenArgs: (string | number)[]): Promise<[string, number, number, number, number, string?]>;
+};
 
 const defined = new WeakSet<Redis>();
 
@@ -99,6 +105,7 @@ export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, 
     lastTs: patrolLastTsKey(prefix, patrolId),
     liveFrames: patrolLiveFramesKey(prefix, patrolId, window),
     historyStream: historyStreamKey(prefix),
+    patrolEnded: patrolEndedKey(prefix, patrolId),
   };
 }
 
@@ -109,10 +116,10 @@ export async function runIngestScript(
   args: Record<IngestArg, string | number>,
   points: (string | number)[],
 ): Promise<IngestReply> {
-  const [status, published, stale, retryAfterMs, withheld] = await scriptClient(redis).sentinelIngest(
+  const [status, published, stale, retryAfterMs, withheld, ended] = await scriptClient(redis).sentinelIngest(
     ...INGEST_KEYS.map((k) => keys[k]),
     ...INGEST_ARGS.map((a) => args[a]),
     ...points,
   );
-  return { status: String(status), published, stale, retryAfterMs, withheld };
+  return { status: String(status), published, stale, retryAfterMs, withheld, ...(ended === undefined ? {} : { ended: String(ended) }) };
 }

@@ -19,10 +19,13 @@ if requests > tonumber(ARG.rateLimit) then
   return {STATUS.RATE_LIMITED, 0, 0, redis.call('PTTL', KEY.rateCounter), 0}
 end
 
--- 2. Ownership: the patrol must be this vehicle's active one. Without a state plane (Redis restarted empty
---    and is not rebuilt yet) the patrol may well be active: say so rather than "not active".
+-- 2. Ownership: the patrol must be this vehicle's active one. Ended from a dashboard: say by whom (the reply's
+--    sixth element). Without a state plane (Redis restarted empty and is not rebuilt yet) the patrol may well be
+--    active: say so rather than "not active".
 if redis.call('GET', KEY.vehicleActivePatrol) ~= ARG.patrolId then
   if redis.call('EXISTS', KEY.patrolMeta) == 1 then return {STATUS.NOT_OWNER, 0, 0, 0, 0} end
+  local ended = redis.call('GET', KEY.patrolEnded)
+  if ended then return {STATUS.ENDED_BY_USER, 0, 0, 0, 0, ended} end
   if redis.call('EXISTS', KEY.statePlaneReady) == 0 then return {STATUS.STATE_PLANE_MISSING, 0, 0, 0, 0} end
   return {STATUS.NOT_ACTIVE, 0, 0, 0, 0}
 end

@@ -2,6 +2,7 @@ import { env } from "../env";
 import { AppError } from "../errors";
 import { encodeTelemetryFrame } from "../realtime/protocol";
 import { redis, redisPrefix } from "../redis/client";
+import { endedByUser, parseEndedNotice } from "../patrols/ended-notice";
 import { ensureStatePlane } from "../patrols/watch-state-plane";
 import { redisCall } from "../redis/guard";
 import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
@@ -87,6 +88,8 @@ export function ingestOutcome(reply: IngestReply, patrolId: number): IngestResul
       throw new AppError("FORBIDDEN", `Patrol ${patrolId} belongs to another vehicle.`);
     case "NOT_ACTIVE":
       throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} is not active; start a patrol (POST /api/patrols/start) first.`);
+    case "ENDED_BY_USER":
+      throw endedByUser(patrolId, parseEndedNotice(reply.ended));
     case "STATE_PLANE_MISSING":
       // Usually already under way (every web process restores it when its connection comes back); this also heals a flushed Redis.
       void ensureStatePlane();

@@ -5,7 +5,7 @@ import WebSocket from "ws";
 import { signRealtimeTicket } from "../../../lib/auth/tokens";
 import { scopeContains, type UnitChain } from "../../../lib/scope";
 import { monotonicMs } from "./clock";
-import type { ClientFrames, ClientStatus, DashboardBehaviour, DashboardCommand, DashboardReply, DashboardSpec, Transport } from "./dashboards";
+import type { ClientAlertFrames, ClientFrames, ClientStatus, DashboardBehaviour, DashboardCommand, DashboardReply, DashboardSpec, Transport } from "./dashboards";
 import { emptyHistogram, latencyBucket } from "./latency-histogram";
 
 /** Connections opened at once per process: 25. */
@@ -27,6 +27,8 @@ interface FrameFields {
   ts?: number;
   patrols?: Array<{ patrolId: number }>;
   patrol?: { patrolId: number };
+  /** ALERT frames: the alert and its unit chain. */
+  alert?: UnitChain & { alertId: number; patrolId: number };
   /** Worker pid; the Socket.IO baseline puts it in its SNAPSHOT (ws servers send it as an upgrade header). */
   worker?: number;
 }
@@ -37,6 +39,9 @@ class DashboardClient {
   private patrolIds: number[] = [];
   private ts: number[] = [];
   private receivedAt: number[] = [];
+  private alertIds: number[] = [];
+  private alertPatrolIds: number[] = [];
+  private alertReceivedAt: number[] = [];
   /** What the map shows: the last SNAPSHOT plus ADD_CARs minus REMOVE_CARs. */
   private readonly shown = new Set<number>();
   private readonly visible = new Map<number, boolean>();
@@ -60,6 +65,8 @@ class DashboardClient {
       telemetry: 0,
       unknown: 0,
       outOfScope: 0,
+      alerts: 0,
+      alertOutOfScope: 0,
       otherFrames: 0,
       reconnects: 0,
       open: false,
@@ -93,6 +100,20 @@ class DashboardClient {
     return out;
   }
 
+  /** Hands over (and forgets) every kept ALERT frame. */
+  takeAlerts(): ClientAlertFrames {
+    const out: ClientAlertFrames = {
+      clientId: this.spec.clientId,
+      alertIds: Float64Array.from(this.alertIds),
+      patrolIds: Float64Array.from(this.alertPatrolIds),
+      receivedAt: Float64Array.from(this.alertReceivedAt),
+    };
+    this.alertIds = [];
+    this.alertPatrolIds = [];
+    this.alertReceivedAt = [];
+    return out;
+  }
+
   /** Raw WebSocket: Sentinel's sidecar and the firehose baseline speak the same protocol. */
   private openWs(ticket: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -109,7 +130,7 @@ class DashboardClient {
         // The hot path: read the two fields of a TELEMETRY frame with a regex rather than parse thousands a second.
         if (text.startsWith(TELEMETRY_PREFIX)) {
           this.onTelemetry(Number(/"patrolId":(\d+)/.exec(text)?.[1]), Number(/"ts":(\d+)/.exec(text)?.[1]), at);
-        } else if (this.onFrame(JSON.parse(text) as FrameFields)) {
+        } else if (this.onFrame(JSON.parse(text) as FrameFields, at)) {
           clearTimeout(timer);
           resolve();
         }
@@ -134,7 +155,7 @@ class DashboardClient {
       this.closeConnection = () => socket.disconnect();
       socket.on("telemetry", (frame: FrameFields) => this.onTelemetry(frame.patrolId!, frame.ts!, monotonicMs()));
       socket.on("snapshot", (frame: FrameFields) => {
-        this.onFrame(frame);
+        this.onFrame(frame, monotonicMs());
         clearTimeout(timer);
         resolve();
       });
@@ -157,8 +178,8 @@ class DashboardClient {
     this.receivedAt.push(at);
   }
 
-  /** Handles a frame other than TELEMETRY; true when it was a SNAPSHOT. */
-  private onFrame(frame: FrameFields): boolean {
+  /** Handles a frame other than TELEMETRY, decoded at `at`; true when it was a SNAPSHOT. */
+  private onFrame(frame: FrameFields, at: number): boolean {
     if (frame.type === "SNAPSHOT" && Array.isArray(frame.patrols)) {
       this.shown.clear();
       for (const p of frame.patrols) this.shown.add(p.patrolId);
@@ -168,10 +189,21 @@ class DashboardClient {
       if (typeof frame.worker === "number") this.status.worker = frame.worker;
       return true;
     }
-    if (frame.event === "ADD_CAR" && frame.patrol) this.shown.add(frame.patrol.patrolId);
+    if (frame.type === "ALERT" && frame.alert) this.onAlert(frame.alert, at);
+    else if (frame.event === "ADD_CAR" && frame.patrol) this.shown.add(frame.patrol.patrolId);
     else if (frame.event === "REMOVE_CAR" && frame.patrol) this.shown.delete(frame.patrol.patrolId);
     else this.status.otherFrames++;
     return false;
+  }
+
+  /** ALERTs are routed by the alert's own unit chain: that is what the client's scope must contain. */
+  private onAlert(alert: NonNullable<FrameFields["alert"]>, at: number): void {
+    this.status.alerts++;
+    if (!scopeContains(this.spec.scope, alert)) this.status.alertOutOfScope++;
+    if (!this.behaviour.keepFrames) return;
+    this.alertIds.push(alert.alertId);
+    this.alertPatrolIds.push(alert.patrolId);
+    this.alertReceivedAt.push(at);
   }
 
   private onClose(code: number): void {
@@ -222,7 +254,7 @@ process.on("message", (command: DashboardCommand) => {
       connectAll(command).catch((err: unknown) => reply({ type: "connected", clients: [], errors: [String(err)] }));
       break;
     case "collect":
-      reply({ type: "collected", frames: clients.map((c) => c.takeFrames()), clients: clients.map((c) => c.status), latency, heapUsed: process.memoryUsage().heapUsed });
+      reply({ type: "collected", frames: clients.map((c) => c.takeFrames()), alerts: clients.map((c) => c.takeAlerts()), clients: clients.map((c) => c.status), latency, heapUsed: process.memoryUsage().heapUsed });
       break;
     case "disconnect":
       for (const c of clients) c.close();

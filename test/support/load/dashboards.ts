@@ -25,7 +25,7 @@ export type Transport = "ws" | "socketio";
 
 /** How the clients of a `connect` behave. */
 export interface DashboardBehaviour {
-  /** Keep (patrolId, ts, arrival) of every TELEMETRY frame until `collect` (the benchmark's latency join). */
+  /** Keep (patrolId, ts, arrival) of every TELEMETRY frame, and (alertId, patrolId, arrival) of every ALERT frame, until `collect` (the benchmark's latency joins). */
   keepFrames: boolean;
   /** Reopen a dropped connection after 500 ms, as the map does (the soak); otherwise it stays closed. */
   reconnect: boolean;
@@ -47,7 +47,11 @@ export interface ClientStatus {
   unknown: number;
   /** TELEMETRY frames of patrols outside the client's scope, since connecting (must be 0). */
   outOfScope: number;
-  /** Frames other than SNAPSHOT, TELEMETRY, ADD_CAR and REMOVE_CAR. */
+  /** ALERT frames (any state), since connecting. */
+  alerts: number;
+  /** ALERT frames about a patrol outside the client's scope (by the alert's own unit chain), since connecting (must be 0). */
+  alertOutOfScope: number;
+  /** Frames other than SNAPSHOT, TELEMETRY, ALERT, ADD_CAR and REMOVE_CAR. */
   otherFrames: number;
   /** Times the connection dropped and was opened again (frames in between are lost). */
   reconnects: number;
@@ -65,6 +69,15 @@ export interface ClientFrames {
   receivedAt: Float64Array;
 }
 
+/** ALERT frames one client received (every state), as parallel arrays like `ClientFrames`. */
+export interface ClientAlertFrames {
+  clientId: number;
+  alertIds: Float64Array;
+  patrolIds: Float64Array;
+  /** `monotonicMs()` arrival of each frame. */
+  receivedAt: Float64Array;
+}
+
 /** A patrol's place in the organisation, for the clients' scope checks: [patrolId, stationId, divisionId, zoneId, districtId]. */
 export type PatrolChain = [number, number, number, number, number];
 
@@ -77,12 +90,14 @@ export type DashboardCommand =
 /** Load process → parent. */
 export type DashboardReply =
   | { type: "connected"; clients: ClientStatus[]; errors: string[] }
-  | { type: "collected"; frames: ClientFrames[]; clients: ClientStatus[]; latency: number[]; heapUsed: number }
+  | { type: "collected"; frames: ClientFrames[]; alerts: ClientAlertFrames[]; clients: ClientStatus[]; latency: number[]; heapUsed: number }
   | { type: "disconnected" };
 
 /** What `collect` returns: frames (when kept), every client's status, frame latency and each process's heap. */
 export interface Collected {
   frames: ClientFrames[];
+  /** ALERT frames (when kept). */
+  alerts: ClientAlertFrames[];
   clients: ClientStatus[];
   /** Histogram (LATENCY_BUCKETS_MS) of `Date.now() - ts` at each TELEMETRY frame's arrival, over every client. */
   latency: number[];
@@ -140,7 +155,7 @@ export class DashboardPool {
     const replies = await Promise.all(this.children.map((child) => this.ask(child, { type: "collect" }, "collected")));
     const latency = emptyHistogram();
     for (const r of replies) r.latency.forEach((n, i) => (latency[i]! += n));
-    return { frames: replies.flatMap((r) => r.frames), clients: replies.flatMap((r) => r.clients), latency, heapUsed: replies.map((r) => r.heapUsed) };
+    return { frames: replies.flatMap((r) => r.frames), alerts: replies.flatMap((r) => r.alerts), clients: replies.flatMap((r) => r.clients), latency, heapUsed: replies.map((r) => r.heapUsed) };
   }
 
   /** Closes every dashboard connection (the processes stay up for the next system). */
