@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { STATION_BODY_LIMIT_BYTES } from "@/lib/admin/stations";
 import { env } from "@/lib/env";
 import { createRedis } from "@/lib/redis/client";
 import { patrolChannel } from "@/lib/redis/keys";
@@ -75,7 +76,8 @@ describe("request body limits", () => {
         { path: "/api/telemetry/batch", limit: batch, fields: { points: [{ patrolId, lat: 9.97, lon: 76.29 }] }, token: vehicle.token },
         { path: "/api/vehicles/token", limit: single, fields: { vehicleId: vehicle.id, secret: "x" } },
         { path: "/api/patrols/start", limit: single, fields: { stationId: 1 }, token: vehicle.token },
-        { path: "/api/admin/stations", limit: single, fields: { name: "Too big", code: "BIG" }, cookie: admin.cookie },
+        // Stations take more (room for a 10,000-corner boundary).
+        { path: "/api/admin/stations", limit: STATION_BODY_LIMIT_BYTES, fields: { name: "Too big", code: "BIG" }, cookie: admin.cookie },
         { path: "/api/admin/users", limit: single, fields: { email: "big@example.org" }, cookie: admin.cookie },
       ];
       for (const { path, limit, fields, ...auth } of cases) {
