@@ -176,9 +176,11 @@ export function CrudSection<Item extends { id: number }, Draft extends FormDraft
               const blocked = deleteBlocked?.(item) ?? null;
               return (
                 <tr key={item.id} data-row-id={item.id} className={item.id === savedId ? "just-saved" : undefined}>
-                  <td className="num muted">{item.id}</td>
+                  <td className="num muted" data-label="Id">
+                    {item.id}
+                  </td>
                   {columns.map((column) => (
-                    <td key={column.header} className={column.numeric ? "num" : undefined}>
+                    <td key={column.header} className={column.numeric ? "num" : undefined} data-label={column.header}>
                       {column.cell(item)}
                     </td>
                   ))}
