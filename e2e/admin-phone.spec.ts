@@ -139,3 +139,28 @@ test("once the secret is stored, Esc closes its dialog without asking", async ({
   await dialog.getByRole("button", { name: "Close dialog" }).click();
   await expect(dialog).toBeHidden();
 });
+
+test("a bad latitude gets a message in plain words beside the field, and the banner clears once it is fixed", async ({ page }) => {
+  await signIn(page, "/admin/stations");
+  await page.getByRole("button", { name: "New station" }).click();
+  const form = page.getByRole("dialog", { name: "New station" });
+  await form.getByLabel("Name", { exact: true }).fill(`Phone Station ${RUN}`);
+  await form.getByLabel("Code", { exact: true }).fill(`PH${RUN}`);
+  await form.getByLabel("Division").selectOption({ label: "Ernakulam Central sub-division (KOCHI-EKC)" });
+  await form.getByLabel("Latitude").fill("91");
+  await form.getByLabel("Longitude").fill("76.3");
+  await form.getByRole("button", { name: "Create station" }).click();
+
+  const banner = form.getByTestId("form-error");
+  await expect(banner).toHaveText("Please correct the fields marked below.");
+  await expect(form.getByLabel("Latitude")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByLabel("Latitude")).toHaveAccessibleDescription(/Latitude must be between -90 and 90\./);
+  await expect(form.getByText("Too big")).toHaveCount(0);
+  await expectNoHorizontalScroll(page, "station form with a message");
+
+  await form.getByLabel("Latitude").fill("9.95");
+  await expect(banner).toBeHidden();
+  await expect(form.getByLabel("Latitude")).not.toHaveAttribute("aria-invalid", "true");
+  await form.getByRole("button", { name: "Cancel" }).click();
+  await expect(form).toBeHidden();
+});
