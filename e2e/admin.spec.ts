@@ -250,7 +250,7 @@ test.describe.serial("admin console", () => {
     await page.getByRole("row").filter({ hasText: DIVISION.code }).getByRole("button", { name: /^Delete/ }).click();
     const confirm = page.getByRole("dialog", { name: `Delete division ${DIVISION.label}?` });
     await confirm.getByRole("button", { name: "Delete division" }).click();
-    await expect(confirm.getByTestId("confirm-error")).toContainText(/still has \d+ station\(s\); move or delete them first/);
+    await expect(confirm.getByTestId("confirm-error")).toContainText(/^Ernakulam Central sub-division still has \d+ stations; move or delete them first\./);
     await confirm.getByRole("button", { name: "Close", exact: true }).click();
     await expect(confirm).toBeHidden();
     await expect(page.getByRole("row").filter({ hasText: DIVISION.code })).toHaveCount(1);

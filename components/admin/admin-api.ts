@@ -1,3 +1,5 @@
+import type { FieldIssue } from "./field-messages";
+
 /**
  * Browser-side calls to the admin REST API (docs/ARCHITECTURE.md §9). Every call resolves
  * to a result, never throws, so forms can show the server's message as is.
@@ -11,15 +13,15 @@ export interface ApiFailure {
   code: string;
   /** The API's message, verbatim: it names what blocks the action. */
   message: string;
-  /** Messages keyed by request field name (`divisionId`, `lat`, …), from `issues[]` or the error's `field`. */
-  fields: Record<string, string>;
+  /** The first issue per request field name (`divisionId`, `lat`, …), from `issues[]` or the error's `field`; the form words them. */
+  fields: Record<string, FieldIssue>;
 }
 
 /** Outcome of an admin API call. */
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailure };
 
 interface ErrorBody {
-  error?: { code?: string; message?: string; field?: string; issues?: { path?: string; message?: string }[] };
+  error?: { code?: string; message?: string; field?: string; issues?: (Partial<FieldIssue> & { path?: string })[] };
 }
 
 /**
@@ -52,26 +54,20 @@ export async function adminRequest<T>(method: "GET" | "POST" | "PATCH" | "DELETE
   return failure(res.status, error.code ?? "HTTP_ERROR", error.message, fieldMessages(error));
 }
 
-function failure(status: number, code: string, message: string, fields: Record<string, string> = {}): ApiResult<never> {
+function failure(status: number, code: string, message: string, fields: Record<string, FieldIssue> = {}): ApiResult<never> {
   return { ok: false, error: { status, code, message, fields } };
 }
 
-/** One message per top-level field: zod `issues[]` first, else the error's own `field` (e.g. a missing parent). */
-function fieldMessages(error: NonNullable<ErrorBody["error"]>): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues ?? []) {
-    const field = issue.path?.split(".")[0];
-    if (field && issue.message && !(field in fields)) fields[field] = readableIssue(issue.message);
+/** One issue per top-level field: zod `issues[]` first, else the error's own `field` (e.g. a missing parent). */
+function fieldMessages(error: NonNullable<ErrorBody["error"]>): Record<string, FieldIssue> {
+  const fields: Record<string, FieldIssue> = {};
+  for (const { path, ...issue } of error.issues ?? []) {
+    const field = path?.split(".")[0];
+    if (field && issue.message && !(field in fields)) fields[field] = { ...issue, code: issue.code ?? "custom", message: issue.message };
   }
   if (error.field && error.message && !(error.field in fields)) {
-    // "divisionId: division 9 does not exist." reads better beside the Division field without its prefix.
-    fields[error.field] = error.message.replace(new RegExp(`^${error.field}: `), "");
+    // "scopeId: choose a station for a station-level scope." reads better beside the field without its prefix.
+    fields[error.field] = { code: "server", message: error.message.replace(new RegExp(`^${error.field}: `), "") };
   }
   return fields;
-}
-
-/** zod's wording for an empty or missing value is technical; say "Required." instead. */
-function readableIssue(message: string): string {
-  if (/received (undefined|null)$|>=1 characters/.test(message)) return "Required.";
-  return message;
 }

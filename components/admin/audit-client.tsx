@@ -142,14 +142,14 @@ export function AuditClient({ users }: { users: UserItem[] }) {
           <tbody>
             {items.map((item) => (
               <tr key={item.id} data-row-id={item.id}>
-                <td>
+                <td data-label="Time">
                   <time dateTime={new Date(item.at).toISOString()}>{new Date(item.at).toLocaleString()}</time>
                 </td>
-                <td>{item.email ?? (item.userId === null ? <span className="muted">device</span> : `user ${item.userId}`)}</td>
-                <td>{item.action}</td>
-                <td>{item.target ?? ""}</td>
-                <td className="muted">{detailText(item.detail)}</td>
-                <td className="muted">{item.ip ?? ""}</td>
+                <td data-label="User">{item.email ?? (item.userId === null ? <span className="muted">device</span> : `user ${item.userId}`)}</td>
+                <td data-label="Action">{item.action}</td>
+                <td data-label="Target">{item.target ?? ""}</td>
+                <td className="muted" data-label="Detail">{detailText(item.detail)}</td>
+                <td className="muted" data-label="Address">{item.ip ?? ""}</td>
               </tr>
             ))}
           </tbody>

@@ -49,7 +49,7 @@ export function BoundaryEditor({ station, label, stations, tileUrl, onClose, onS
     const result = await adminRequest<StationItem>("PATCH", `/api/admin/stations/${station.id}`, { boundary });
     setSaving(false);
     if (result.ok) return onSaved(result.data);
-    setError(result.error.fields.boundary ?? result.error.fields.lat ?? result.error.message);
+    setError((result.error.fields.boundary ?? result.error.fields.lat)?.message ?? result.error.message);
   }
 
   const neighbours = stations.filter((s) => s.id !== station.id).map((s) => ({ id: s.id, label: s.name, lat: s.lat, lon: s.lon, boundary: s.boundary }));

@@ -33,7 +33,7 @@ export interface BoundaryMapProps {
 const AROUND_STATION = 0.015;
 
 // Icons are styled elements (app/admin/admin.css), not images: nothing is fetched, whatever the tiles.
-const cornerIcon = (n: number) => L.divIcon({ className: "boundary-corner", html: `<span>${n}</span>`, iconSize: [22, 22] });
+const cornerIcon = (n: number) => L.divIcon({ className: "boundary-corner", html: `<span>${n}</span>`, iconSize: [24, 24] });
 const stationIcon = L.divIcon({ className: "boundary-station", iconSize: [18, 18] });
 
 /** Frames the boundary (or the area round the station) once, when the map opens. */

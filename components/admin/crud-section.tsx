@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { adminRequest, type ApiFailure } from "./admin-api";
+import type { FieldIssue } from "./field-messages";
 import type { ResourceName } from "./admin-types";
 import { ConfirmDialog } from "./confirm-dialog";
 import { SelectOptions, type FormApi, type FormDraft, type SelectOption } from "./form-fields";
@@ -176,9 +177,11 @@ export function CrudSection<Item extends { id: number }, Draft extends FormDraft
               const blocked = deleteBlocked?.(item) ?? null;
               return (
                 <tr key={item.id} data-row-id={item.id} className={item.id === savedId ? "just-saved" : undefined}>
-                  <td className="num muted">{item.id}</td>
+                  <td className="num muted" data-label="Id">
+                    {item.id}
+                  </td>
                   {columns.map((column) => (
-                    <td key={column.header} className={column.numeric ? "num" : undefined}>
+                    <td key={column.header} className={column.numeric ? "num" : undefined} data-label={column.header}>
                       {column.cell(item)}
                     </td>
                   ))}
@@ -263,8 +266,8 @@ function EditorDialog<Item extends { id: number }, Draft extends FormDraft, Crea
   const formRef = useRef<HTMLFormElement>(null);
   const [draft, setDraft] = useState<Draft>(() => (editing ? toDraft(editing) : emptyDraft()));
   const [failure, setFailure] = useState<ApiFailure | null>(null);
-  // The failure's field messages, each dropped once its field is edited.
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  // The failure's field issues, each dropped once its field is edited.
+  const [fieldErrors, setFieldErrors] = useState<Record<string, FieldIssue>>({});
   const [attempt, setAttempt] = useState(0);
   const [pending, setPending] = useState(false);
 
@@ -303,14 +306,16 @@ function EditorDialog<Item extends { id: number }, Draft extends FormDraft, Crea
 
   const fieldNames = Object.keys(failure?.fields ?? {});
   const allShownAtFields = fieldNames.length > 0 && fieldNames.every((name) => name in draft);
+  // "Please correct…" stays only while a field it points to still shows its message.
+  const banner = failure && (allShownAtFields ? (Object.keys(fieldErrors).length > 0 ? "Please correct the fields marked below." : null) : failure.message);
 
   return (
     <ModalDialog title={editing ? `Edit ${noun} ${label(editing)}` : `New ${noun}`} onClose={onCancel} wide={wideForm}>
       <form ref={formRef} onSubmit={(event) => void submit(event)} noValidate>
         <div className="admin-dialog-body">
-          {failure && (
+          {banner && (
             <div ref={alertRef} className="alert" role="alert" tabIndex={-1} data-testid="form-error">
-              {allShownAtFields ? "Please correct the fields marked below." : failure.message}
+              {banner}
             </div>
           )}
           {renderFields(form, editing)}

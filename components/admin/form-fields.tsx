@@ -1,4 +1,5 @@
 import { Fragment, type ReactNode } from "react";
+import { fieldMessage, type FieldIssue } from "./field-messages";
 
 /** A form's values as the inputs hold them: text as strings (numbers too, until sent), checkboxes as booleans. */
 export type FormDraft = Record<string, string | boolean>;
@@ -8,8 +9,8 @@ export interface FormApi<D extends FormDraft> {
   draft: D;
   /** Sets some fields at once (e.g. a new role also resets the scope). */
   update(patch: Partial<D>): void;
-  /** The server's message for `name` from the last attempt, if any. */
-  errorFor(name: keyof D & string): string | undefined;
+  /** The server's refusal of `name` from the last attempt, if any (until the field is edited); the field words it with its label. */
+  errorFor(name: keyof D & string): FieldIssue | undefined;
   /** The id of the input for `name`, so the form can focus the first invalid one. */
   idFor(name: keyof D & string): string;
 }
@@ -63,12 +64,16 @@ interface TextFieldProps<D extends FormDraft> {
   maxLength?: number;
   /** For `type="number"`: the input's step. Default: "any". */
   step?: string;
+  /** For `type="number"`: the allowed range, named in the message when a value is outside it. */
+  min?: number;
+  max?: number;
 }
 
 /** A labelled text, email, password or number input bound to `form.draft[name]`. */
-export function TextField<D extends FormDraft>({ form, name, label, hint, type = "text", step = "any", ...rest }: TextFieldProps<D>) {
+export function TextField<D extends FormDraft>({ form, name, label, hint, type = "text", step = "any", min, max, ...rest }: TextFieldProps<D>) {
   const id = form.idFor(name);
-  const error = form.errorFor(name);
+  const issue = form.errorFor(name);
+  const error = issue && fieldMessage(issue, { label, kind: type, min, max });
   return (
     <FieldFrame id={id} label={label} hint={hint} error={error}>
       {(describedBy) => (
@@ -77,6 +82,8 @@ export function TextField<D extends FormDraft>({ form, name, label, hint, type =
           name={name}
           type={type}
           step={type === "number" ? step : undefined}
+          min={min}
+          max={max}
           inputMode={type === "number" ? "decimal" : undefined}
           value={String(form.draft[name] ?? "")}
           onChange={(event) => form.update({ [name]: event.target.value } as Partial<D>)}
@@ -105,7 +112,8 @@ interface SelectFieldProps<D extends FormDraft> {
 /** A labelled select bound to `form.draft[name]`, options grouped under `<optgroup>`s. */
 export function SelectField<D extends FormDraft>({ form, name, label, options, placeholder, hint, disabled, onValueChange }: SelectFieldProps<D>) {
   const id = form.idFor(name);
-  const error = form.errorFor(name);
+  const issue = form.errorFor(name);
+  const error = issue && fieldMessage(issue, { label, kind: "choice" });
   return (
     <FieldFrame id={id} label={label} hint={hint} error={error}>
       {(describedBy) => (
@@ -153,7 +161,8 @@ export function SelectOptions({ options }: { options: SelectOption[] }) {
 /** A labelled checkbox bound to `form.draft[name]`. */
 export function CheckboxField<D extends FormDraft>({ form, name, label, hint }: { form: FormApi<D>; name: keyof D & string; label: string; hint?: string }) {
   const id = form.idFor(name);
-  const error = form.errorFor(name);
+  const issue = form.errorFor(name);
+  const error = issue && fieldMessage(issue, { label, kind: "checkbox" });
   const hintId = hint ? `${id}-hint` : undefined;
   return (
     <div className="field checkbox-field">

@@ -8,6 +8,14 @@ export interface ModalDialogProps {
   children: ReactNode;
   /** Wider layout for forms with a side panel (the station location picker). Default: false. */
   wide?: boolean;
+  /** A click on the backdrop (outside the dialog) calls `onClose` too. Default: false, so a stray tap never loses a half-filled form. */
+  closeOnBackdrop?: boolean;
+}
+
+/** Whether a pointer event at (x, y) lies outside the dialog's box, i.e. on its backdrop. */
+function onBackdrop(dialog: HTMLDialogElement, x: number, y: number): boolean {
+  const box = dialog.getBoundingClientRect();
+  return x < box.left || x > box.right || y < box.top || y > box.bottom;
 }
 
 /**
@@ -16,8 +24,10 @@ export interface ModalDialogProps {
  * the browser, and returns to the element that opened it — or, if that is
  * gone (a deleted row), to the section heading.
  */
-export function ModalDialog({ title, onClose, children, wide = false }: ModalDialogProps) {
+export function ModalDialog({ title, onClose, children, wide = false, closeOnBackdrop = false }: ModalDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  // A press that starts inside (selecting the secret) and ends outside is not a click on the backdrop.
+  const pressedBackdrop = useRef(false);
   const titleId = useId();
   const onCloseRef = useRef(onClose);
 
@@ -50,6 +60,14 @@ export function ModalDialog({ title, onClose, children, wide = false }: ModalDia
         // Let the owner unmount us, so focus restoration runs in one place.
         event.preventDefault();
         onCloseRef.current();
+      }}
+      onPointerDown={(event) => {
+        pressedBackdrop.current = event.target === ref.current && onBackdrop(ref.current, event.clientX, event.clientY);
+      }}
+      onClick={(event) => {
+        if (closeOnBackdrop && pressedBackdrop.current && event.target === ref.current && onBackdrop(ref.current, event.clientX, event.clientY)) {
+          onCloseRef.current();
+        }
       }}
     >
       <header className="admin-dialog-head">

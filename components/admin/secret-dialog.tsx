@@ -1,4 +1,4 @@
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ModalDialog } from "./modal-dialog";
 
 /** Props of `SecretDialog`. */
@@ -12,19 +12,44 @@ export interface SecretDialogProps {
 
 type CopyState = "idle" | "copied" | "failed";
 
+/** The question asked when the dialog would close before the secret was kept. */
+export const CLOSE_WITHOUT_COPYING = "The secret is shown only once. Close without copying?";
+
 /**
  * Shows a vehicle's device secret, the one time the API returns it, with a
  * Copy button. Without the async clipboard (plain http on a LAN address is
- * not a secure context) the text is selected for Ctrl+C instead.
+ * not a secure context) the text is selected for Ctrl+C instead. Until it was
+ * copied, or "I have stored it another way" is ticked, every way out (Esc, ×, a click
+ * outside, Done) first asks, so the secret is never lost by a stray key.
  */
 export function SecretDialog({ reason, vehicle, secret, onClose }: SecretDialogProps) {
   const [copy, setCopy] = useState<CopyState>("idle");
+  const [stored, setStored] = useState(false);
+  const [asking, setAsking] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
+  const keepOpenRef = useRef<HTMLButtonElement>(null);
+  const copyRef = useRef<HTMLButtonElement>(null);
+  const kept = copy === "copied" || stored;
+
+  useEffect(() => {
+    if (asking) keepOpenRef.current?.focus();
+  }, [asking]);
+
+  function requestClose() {
+    if (kept) onClose();
+    else setAsking(true);
+  }
+
+  function keepOpen() {
+    setAsking(false);
+    copyRef.current?.focus();
+  }
 
   async function copySecret() {
     try {
       await navigator.clipboard.writeText(secret);
       setCopy("copied");
+      setAsking(false);
     } catch {
       inputRef.current?.select();
       setCopy("failed");
@@ -32,7 +57,11 @@ export function SecretDialog({ reason, vehicle, secret, onClose }: SecretDialogP
   }
 
   return (
-    <ModalDialog title={reason === "created" ? `Vehicle ${vehicle.callSign} created` : `New secret for ${vehicle.callSign}`} onClose={onClose}>
+    <ModalDialog
+      title={reason === "created" ? `Vehicle ${vehicle.callSign} created` : `New secret for ${vehicle.callSign}`}
+      onClose={requestClose}
+      closeOnBackdrop
+    >
       <div className="admin-dialog-body">
         <div className="notice warn" role="note">
           <strong>Shown only once.</strong> Store this device secret in the vehicle&apos;s tracker now: it cannot be shown again.
@@ -55,20 +84,38 @@ export function SecretDialog({ reason, vehicle, secret, onClose }: SecretDialogP
             spellCheck={false}
             onFocus={(event) => event.currentTarget.select()}
           />
-          <button type="button" className="primary" onClick={() => void copySecret()} data-autofocus>
+          <button ref={copyRef} type="button" className="primary" onClick={() => void copySecret()} data-autofocus>
             Copy
           </button>
         </div>
         <p className="field-hint" role="status" aria-live="polite">
           {copy === "copied" && "Copied to the clipboard."}
-          {copy === "failed" && "The clipboard is not available here: the secret is selected, press Ctrl+C (⌘C) to copy it."}
+          {copy === "failed" &&
+            "The clipboard is not available here: the secret is selected, press Ctrl+C (⌘C) to copy it, then tick “I have stored it another way”."}
         </p>
+        <label className="checkbox-label">
+          <input type="checkbox" checked={stored} onChange={(event) => setStored(event.target.checked)} />I have stored it another way (typed or written down)
+        </label>
       </div>
-      <div className="admin-dialog-actions">
-        <button type="button" className="ghost" onClick={onClose}>
-          Done, I have stored it
-        </button>
-      </div>
+      {asking ? (
+        <div className="admin-dialog-actions secret-ask" role="group" aria-labelledby="secret-ask-text">
+          <p id="secret-ask-text" className="secret-ask-text">
+            {CLOSE_WITHOUT_COPYING}
+          </p>
+          <button ref={keepOpenRef} type="button" className="ghost" onClick={keepOpen}>
+            Keep it open
+          </button>
+          <button type="button" className="danger" onClick={onClose}>
+            Close without copying
+          </button>
+        </div>
+      ) : (
+        <div className="admin-dialog-actions">
+          <button type="button" className="ghost" onClick={requestClose}>
+            Done, I have stored it
+          </button>
+        </div>
+      )}
     </ModalDialog>
   );
 }

@@ -53,8 +53,8 @@ export function StationsClient({
             hint="Zone and district follow from the division. Moving a station is refused while it has active patrols."
           />
           <div className="field-pair">
-            <TextField form={form} name="lat" label="Latitude" type="number" hint="−90 to 90" />
-            <TextField form={form} name="lon" label="Longitude" type="number" hint="−180 to 180" />
+            <TextField form={form} name="lat" label="Latitude" type="number" min={-90} max={90} hint="−90 to 90" />
+            <TextField form={form} name="lon" label="Longitude" type="number" min={-180} max={180} hint="−180 to 180" />
           </div>
         </div>
         <LocationPicker

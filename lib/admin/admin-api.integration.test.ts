@@ -172,10 +172,10 @@ describe("admin API: organisation, vehicles and users", () => {
     const res = await call(`/api/admin/divisions/${division.id}`, { method: "DELETE", client: admin });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("IN_USE");
-    expect(res.body.error.message).toMatch(new RegExp(`division ${division.id} still has 1 station\\(s\\)`));
+    expect(res.body.error.message).toMatch(/^Division still has 1 station; move or delete it first/);
     const zone = await call(`/api/admin/zones/${zoneB.id}`, { method: "DELETE", client: admin });
     expect(zone.status).toBe(409);
-    expect(zone.body.error.message).toMatch(/1 division\(s\)/);
+    expect(zone.body.error.message).toMatch(/ still has 1 division; move or delete it first/);
   });
 
   it("refuses duplicates with 409 naming the field and value", async () => {
@@ -330,7 +330,7 @@ describe("admin API: organisation, vehicles and users", () => {
     const del = await call(`/api/admin/vehicles/${vehicle.id}`, { method: "DELETE", client: admin });
     expect(del.status).toBe(409);
     expect(del.body.error.code).toBe("IN_USE");
-    expect(del.body.error.message).toMatch(/patrol record\(s\)/);
+    expect(del.body.error.message).toMatch(/ still has \d+ patrol records?; patrol history is kept, so disable the vehicle instead/);
     expect(await ok(200, `/api/admin/vehicles/${vehicle.id}`, { method: "PATCH", body: { enabled: false } })).toMatchObject({ enabled: false });
   });
 

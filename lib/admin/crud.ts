@@ -95,22 +95,33 @@ export function missingReference(field: string, noun: Noun, id: number): AppErro
 /** Something that still points at a row about to be deleted, and what the admin should do about it. */
 export interface Reference {
   count: number;
-  /** Plural-safe noun, e.g. "station(s)". */
-  what: string;
-  /** e.g. "move or delete them first". */
-  fix: string;
+  /** What is counted, for one and for several: ["vehicle based there", "vehicles based there"]. */
+  what: [one: string, several: string];
+  /** What to do, for one and for several: ["move or delete it first", "move or delete them first"]. */
+  fix: [one: string, several: string];
+}
+
+/** Commanders whose scope is the unit: scopes are not foreign keys, so a delete counts them. */
+export function scopedCommanders(count: number): Reference {
+  return { count, what: ["commander scoped to it", "commanders scoped to it"], fix: ["change their scope first", "change their scopes first"] };
+}
+
+/** Patrols recorded under the unit: their history is kept, so it blocks a delete for good. */
+export function patrolRecords(count: number): Reference {
+  const kept = "patrol history is kept, so it cannot be deleted";
+  return { count, what: ["patrol record", "patrol records"], fix: [kept, kept] };
 }
 
 /**
- * Throws 409 IN_USE when any reference count is non-zero, naming each:
- * "division 4 still has 3 station(s); move or delete them first."
+ * Throws 409 IN_USE when any reference count is non-zero, naming the row by its name and each reference:
+ * "Kadavanthra still has 1 vehicle based there; move or delete it first."
  */
-export function assertUnreferenced(noun: Noun, id: number, references: Reference[]): void {
+export function assertUnreferenced(name: string, references: Reference[]): void {
   const blocking = references.filter((r) => r.count > 0);
   if (blocking.length === 0) return;
-  const sentences = blocking.map((r) => `${r.count} ${r.what}; ${r.fix}`);
-  throw new AppError("IN_USE", `${noun} ${id} still has ${sentences.join(". It also has ")}.`, {
-    references: blocking.map(({ what, count }) => ({ what, count })),
+  const sentences = blocking.map(({ count, what, fix }) => `${count} ${what[count === 1 ? 0 : 1]}; ${fix[count === 1 ? 0 : 1]}`);
+  throw new AppError("IN_USE", `${name} still has ${sentences.join(". It also has ")}.`, {
+    references: blocking.map(({ what, count }) => ({ what: what[1], count })),
   });
 }
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { prisma } from "../db";
-import { type AdminResource, assertUnreferenced, codeField, found, guardDelete, guardWrite, nameField } from "./crud";
+import { type AdminResource, assertUnreferenced, codeField, found, guardDelete, guardWrite, nameField, patrolRecords, scopedCommanders } from "./crud";
 import { countScopedUsers } from "./units";
 
 const DISTRICT_FIELDS = { id: true, name: true, code: true } as const;
@@ -34,16 +34,16 @@ export const districts: AdminResource<DistrictItem, z.infer<typeof createSchema>
     guardWrite("district", input, () => prisma.district.update({ where: { id }, data: input, select: DISTRICT_FIELDS }), id),
 
   async remove(id) {
-    await districts.get(id);
+    const { name } = await districts.get(id);
     const [zones, patrols, users] = await Promise.all([
       prisma.zone.count({ where: { districtId: id } }),
       prisma.patrol.count({ where: { districtId: id } }),
       countScopedUsers("district", id),
     ]);
-    assertUnreferenced("district", id, [
-      { count: zones, what: "zone(s)", fix: "move or delete them first" },
-      { count: users, what: "commander(s) scoped to it", fix: "change their scope first" },
-      { count: patrols, what: "patrol record(s)", fix: "patrol history is kept, so it cannot be deleted" },
+    assertUnreferenced(name, [
+      { count: zones, what: ["zone", "zones"], fix: ["move or delete it first", "move or delete them first"] },
+      scopedCommanders(users),
+      patrolRecords(patrols),
     ]);
     await guardDelete("district", id, () => prisma.district.delete({ where: { id } }));
   },

@@ -9,6 +9,8 @@ import {
   found,
   guardDelete,
   guardWrite,
+  patrolRecords,
+  scopedCommanders,
   nameField,
   refField,
 } from "./crud";
@@ -71,16 +73,16 @@ export const divisions: AdminResource<DivisionItem, z.infer<typeof createSchema>
     ),
 
   async remove(id) {
-    await divisions.get(id);
+    const { name } = await divisions.get(id);
     const [stations, patrols, users] = await Promise.all([
       prisma.station.count({ where: { divisionId: id } }),
       prisma.patrol.count({ where: { divisionId: id } }),
       countScopedUsers("division", id),
     ]);
-    assertUnreferenced("division", id, [
-      { count: stations, what: "station(s)", fix: "move or delete them first" },
-      { count: users, what: "commander(s) scoped to it", fix: "change their scope first" },
-      { count: patrols, what: "patrol record(s)", fix: "patrol history is kept, so it cannot be deleted" },
+    assertUnreferenced(name, [
+      { count: stations, what: ["station", "stations"], fix: ["move or delete it first", "move or delete them first"] },
+      scopedCommanders(users),
+      patrolRecords(patrols),
     ]);
     await guardDelete("division", id, () => prisma.division.delete({ where: { id } }));
   },

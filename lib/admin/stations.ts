@@ -11,6 +11,8 @@ import {
   found,
   guardDelete,
   guardWrite,
+  patrolRecords,
+  scopedCommanders,
   nameField,
   refField,
 } from "./crud";
@@ -146,16 +148,16 @@ export const stations: AdminResource<StationItem, z.infer<typeof createSchema>, 
     ),
 
   async remove(id) {
-    await stations.get(id);
+    const { name } = await stations.get(id);
     const [vehicles, patrols, users] = await Promise.all([
       prisma.vehicle.count({ where: { homeStationId: id } }),
       prisma.patrol.count({ where: { stationId: id } }),
       countScopedUsers("station", id),
     ]);
-    assertUnreferenced("station", id, [
-      { count: vehicles, what: "vehicle(s) based there", fix: "give them another home station or delete them first" },
-      { count: users, what: "commander(s) scoped to it", fix: "change their scope first" },
-      { count: patrols, what: "patrol record(s)", fix: "patrol history is kept, so it cannot be deleted" },
+    assertUnreferenced(name, [
+      { count: vehicles, what: ["vehicle based there", "vehicles based there"], fix: ["move or delete it first", "move or delete them first"] },
+      scopedCommanders(users),
+      patrolRecords(patrols),
     ]);
     await guardDelete("station", id, () => prisma.station.delete({ where: { id } }));
   },

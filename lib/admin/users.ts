@@ -82,16 +82,18 @@ async function announceAccess(write: Promise<unknown>, userId: number): Promise<
  */
 async function checkScope(role: UserItem["role"], scopeLevel: ScopeLevel, scopeId: number | null): Promise<void> {
   if (role === "ADMIN" && scopeLevel !== "city") {
-    throw new AppError("VALIDATION_FAILED", `scopeLevel: an ADMIN's scope is "city" (got "${scopeLevel}").`, { field: "scopeLevel" });
+    throw new AppError("VALIDATION_FAILED", `scopeLevel: an administrator always sees the whole city; choose the whole city ("city"), not "${scopeLevel}".`, {
+      field: "scopeLevel",
+    });
   }
   if (scopeLevel === "city") {
     if (scopeId !== null) {
-      throw new AppError("VALIDATION_FAILED", "scopeId: must be null (or left out) for scope level city.", { field: "scopeId" });
+      throw new AppError("VALIDATION_FAILED", "scopeId: a city-wide scope names no unit; leave it out (or null).", { field: "scopeId" });
     }
     return;
   }
   if (scopeId === null) {
-    throw new AppError("VALIDATION_FAILED", `scopeId: scope level ${scopeLevel} needs the id of a ${scopeLevel}.`, { field: "scopeId" });
+    throw new AppError("VALIDATION_FAILED", `scopeId: choose a ${scopeLevel} for a ${scopeLevel}-level scope.`, { field: "scopeId" });
   }
   await requireUnit(scopeLevel, scopeId, "scopeId");
 }

@@ -80,11 +80,10 @@ export const vehicles: AdminResource<
   },
 
   async remove(id) {
-    await vehicles.get(id);
+    const { callSign } = await vehicles.get(id);
     const patrols = await prisma.patrol.count({ where: { vehicleId: id } });
-    assertUnreferenced("vehicle", id, [
-      { count: patrols, what: "patrol record(s)", fix: "patrol history is kept, so disable the vehicle (enabled: false) instead" },
-    ]);
+    const disable = "patrol history is kept, so disable the vehicle instead (untick “Enabled”; enabled: false)";
+    assertUnreferenced(callSign, [{ count: patrols, what: ["patrol record", "patrol records"], fix: [disable, disable] }]);
     await guardDelete("vehicle", id, () => prisma.vehicle.delete({ where: { id } }));
   },
 };

@@ -9,6 +9,8 @@ import {
   found,
   guardDelete,
   guardWrite,
+  patrolRecords,
+  scopedCommanders,
   nameField,
   refField,
 } from "./crud";
@@ -65,16 +67,16 @@ export const zones: AdminResource<ZoneItem, z.infer<typeof createSchema>, z.infe
     ),
 
   async remove(id) {
-    await zones.get(id);
+    const { name } = await zones.get(id);
     const [divisions, patrols, users] = await Promise.all([
       prisma.division.count({ where: { zoneId: id } }),
       prisma.patrol.count({ where: { zoneId: id } }),
       countScopedUsers("zone", id),
     ]);
-    assertUnreferenced("zone", id, [
-      { count: divisions, what: "division(s)", fix: "move or delete them first" },
-      { count: users, what: "commander(s) scoped to it", fix: "change their scope first" },
-      { count: patrols, what: "patrol record(s)", fix: "patrol history is kept, so it cannot be deleted" },
+    assertUnreferenced(name, [
+      { count: divisions, what: ["division", "divisions"], fix: ["move or delete it first", "move or delete them first"] },
+      scopedCommanders(users),
+      patrolRecords(patrols),
     ]);
     await guardDelete("zone", id, () => prisma.zone.delete({ where: { id } }));
   },

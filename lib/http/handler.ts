@@ -135,8 +135,31 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
     return `${path}: ${issue.message}`;
   });
   throw new AppError("VALIDATION_FAILED", `Invalid request: ${problems.join("; ")}.`, {
-    issues: result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })),
+    issues: result.error.issues.slice(0, 20).map(issueDetail),
   });
+}
+
+/** What a form needs to word an issue itself: its path, zod's message and code, and the limit or format it broke. */
+export interface IssueDetail {
+  path: string;
+  message: string;
+  /** zod's issue code: `invalid_type`, `too_small`, `too_big`, `invalid_format`, `invalid_value`, `custom`, … */
+  code: string;
+  /** For `too_small` / `too_big`: what was measured (`number`, `string` length, `array` size…) and the limit. */
+  origin?: string;
+  minimum?: number;
+  maximum?: number;
+  /** For `invalid_format`: `email`, `regex`, … */
+  format?: string;
+}
+
+function issueDetail(issue: z.core.$ZodIssue): IssueDetail {
+  const detail: IssueDetail = { path: issue.path.join("."), message: issue.message, code: issue.code };
+  if (issue.code === "too_small" || issue.code === "too_big") detail.origin = issue.origin;
+  if (issue.code === "too_small") detail.minimum = Number(issue.minimum);
+  if (issue.code === "too_big") detail.maximum = Number(issue.maximum);
+  if (issue.code === "invalid_format") detail.format = issue.format;
+  return detail;
 }
 
 /** Parses a positive integer path parameter; 404 when it is not one, or too large to be any row's id. */
