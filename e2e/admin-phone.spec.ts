@@ -82,13 +82,13 @@ test("creating a vehicle shows its secret, and Esc asks before closing while it 
   await expectNoHorizontalScroll(page, "/admin/vehicles");
   await page.getByRole("button", { name: "New vehicle" }).click();
   const form = page.getByRole("dialog", { name: "New vehicle" });
-  await form.getByLabel("Call sign").fill(`PH-${RUN}`);
-  await form.getByLabel("Registration").fill(`KL-07-PH-${RUN}`);
+  await form.getByLabel("Call sign").fill(`E2E-PH-${RUN}`);
+  await form.getByLabel("Registration").fill(`KL-07-E2E-PH-${RUN}`);
   await form.getByLabel("Home station").selectOption({ label: "Kadavanthra (KDV)" });
   await expectNoHorizontalScroll(page, "new vehicle form");
   await form.getByRole("button", { name: "Create vehicle" }).click();
 
-  const dialog = page.getByRole("dialog", { name: `Vehicle PH-${RUN} created` });
+  const dialog = page.getByRole("dialog", { name: `Vehicle E2E-PH-${RUN} created` });
   await expect(dialog).toBeVisible();
   const secret = await dialog.getByTestId("device-secret").inputValue();
   await expectNoHorizontalScroll(page, "secret dialog");
@@ -121,10 +121,10 @@ test("creating a vehicle shows its secret, and Esc asks before closing while it 
 test("once the secret is stored, Esc closes its dialog without asking", async ({ page, context }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await signIn(page, "/admin/vehicles");
-  await page.getByRole("searchbox", { name: "Search" }).fill(`PH-${RUN}`);
-  await page.getByRole("button", { name: `Rotate secret of PH-${RUN}` }).click();
-  await page.getByRole("dialog", { name: `Rotate the secret of PH-${RUN}?` }).getByRole("button", { name: "Rotate secret" }).click();
-  const dialog = page.getByRole("dialog", { name: `New secret for PH-${RUN}` });
+  await page.getByRole("searchbox", { name: "Search" }).fill(`E2E-PH-${RUN}`);
+  await page.getByRole("button", { name: `Rotate secret of E2E-PH-${RUN}` }).click();
+  await page.getByRole("dialog", { name: `Rotate the secret of E2E-PH-${RUN}?` }).getByRole("button", { name: "Rotate secret" }).click();
+  const dialog = page.getByRole("dialog", { name: `New secret for E2E-PH-${RUN}` });
   await expect(dialog).toBeVisible();
   await dialog.getByRole("button", { name: "Copy" }).click();
   await expect(dialog.getByRole("status")).toHaveText("Copied to the clipboard.");
@@ -132,8 +132,8 @@ test("once the secret is stored, Esc closes its dialog without asking", async ({
   await expect(dialog).toBeHidden();
 
   // Ticking "I have stored it another way" counts as stored, too.
-  await page.getByRole("button", { name: `Rotate secret of PH-${RUN}` }).click();
-  await page.getByRole("dialog", { name: `Rotate the secret of PH-${RUN}?` }).getByRole("button", { name: "Rotate secret" }).click();
+  await page.getByRole("button", { name: `Rotate secret of E2E-PH-${RUN}` }).click();
+  await page.getByRole("dialog", { name: `Rotate the secret of E2E-PH-${RUN}?` }).getByRole("button", { name: "Rotate secret" }).click();
   await expect(dialog).toBeVisible();
   await dialog.getByLabel("I have stored it another way").check();
   await dialog.getByRole("button", { name: "Close dialog" }).click();

@@ -63,7 +63,15 @@ test("Esc, the Stop following button and arrow-key panning stop following; the s
     for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
     await expect(bar).toHaveCount(0);
     await expect.poll(() => mapCentre(page)).toBeGreaterThan(before);
-    const panned = await mapCentre(page);
+    // Each key press animates its pan: wait until the map has come to rest where the user took it.
+    let panned = await mapCentre(page);
+    await expect
+      .poll(async () => {
+        const [was, now] = [panned, await page.waitForTimeout(300).then(() => mapCentre(page))];
+        panned = now;
+        return now === was;
+      })
+      .toBe(true);
     const north = +(kdv.lat + 0.0005).toFixed(5);
     await device.report(north, kdv.lon, { speed: 5, heading: 0 });
     await expect(row(page, patrolId)).toHaveAttribute("data-lat", String(north));

@@ -126,7 +126,8 @@ export function AuditClient({ users }: { users: UserItem[] }) {
         </div>
       )}
 
-      <div className="table-wrap">
+      {/* The table scrolls inside its frame: the frame takes focus so keyboard users can scroll it too. */}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Audit log table">
         <table className="data-table" data-testid="audit-table">
           <caption className="visually-hidden">Audit log, newest first</caption>
           <thead>

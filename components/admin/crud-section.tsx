@@ -154,7 +154,8 @@ export function CrudSection<Item extends { id: number }, Draft extends FormDraft
         </div>
       )}
 
-      <div className="table-wrap">
+      {/* The table scrolls inside its frame: the frame takes focus so keyboard users can scroll it too. */}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label={`${title} table`}>
         <table className="data-table">
           <caption className="visually-hidden">{title}</caption>
           <thead>

@@ -51,7 +51,11 @@ it("npm run state:rebuild restores exactly the pre-flush state plane after FLUSH
   // Dashboards that re-synced against the empty Redis learn of every patrol from the control plane.
   const sub = createRedis(inject("redisUrl"));
   const announced = new Set<number>();
-  sub.on("message", (_channel: string, message: string) => announced.add((JSON.parse(message) as { patrol: { patrolId: number } }).patrol.patrolId));
+  // (The rebuild re-announces unresolved alerts on the same channels: only the patrol starts count here.)
+  sub.on("message", (_channel: string, message: string) => {
+    const event = JSON.parse(message) as { type: string; patrol?: { patrolId: number } };
+    if (event.type === "PATROL_START" && event.patrol) announced.add(event.patrol.patrolId);
+  });
   await sub.subscribe("control:city");
 
   const { stdout } = await rebuild();
