@@ -1,4 +1,5 @@
-import type { AlertKind, AlertState, AlertView } from "../realtime/protocol";
+import type { Prisma } from "../generated/prisma/client";
+import type { AlertView } from "../realtime/protocol";
 
 /** The columns of an `alerts` row that make up its AlertView (a Prisma `select`). */
 export const ALERT_SELECT = {
@@ -21,26 +22,8 @@ export const ALERT_SELECT = {
   updatedAt: true,
 } as const;
 
-/** An `alerts` row selected with `ALERT_SELECT` (or read raw with the same column names). */
-export interface AlertRow {
-  id: number;
-  kind: AlertKind;
-  state: AlertState;
-  patrolId: number;
-  vehicleId: number;
-  callSign: string;
-  stationId: number;
-  divisionId: number;
-  zoneId: number;
-  districtId: number;
-  at: Date;
-  lat: number | null;
-  lon: number | null;
-  detail: unknown;
-  ackBy: string | null;
-  resolvedBy: string | null;
-  updatedAt: Date;
-}
+/** An `alerts` row selected with `ALERT_SELECT`. */
+export type AlertRow = Prisma.AlertGetPayload<{ select: typeof ALERT_SELECT }>;
 
 /** The alert as dashboards and the API show it; `by` is whoever made the last change. */
 export function toAlertView(row: AlertRow): AlertView {

@@ -3,6 +3,7 @@ import type { SessionUser } from "../auth/options";
 import { prisma } from "../db";
 import { checkWindow } from "../history/read-track";
 import { parseWith } from "../http/handler";
+import { epochMsParam } from "../http/query-params";
 import { ALERT_STATES, type AlertView } from "../realtime/protocol";
 import { chainFilter } from "../scope";
 import { ALERT_SELECT, toAlertView } from "./alert-view";
@@ -14,15 +15,10 @@ const MAX_WINDOW_MS = 31 * 86_400_000;
 /** Default window when `from` is left out (and not asking only for unresolved ones): the 24 hours before `to`. */
 const DEFAULT_WINDOW_MS = 86_400_000;
 
-const epochMs = z
-  .string()
-  .regex(/^\d{1,15}$/, "must be epoch milliseconds (a whole number)")
-  .transform(Number);
-
 const alertParams = z.object({
   state: z.enum(ALERT_STATES, { error: `must be one of ${ALERT_STATES.join(", ")}` }).optional(),
-  from: epochMs.optional(),
-  to: epochMs.optional(),
+  from: epochMsParam.optional(),
+  to: epochMsParam.optional(),
 });
 
 /** A search of alerts: one state or all, raised within `from`…`to` (epoch ms, inclusive). */

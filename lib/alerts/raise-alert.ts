@@ -1,6 +1,6 @@
-import type { PrismaClient } from "../generated/prisma/client";
+import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import type { AlertKind, AlertView, PatrolMeta } from "../realtime/protocol";
-import { ALERT_SELECT, toAlertView, type AlertRow } from "./alert-view";
+import { ALERT_SELECT, toAlertView } from "./alert-view";
 
 /** What raising an alert needs: its kind, the patrol (meta: chain, vehicle, call sign), where, and its facts. */
 export interface RaiseAlert {
@@ -16,21 +16,34 @@ export interface RaiseAlert {
 /**
  * Records an alert in PostgreSQL — raised at most once until resolved: while an alert of the same kind for the
  * same patrol is OPEN or ACKNOWLEDGED (the partial unique index `alerts_one_unresolved_per_kind`), that one is
- * returned instead, with `created: false`. One INSERT; one more SELECT only when it already existed.
+ * returned instead, with `created: false`. One INSERT (… ON CONFLICT DO NOTHING, which that index turns into "no
+ * row"); one more SELECT only when it already existed.
  */
 export async function raiseAlert(prisma: PrismaClient, input: RaiseAlert): Promise<{ alert: AlertView; created: boolean }> {
   const { patrol } = input;
   const at = input.at ?? new Date();
   for (let attempt = 0; attempt < 3; attempt++) {
-    const inserted = await prisma.$queryRaw<AlertRow[]>`
-      INSERT INTO "alerts" ("kind", "patrolId", "vehicleId", "callSign", "stationId", "divisionId", "zoneId", "districtId",
-                            "at", "lat", "lon", "detail", "updatedAt")
-      VALUES (${input.kind}::"AlertKind", ${patrol.patrolId}, ${patrol.vehicleId}, ${patrol.callSign}, ${patrol.stationId},
-              ${patrol.divisionId}, ${patrol.zoneId}, ${patrol.districtId}, ${at}, ${input.lat}, ${input.lon},
-              ${input.detail ? JSON.stringify(input.detail) : null}::jsonb, ${at})
-      ON CONFLICT ("patrolId", "kind") WHERE "state" <> 'RESOLVED' DO NOTHING
-      RETURNING "id", "kind"::text AS "kind", "state"::text AS "state", "patrolId", "vehicleId", "callSign", "stationId",
-                "divisionId", "zoneId", "districtId", "at", "lat", "lon", "detail", "ackBy", "resolvedBy", "updatedAt"`;
+    const inserted = await prisma.alert.createManyAndReturn({
+      data: [
+        {
+          kind: input.kind,
+          patrolId: patrol.patrolId,
+          vehicleId: patrol.vehicleId,
+          callSign: patrol.callSign,
+          stationId: patrol.stationId,
+          divisionId: patrol.divisionId,
+          zoneId: patrol.zoneId,
+          districtId: patrol.districtId,
+          at,
+          lat: input.lat,
+          lon: input.lon,
+          detail: (input.detail ?? undefined) as Prisma.InputJsonObject | undefined,
+          updatedAt: at,
+        },
+      ],
+      skipDuplicates: true,
+      select: ALERT_SELECT,
+    });
     if (inserted[0]) return { alert: toAlertView(inserted[0]), created: true };
     const existing = await prisma.alert.findFirst({
       where: { patrolId: patrol.patrolId, kind: input.kind, state: { not: "RESOLVED" } },

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { AlertKind, AlertView } from "../realtime/protocol";
-import { toAlertView, type AlertRow } from "./alert-view";
+import { ALERT_SELECT, toAlertView } from "./alert-view";
 import { publishAlert } from "./publish-alert";
 
 /**
@@ -16,11 +16,11 @@ export async function resolveBySystem(
   kinds: AlertKind[],
 ): Promise<AlertView[]> {
   const now = new Date();
-  const rows = await db.$queryRaw<AlertRow[]>`
-    UPDATE "alerts" SET "state" = 'RESOLVED', "resolvedAt" = ${now}, "resolvedBy" = 'system', "updatedAt" = ${now}
-    WHERE "patrolId" = ${patrolId} AND "state" <> 'RESOLVED' AND "kind"::text = ANY(${kinds})
-    RETURNING "id", "kind"::text AS "kind", "state"::text AS "state", "patrolId", "vehicleId", "callSign", "stationId",
-              "divisionId", "zoneId", "districtId", "at", "lat", "lon", "detail", "ackBy", "resolvedBy", "updatedAt"`;
+  const rows = await db.alert.updateManyAndReturn({
+    where: { patrolId, kind: { in: kinds }, state: { not: "RESOLVED" } },
+    data: { state: "RESOLVED", resolvedAt: now, resolvedBy: "system", updatedAt: now },
+    select: ALERT_SELECT,
+  });
   const alerts = rows.map(toAlertView);
   for (const alert of alerts) await publishAlert(redisClient, prefix, alert);
   return alerts;
