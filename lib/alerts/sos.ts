@@ -27,14 +27,14 @@ export const sosSchema = z
  * SOS recorded; the state-plane rebuild after a Redis restart re-announces it.
  */
 export async function pressSos(patrolId: number, device: DeviceIdentity, body: z.infer<typeof sosSchema>): Promise<{ alertId: number }> {
-  const patrol = await activePatrolFor(patrolId, { kind: "vehicle", ...device });
-  let lat = body.lat ?? null;
-  let lon = body.lon ?? null;
-  if (lat === null || lon === null) {
-    const last = positionOfFrame(await readLastFrame(redis(), redisPrefix, patrolId).catch(() => null));
-    lat = last?.lat ?? null;
-    lon = last?.lon ?? null;
-  }
+  const sent = body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : null;
+  // The patrol's last position is read beside the patrol check (not after it) when the device sent none.
+  const [patrol, last] = await Promise.all([
+    activePatrolFor(patrolId, { kind: "vehicle", ...device }),
+    sent ? null : readLastFrame(redis(), redisPrefix, patrolId).then(positionOfFrame, () => null),
+  ]);
+  const lat = sent?.lat ?? last?.lat ?? null;
+  const lon = sent?.lon ?? last?.lon ?? null;
   const { alert, created } = await raiseAlert(prisma, { kind: "SOS", patrol, lat, lon, detail: null });
   if (created) log.warn({ patrolId, alertId: alert.alertId, vehicleId: patrol.vehicleId, callSign: patrol.callSign }, "SOS raised");
   await redisCall(publishAlert(redis(), redisPrefix, alert));

@@ -10,6 +10,15 @@ export interface EndedNotice {
 /** How long a patrol's "ended by" notice is kept after the stop: a day (a device back from a dead zone still hears why). */
 export const ENDED_NOTICE_TTL_S = 86_400;
 
+/** The columns of a patrol row that say who ended it, when and why (a Prisma `select`). */
+export const ENDED_SELECT = { endedAt: true, endReason: true, endedByUser: { select: { name: true, email: true } } } as const;
+
+/** The notice of an ENDED row a user stopped; null when its device stopped it (or it is active). */
+export function endedNoticeOf(row: { endedAt: Date | null; endReason: string | null; endedByUser: { name: string; email: string } | null }): EndedNotice | null {
+  if (!row.endedByUser || !row.endedAt) return null;
+  return { by: row.endedByUser.name || row.endedByUser.email, at: row.endedAt.getTime(), reason: row.endReason };
+}
+
 /** Parses `patrol:{id}:ended`; null when absent or unreadable. */
 export function parseEndedNotice(raw: string | null | undefined): EndedNotice | null {
   if (!raw) return null;

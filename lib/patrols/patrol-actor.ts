@@ -6,9 +6,8 @@ import { prisma } from "../db";
 import { AppError } from "../errors";
 import type { PatrolMeta } from "../realtime/protocol";
 import { scopeContains } from "../scope";
-import { endedByUser } from "./ended-notice";
+import { ENDED_SELECT, endedByUser, endedNoticeOf } from "./ended-notice";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
-import { endedNoticeOf } from "./stop-patrol";
 
 /** Who acts on a patrol: its vehicle's device (bearer token), or a signed-in user (session cookie). */
 export type PatrolActor = ({ kind: "vehicle" } & DeviceIdentity) | { kind: "user"; user: SessionUser };
@@ -22,17 +21,16 @@ export async function patrolActorOf(req: Request): Promise<{ actor: PatrolActor;
   return { actor: { kind: "user", user }, audit: userActor(user, req) };
 }
 
+const PATROL_SELECT = { ...PATROL_META_SELECT, status: true, ...ENDED_SELECT } as const;
+
 /**
- * The ACTIVE patrol `patrolId` as `actor` may act on it: its own vehicle (a revoked token → 401, a disabled
- * vehicle → 403, another vehicle's patrol → 403), or a user whose scope covers it (to anyone else it does not
- * exist: 404, as for the live map). An ended patrol → 409. One or two primary-key reads.
+ * The patrol `patrolId`, active or ended, as `actor` may act on it: its own vehicle (a revoked token → 401, a
+ * disabled vehicle → 403, another vehicle's patrol → 403), or a user whose scope covers it (to anyone else it does
+ * not exist: 404, as for the live map). One or two primary-key reads, in parallel.
  */
-export async function activePatrolFor(patrolId: number, actor: PatrolActor): Promise<PatrolMeta> {
+export async function patrolFor(patrolId: number, actor: PatrolActor) {
   const [patrol, vehicle] = await Promise.all([
-    prisma.patrol.findUnique({
-      where: { id: patrolId },
-      select: { ...PATROL_META_SELECT, status: true, endedAt: true, endReason: true, endedByUser: { select: { name: true, email: true } } },
-    }),
+    prisma.patrol.findUnique({ where: { id: patrolId }, select: PATROL_SELECT }),
     actor.kind === "vehicle"
       ? prisma.vehicle.findUnique({ where: { id: actor.vehicleId }, select: { tokenGeneration: true, enabled: true } })
       : null,
@@ -46,11 +44,20 @@ export async function activePatrolFor(patrolId: number, actor: PatrolActor): Pro
   if (actor.kind === "vehicle" && actor.vehicleId !== patrol.vehicleId) {
     throw new AppError("FORBIDDEN", `Patrol ${patrolId} belongs to another vehicle.`);
   }
+  // A commander learns nothing about patrols outside their jurisdiction, not even that the id exists.
   if (actor.kind === "user" && !scopeContains(actor.user.scope, patrol)) throw missing;
-  if (patrol.status !== "ACTIVE") {
-    // Its crew learns who ended it and why; anyone else just that it ended.
-    if (actor.kind === "vehicle" && patrol.endedByUser) throw endedByUser(patrolId, endedNoticeOf(patrol));
-    throw new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has ended.`);
-  }
+  return patrol;
+}
+
+/** The 409 for an ended patrol: its crew learns who ended it and why (when a user did); anyone else just that it ended. */
+export function notActive(patrolId: number, patrol: Awaited<ReturnType<typeof patrolFor>>, actor: PatrolActor): AppError {
+  const notice = actor.kind === "vehicle" ? endedNoticeOf(patrol) : null;
+  return notice ? endedByUser(patrolId, notice) : new AppError("PATROL_NOT_ACTIVE", `Patrol ${patrolId} has already ended.`);
+}
+
+/** `patrolFor`, ACTIVE patrols only (an ended one → 409 `notActive`), as the meta its state plane holds. */
+export async function activePatrolFor(patrolId: number, actor: PatrolActor): Promise<PatrolMeta> {
+  const patrol = await patrolFor(patrolId, actor);
+  if (patrol.status !== "ACTIVE") throw notActive(patrolId, patrol, actor);
   return toPatrolMeta(patrol);
 }
