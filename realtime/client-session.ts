@@ -129,9 +129,9 @@ export class ClientSession {
     return !this.running && this.jobs.length === 0;
   }
 
-  /** Sends a HEARTBEAT if the socket was silent for `idleMs` — only once its SNAPSHOT went out. */
-  keepalive(now: number, idleMs: number): void {
-    if (this.snapshotSent && !this.closed) this.outbox.keepalive(now, idleMs);
+  /** Sends `heartbeat` (a HEARTBEAT frame) if the socket was silent for `idleMs` — only once its SNAPSHOT went out. */
+  keepalive(now: number, idleMs: number, heartbeat: string): void {
+    if (this.snapshotSent && !this.closed) this.outbox.keepalive(now, idleMs, heartbeat);
   }
 
   /** Bytes held for this client: the socket's buffer plus the outbox's queue. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { encodeHeartbeatFrame } from "../lib/realtime/protocol";
 import { Outbox, type FrameSink } from "./outbox";
 
 /** A socket whose buffered amount the test sets, recording what was written. */
@@ -114,17 +115,18 @@ describe("Outbox", () => {
   it("sends a HEARTBEAT only after a silence of the keepalive period, and never to a socket that is behind", () => {
     const { socket, outbox } = setup();
     const start = Date.now();
-    expect(outbox.keepalive(start + 1_000, 2_000)).toBe(false);
-    expect(outbox.keepalive(start + 2_500, 2_000)).toBe(true);
+    const beat = (at: number) => encodeHeartbeatFrame(at);
+    expect(outbox.keepalive(start + 1_000, 2_000, beat(start + 1_000))).toBe(false);
+    expect(outbox.keepalive(start + 2_500, 2_000, beat(start + 2_500))).toBe(true);
     expect(JSON.parse(socket.written.at(-1)!)).toEqual({ type: "HEARTBEAT", at: start + 2_500 });
     // A frame just went out: not silent.
     outbox.sendTelemetry(1, telemetry(1, 1));
-    expect(outbox.keepalive(Date.now() + 500, 2_000)).toBe(false);
+    expect(outbox.keepalive(Date.now() + 500, 2_000, beat(0))).toBe(false);
     // Behind: its queue goes first, no heartbeat jumps it.
     socket.bufferedAmount = THRESHOLD + 1;
     outbox.sendTelemetry(1, telemetry(1, 2));
     const written = socket.written.length;
-    expect(outbox.keepalive(Date.now() + 60_000, 2_000)).toBe(false);
+    expect(outbox.keepalive(Date.now() + 60_000, 2_000, beat(0))).toBe(false);
     expect(socket.written).toHaveLength(written);
   });
 });

@@ -109,12 +109,12 @@ export class Outbox {
   }
 
   /**
-   * Sends a HEARTBEAT when nothing was written for `idleMs` (and nothing is queued: a socket that is behind is
-   * not silent, and its queue goes first). Returns true when one was sent.
+   * Sends `heartbeat` (a HEARTBEAT frame, `encodeHeartbeatFrame(now)`) when nothing was written for `idleMs` (and
+   * nothing is queued: a socket that is behind is not silent, and its queue goes first). True when it was sent.
    */
-  keepalive(now: number, idleMs: number): boolean {
+  keepalive(now: number, idleMs: number, heartbeat: string): boolean {
     if (this.conflating || now - this.lastWriteAt < idleMs) return false;
-    this.write(`{"type":"HEARTBEAT","at":${now}}`);
+    this.write(heartbeat);
     metrics.heartbeatsOut.inc();
     return true;
   }

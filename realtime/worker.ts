@@ -3,6 +3,7 @@ import http from "node:http";
 import { WebSocketServer } from "ws";
 import { log as rootLog } from "../lib/log";
 import { consumeTicket } from "../lib/realtime/consume-ticket";
+import { encodeHeartbeatFrame } from "../lib/realtime/protocol";
 import { isUserControlChannel, patrolIdOfChannel } from "../lib/redis/keys";
 import { admission, REDIS_WAIT_MS } from "./admission";
 import type { ClientSession } from "./client-session";
@@ -123,7 +124,8 @@ export function runWorker(config: RealtimeConfig): void {
     config.keepaliveMs > 0
       ? setInterval(() => {
           const now = Date.now();
-          for (const { session } of connections) session.keepalive(now, config.keepaliveMs);
+          const heartbeat = encodeHeartbeatFrame(now);
+          for (const { session } of connections) session.keepalive(now, config.keepaliveMs, heartbeat);
         }, Math.max(100, config.keepaliveMs / 2))
       : null;
   server.listen(config.port, () => log.info({ port: config.port }, "worker listening"));

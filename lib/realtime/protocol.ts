@@ -140,6 +140,12 @@ export interface HeartbeatFrame {
   at: number;
 }
 
+/** The bytes of a HEARTBEAT frame: encoded once per keepalive tick, written to every quiet socket. */
+export function encodeHeartbeatFrame(at: number): string {
+  const frame: HeartbeatFrame = { type: "HEARTBEAT", at };
+  return JSON.stringify(frame);
+}
+
 /** Every frame a dashboard can receive. */
 export type ServerFrame = SnapshotFrame | TelemetryFrame | SystemEventFrame | AlertFrame | HeartbeatFrame;
 
