@@ -13,7 +13,7 @@ export interface SecretDialogProps {
 type CopyState = "idle" | "copied" | "failed";
 
 /** The question asked when the dialog would close before the secret was kept. */
-export const CLOSE_WITHOUT_COPYING = "The secret is shown only once. Close without copying?";
+const CLOSE_WITHOUT_COPYING = "The secret is shown only once. Close without copying?";
 
 /**
  * Shows a vehicle's device secret, the one time the API returns it, with a

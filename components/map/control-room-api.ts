@@ -1,3 +1,4 @@
+import type { NearestUnit } from "@/lib/patrols/nearest";
 import type { AlertView, UnitStatus } from "@/lib/realtime/protocol";
 
 /** What a dashboard command answered: the body, or a sentence saying what went wrong. */
@@ -44,19 +45,11 @@ export function changeAlert(alert: AlertView, action: "ack" | "resolve") {
   });
 }
 
-/** One unit near a point, as `GET /api/patrols/nearest` lists it. */
-export interface NearbyUnit {
-  patrolId: number;
-  callSign: string;
-  status: UnitStatus;
-  distanceM: number;
-}
-
 /** `GET /api/patrols/nearest`: the units of the caller's scope nearest a point, nearest first. */
 export function nearestUnits(lat: number, lon: number, onlyAvailable: boolean, limit = 5) {
   const q = new URLSearchParams({ lat: lat.toFixed(6), lon: lon.toFixed(6), limit: String(limit) });
   if (onlyAvailable) q.set("status", "AVAILABLE");
-  return callApi<{ items: NearbyUnit[] }>(`/api/patrols/nearest?${q}`, { what: "find the nearest units" });
+  return callApi<{ items: NearestUnit[] }>(`/api/patrols/nearest?${q}`, { what: "find the nearest units" });
 }
 
 /** `POST /api/patrols/{id}/stop` with the commander's reason, when given (stored on the patrol and in the audit log). */

@@ -156,9 +156,17 @@ function OrphanAlertPins({ store }: { store: FleetStore }) {
           .addTo(group);
       }
     };
+    // Which SOS alerts need a pin: redrawn when that changes (an alert came or went, its unit got or lost a marker).
+    const pinned = ({ alerts, patrols }: FleetState) =>
+      [...alerts.values()].filter((a) => a.kind === "SOS" && !patrols.get(a.patrolId)?.last).map((a) => a.alertId).join();
+    let drawn = pinned(store.getState());
     draw(store.getState());
-    const unsubscribe = store.subscribe((state, previous) => {
-      if (state.alerts !== previous.alerts || state.patrols.size !== previous.patrols.size) draw(state);
+    const unsubscribe = store.subscribe((state) => {
+      const now = pinned(state);
+      if (now !== drawn) {
+        drawn = now;
+        draw(state);
+      }
     });
     return () => {
       unsubscribe();

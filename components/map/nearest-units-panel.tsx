@@ -3,7 +3,8 @@
 import { useEffect, useState } from "react";
 import { DUTY, formatDistance } from "./control-room-format";
 import { DutyBadge } from "./duty-badge";
-import { nearestUnits, setPatrolStatus, type NearbyUnit } from "./control-room-api";
+import type { NearestUnit } from "@/lib/patrols/nearest";
+import { nearestUnits, setPatrolStatus } from "./control-room-api";
 
 export interface NearestUnitsPanelProps {
   /** The point right-clicked (or long-pressed) on the map. */
@@ -13,7 +14,7 @@ export interface NearestUnitsPanelProps {
   onSent(message: string): void;
 }
 
-type Listing = { state: "loading" } | { state: "error"; message: string } | { state: "done"; items: NearbyUnit[] };
+type Listing = { state: "loading" } | { state: "error"; message: string } | { state: "done"; items: NearestUnit[] };
 
 /** Identifies one query: a listing answers the query it was fetched for, or the panel is still loading. */
 const queryKey = (point: { lat: number; lon: number }, onlyAvailable: boolean) => `${point.lat},${point.lon},${onlyAvailable}`;
@@ -42,7 +43,7 @@ export function NearestUnitsPanel({ point, onClose, onSent }: NearestUnitsPanelP
     };
   }, [point, onlyAvailable]);
 
-  async function send(unit: NearbyUnit) {
+  async function send(unit: NearestUnit) {
     setSending(unit.patrolId);
     setError(null);
     const result = await setPatrolStatus(unit.patrolId, "EN_ROUTE", unit.callSign);

@@ -8,7 +8,7 @@ import { freshnessOf } from "./fleet-store";
 import { describeFilter, isFiltered, NO_FILTER, patrolComparator, patrolMatcher, SORT_LABEL, stableOrder, type PatrolFilter, type SortKey } from "./patrol-triage";
 
 /** The list re-sorts itself at most this often (default 5 s), and never while the pointer is over it. */
-export const RESORT_EVERY_MS = 5_000;
+const RESORT_EVERY_MS = 5_000;
 
 /** "12 s ago", "3 min ago", "2 h ago". */
 export function ago(ts: number, now: number): string {

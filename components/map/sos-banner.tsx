@@ -5,7 +5,7 @@ import type { AlertView } from "@/lib/realtime/protocol";
 import { ALERT_KIND_LABEL, clockTime } from "./control-room-format";
 
 /** The alarm: a short two-tone WAV made by `scripts/make-alarm-sound.ts` (no download), looped while an SOS is open. */
-export const ALARM_SOUND_URL = "/sounds/sos-alarm.wav";
+const ALARM_SOUND_URL = "/sounds/sos-alarm.wav";
 
 export interface SosBannerProps {
   /** Open (unacknowledged) SOS alerts, oldest first. */

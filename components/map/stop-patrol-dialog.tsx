@@ -5,7 +5,7 @@ import type { PatrolView } from "@/lib/realtime/protocol";
 import { stopPatrol } from "./control-room-api";
 
 /** The longest reason the server stores: 200 characters. */
-export const STOP_REASON_MAX = 200;
+const STOP_REASON_MAX = 200;
 
 export interface StopPatrolDialogProps {
   patrol: PatrolView;

@@ -26,7 +26,7 @@ export const LABEL_MIN_ZOOM = 15;
 const ARROW_PX = 9;
 /** The duty badge: a square this many pixels wide at the marker's upper left (the call-sign label sits on the right). */
 const BADGE_PX = 12;
-/** The alarm ring around a unit with an open SOS, this far outside the marker. */
+/** The alarm ring around a unit with an SOS not yet resolved (open or acknowledged), this far outside the marker. */
 const ALARM_RING_PX = 6;
 const ALARM_COLOR = "#ff3b3b";
 /** Redraw margin around a marker: the heading tick, the badge and the alarm ring all fit inside. */
@@ -40,7 +40,7 @@ interface VehicleMarkerOptions extends L.CircleMarkerOptions {
   /** Duty status letter (A, R, S, B) and its colour, drawn as a badge. */
   dutyLetter?: string;
   dutyColor?: string;
-  /** An open SOS: drawn with a red ring. */
+  /** An SOS not yet resolved: drawn with a red ring (the banner goes once it is acknowledged; the ring stays until resolved). */
   alarm?: boolean;
 }
 
@@ -161,7 +161,7 @@ export class VehicleLayer {
 
   /**
    * Brings markers in line with `patrols` at ageing clock `now`, showing only those `shown` accepts (the list's
-   * filter); the patrols in `alarmed` (an open SOS) get the alarm ring. The map's container carries the number of
+   * filter); the patrols in `alarmed` (an SOS not yet resolved) get the alarm ring. The map's container carries the number of
    * markers drawn as `data-markers`.
    */
   sync(patrols: ReadonlyMap<number, PatrolView>, now: number, alarmed: ReadonlySet<number> = new Set(), shown: (p: PatrolView) => boolean = () => true): void {
