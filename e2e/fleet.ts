@@ -33,7 +33,7 @@ export async function loadFleet(): Promise<{ stations: Station[]; vehicles: Vehi
  * One station's seeded vehicles that a spec may drive, in id order: without the admin spec's `E2E-` vehicles and
  * without the fleet's last three seeded ones, which security-headers, hostile-names and cross-site take from the
  * end. Specs share the suite's stack and take Kadavanthra's from the back, each its own: replay -1, access-live -2,
- * trails -3 and -4, replay with several patrols -5 and -6, control-room -7 (the live-map specs take from the front,
+ * trails -3 and -4, replay with several patrols -5 and -6, control-room -7, accessibility -1 and -2 again (the live-map specs take from the front,
  * and so do connection (the first) and triage (the first three); specs run one at a time and stop their patrols, so
  * a vehicle shared with them is never driven twice at once).
  */

@@ -272,7 +272,8 @@ describe("realtime sidecar, 2 workers", () => {
       expect(client.frames[0]?.type).toBe("SNAPSHOT");
       const gap = second.type === "HEARTBEAT" && first.type === "HEARTBEAT" ? second.at - first.at : 0;
       expect(gap).toBeGreaterThanOrEqual(1_900);
-      expect(gap).toBeLessThan(3_500);
+      // 2 s of silence, seen by a check every second: at most ~3 s apart, with room for a slow machine.
+      expect(gap).toBeLessThan(5_000);
     }
   });
 

@@ -1,4 +1,5 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { NextResponse } from "next/server";
 import { recordAudit, userActor } from "../audit/record";
 import { requireAdmin } from "../auth/session";
@@ -25,10 +26,16 @@ function auditable(values: object): Record<string, unknown> {
   );
 }
 
-/** "37 corners" for a GeoJSON Polygon (its outer ring, closing corner not counted), null for none. */
+/**
+ * "37 corners, sha256 1f2e…" for a GeoJSON Polygon (its outer ring, closing corner not counted), null for none: the
+ * row stays small, and the digest tells one outline from another of as many corners (the polygon itself is the
+ * station's, readable through the admin API).
+ */
 function boundarySummary(value: unknown): string | null {
   const ring = (value as { coordinates?: unknown[][] } | null)?.coordinates?.[0];
-  return Array.isArray(ring) ? `${Math.max(0, ring.length - 1)} corners` : null;
+  if (!Array.isArray(ring)) return null;
+  const digest = createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
+  return `${Math.max(0, ring.length - 1)} corners, sha256 ${digest}`;
 }
 
 function json(body: unknown, status = 200): Response {

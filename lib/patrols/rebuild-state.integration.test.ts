@@ -3,6 +3,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { parseControlEvent } from "@/lib/realtime/protocol";
 import { createRedis } from "@/lib/redis/client";
 import { patrolLastTsKey } from "@/lib/redis/keys";
 import { call } from "@/test/support/http";
@@ -53,8 +54,8 @@ it("npm run state:rebuild restores exactly the pre-flush state plane after FLUSH
   const announced = new Set<number>();
   // (The rebuild re-announces unresolved alerts on the same channels: only the patrol starts count here.)
   sub.on("message", (_channel: string, message: string) => {
-    const event = JSON.parse(message) as { type: string; patrol?: { patrolId: number } };
-    if (event.type === "PATROL_START" && event.patrol) announced.add(event.patrol.patrolId);
+    const event = parseControlEvent(message);
+    if (event?.type === "PATROL_START") announced.add(event.patrol.patrolId);
   });
   await sub.subscribe("control:city");
 
