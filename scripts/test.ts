@@ -77,7 +77,8 @@ async function leftoverProcesses(): Promise<number> {
 }
 
 async function main() {
-  await checkServices({ postgres: true, redis: false });
+  // The suites create (and drop) their own databases: the default one is not made here.
+  await checkServices({ postgres: true, redis: false, createDatabase: false });
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   const only = process.argv.slice(2);
