@@ -72,6 +72,8 @@ export interface Position {
   heading?: number;
   /** Metres, when the device reports it. */
   accuracy?: number;
+  /** Battery level in percent (0–100), when the device reports it (phones over the OsmAnd protocol, §11). */
+  battery?: number;
 }
 
 export interface TelemetryFrame extends Position {
@@ -168,6 +170,7 @@ export function encodeTelemetryFrame(patrolId: number, p: Position): string {
   if (p.speed !== undefined) frame.speed = p.speed;
   if (p.heading !== undefined) frame.heading = p.heading;
   if (p.accuracy !== undefined) frame.accuracy = p.accuracy;
+  if (p.battery !== undefined) frame.battery = p.battery;
   return JSON.stringify(frame);
 }
 
@@ -183,6 +186,7 @@ export function positionOfFrame(raw: string | Buffer | null | undefined): Positi
     if (typeof f.speed === "number") p.speed = f.speed;
     if (typeof f.heading === "number") p.heading = f.heading;
     if (typeof f.accuracy === "number") p.accuracy = f.accuracy;
+    if (typeof f.battery === "number") p.battery = f.battery;
     return p;
   } catch {
     return null;
