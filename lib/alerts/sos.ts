@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { DeviceIdentity } from "../auth/tokens";
 import { prisma } from "../db";
 import { log } from "../log";
+import type { SosRaised } from "../openapi/responses";
 import { activePatrolFor } from "../patrols/patrol-actor";
 import { readLastFrame } from "../patrols/read-patrols";
 import { positionOfFrame } from "../realtime/protocol";
@@ -13,11 +14,12 @@ import { raiseAlert } from "./raise-alert";
 /** Body of `POST /api/patrols/{id}/sos`: where the officer is, when the device knows (default: the patrol's last point). */
 export const sosSchema = z
   .strictObject({
-    lat: z.number().min(-90).max(90),
-    lon: z.number().min(-180).max(180),
+    lat: z.number().min(-90).max(90).describe("Degrees (WGS 84)."),
+    lon: z.number().min(-180).max(180).describe("Degrees (WGS 84)."),
   })
   .partial()
-  .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: "send lat and lon together, or neither" });
+  .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: "send lat and lon together, or neither" })
+  .describe("Where the officer is: lat and lon together, or neither (then the patrol's last point).");
 
 /**
  * The panic button: raises an SOS for the device's own active patrol. PostgreSQL first — once this returns
@@ -26,7 +28,7 @@ export const sosSchema = z
  * answer or a 503 reaches the dashboards this way) and its id returned. Redis down → 503 (Retry-After), the
  * SOS recorded; the state-plane rebuild after a Redis restart re-announces it.
  */
-export async function pressSos(patrolId: number, device: DeviceIdentity, body: z.infer<typeof sosSchema>): Promise<{ alertId: number }> {
+export async function pressSos(patrolId: number, device: DeviceIdentity, body: z.infer<typeof sosSchema>): Promise<SosRaised> {
   const sent = body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : null;
   // The patrol's last position is read beside the patrol check (not after it) when the device sent none.
   const [patrol, last] = await Promise.all([

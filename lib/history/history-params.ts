@@ -5,10 +5,14 @@ import type { HistoryQuery } from "./list-history";
 import type { TrackQuery } from "./read-track";
 import { TRACK_FORMATS } from "./track-formats";
 
-const trackParams = z.object({
-  from: epochMsParam.optional(),
-  to: epochMsParam.optional(),
-  format: z.enum(TRACK_FORMATS, { error: `must be one of ${TRACK_FORMATS.join(", ")}` }).default("json"),
+/** Query of `GET /api/patrols/{id}/track` (documented by `GET /api/openapi.json`). Other parameters are ignored. */
+export const trackQuerySchema = z.object({
+  from: epochMsParam.optional().describe("Epoch ms, inclusive. Default: an hour before the patrol started."),
+  to: epochMsParam.optional().describe("Epoch ms, inclusive. Default: 5 minutes after the patrol ended (or now). At most 7 days after `from`."),
+  format: z
+    .enum(TRACK_FORMATS, { error: `must be one of ${TRACK_FORMATS.join(", ")}` })
+    .default("json")
+    .describe("json (default), geojson (a LineString, times in properties.times), gpx (GPX 1.1) or csv."),
 });
 
 const historyParams = z.object({
@@ -20,7 +24,7 @@ const historyParams = z.object({
 
 /** Reads `from`, `to` and `format` of a track request; 400 naming each bad one. Other parameters are ignored. */
 export function trackQueryOf(params: URLSearchParams): TrackQuery {
-  return parseWith(trackParams, Object.fromEntries(params));
+  return parseWith(trackQuerySchema, Object.fromEntries(params));
 }
 
 /** Reads `from`, `to`, `stationId` and `vehicleId` of a history search; 400 naming each bad one. */

@@ -6,7 +6,8 @@ import { log } from "../log";
 import type { Position } from "../realtime/protocol";
 import { scopeContains } from "../scope";
 import type { PositionRow } from "./position-row";
-import { trackEncoder, type TrackFormat, type TrackHeader } from "./track-formats";
+import type { TrackHeader } from "../openapi/responses";
+import { trackEncoder, type TrackFormat } from "./track-formats";
 
 /** Longest window one track request may cover: 7 days (a shift is 8–12 hours). */
 export const MAX_TRACK_WINDOW_MS = 7 * 86_400_000;

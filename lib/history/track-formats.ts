@@ -1,16 +1,10 @@
+import type { TrackHeader, TrackPoint } from "../openapi/responses";
 import type { Position } from "../realtime/protocol";
 
 /** Formats of `GET /api/patrols/{id}/track`; `json` is the default. */
 export const TRACK_FORMATS = ["json", "geojson", "gpx", "csv"] as const;
 
 export type TrackFormat = (typeof TRACK_FORMATS)[number];
-
-/** Who a track belongs to, as every format names it. */
-export interface TrackHeader {
-  patrolId: number;
-  vehicleId: number;
-  callSign: string;
-}
 
 /**
  * Writes one track in one format as text pieces, so a long track streams out
@@ -41,7 +35,7 @@ export function trackEncoder(format: TrackFormat): TrackEncoder {
 
 /** A point as the JSON format lists it: optional fields only when the device sent them. */
 function pointJson(p: Position): string {
-  const o: Position = { ts: p.ts, lat: p.lat, lon: p.lon };
+  const o: TrackPoint = { ts: p.ts, lat: p.lat, lon: p.lon };
   if (p.speed !== undefined) o.speed = p.speed;
   if (p.heading !== undefined) o.heading = p.heading;
   if (p.accuracy !== undefined) o.accuracy = p.accuracy;

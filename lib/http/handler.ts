@@ -3,7 +3,8 @@ import type { z } from "zod";
 import { env } from "../env";
 import { AppError, isDatabaseDown } from "../errors";
 import { log } from "../log";
-import { MAX_ROW_ID } from "../row-id";
+import type { IssueDetail } from "../openapi/responses";
+import { rowIdParam } from "./query-params";
 
 /** Route context as Next 16 passes it: params arrive as a promise. */
 export interface RouteContext<P extends Record<string, string> = Record<string, string>> {
@@ -139,20 +140,6 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
   });
 }
 
-/** What a form needs to word an issue itself: its path, zod's message and code, and the limit or format it broke. */
-export interface IssueDetail {
-  path: string;
-  message: string;
-  /** zod's issue code: `invalid_type`, `too_small`, `too_big`, `invalid_format`, `invalid_value`, `custom`, … */
-  code: string;
-  /** For `too_small` / `too_big`: what was measured (`number`, `string` length, `array` size…) and the limit. */
-  origin?: string;
-  minimum?: number;
-  maximum?: number;
-  /** For `invalid_format`: `email`, `regex`, … */
-  format?: string;
-}
-
 function issueDetail(issue: z.core.$ZodIssue): IssueDetail {
   const detail: IssueDetail = { path: issue.path.join("."), message: issue.message, code: issue.code };
   if (issue.code === "too_small" || issue.code === "too_big") detail.origin = issue.origin;
@@ -162,13 +149,11 @@ function issueDetail(issue: z.core.$ZodIssue): IssueDetail {
   return detail;
 }
 
-/** Parses a positive integer path parameter; 404 when it is not one, or too large to be any row's id. */
+/** Parses a positive integer path parameter (`rowIdParam`, as documented); 404 when it is not one, or too large to be any row's id. */
 export function idParam(value: string | undefined, what: string): number {
-  const id = Number(value);
-  if (!value || !/^\d{1,10}$/.test(value) || id < 1 || id > MAX_ROW_ID) {
-    throw new AppError("NOT_FOUND", `No ${what} with id "${String(value).slice(0, 20)}".`);
-  }
-  return id;
+  const id = rowIdParam.safeParse(value);
+  if (!id.success) throw new AppError("NOT_FOUND", `No ${what} with id "${String(value).slice(0, 20)}".`);
+  return id.data;
 }
 
 function tooLarge(maxBytes: number): AppError {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { recordAudit, type AuditActor } from "../audit/record";
 import { prisma } from "../db";
 import { log } from "../log";
+import type { StatusChanged } from "../openapi/responses";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import { controlChannel, patrolMetaKey } from "../redis/keys";
@@ -11,7 +12,7 @@ import { activePatrolFor, type PatrolActor } from "./patrol-actor";
 
 /** Body of `POST /api/patrols/{id}/status`. */
 export const setStatusSchema = z.strictObject({
-  status: z.enum(UNIT_STATUSES, { error: `must be one of ${UNIT_STATUSES.join(", ")}` }),
+  status: z.enum(UNIT_STATUSES, { error: `must be one of ${UNIT_STATUSES.join(", ")}` }).describe("The new duty status."),
 });
 
 /**
@@ -34,7 +35,7 @@ export async function setPatrolStatus(
   status: UnitStatus,
   actor: PatrolActor,
   audit: AuditActor,
-): Promise<{ patrolId: number; status: UnitStatus; at: number }> {
+): Promise<StatusChanged> {
   const patrol = await activePatrolFor(patrolId, actor);
   const at = new Date();
   const userId = actor.kind === "user" ? actor.user.id : null;

@@ -7,21 +7,15 @@ import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import type { PatrolMeta } from "../realtime/protocol";
 import { patrolChannel, vehicleActivePatrolKey } from "../redis/keys";
+import type { StartedPatrol } from "../openapi/responses";
 import { MAX_ROW_ID } from "../row-id";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { addActivePatrol, removeActivePatrol } from "./state-plane";
 
 /** Body of `POST /api/patrols/start`: the station patrolled for (default: the vehicle's home station). */
 export const startPatrolSchema = z.strictObject({
-  stationId: z.number().int().positive().max(MAX_ROW_ID).optional(),
+  stationId: z.number().int().positive().max(MAX_ROW_ID).optional().describe("The station patrolled for. Default: the vehicle's home station."),
 });
-
-/** What the vehicle gets back: the patrol id, its data channel and start time (epoch ms). */
-export interface StartedPatrol {
-  patrolId: number;
-  channel: string;
-  startedAt: number;
-}
 
 /**
  * Starts a patrol for the device's vehicle: one lookup of the vehicle (a

@@ -4,6 +4,7 @@ import { recordAudit, type AuditActor } from "../audit/record";
 import { prisma } from "../db";
 import { AppError } from "../errors";
 import { log } from "../log";
+import type { StoppedPatrol } from "../openapi/responses";
 import { redis, redisPrefix } from "../redis/client";
 import type { PatrolMeta } from "../realtime/protocol";
 import { redisCall } from "../redis/guard";
@@ -21,7 +22,8 @@ export const stopSchema = z.strictObject({
     .max(200, "must be at most 200 characters")
     .refine((r) => !/[\p{Cc}\p{Cf}]/u.test(r), "must not contain control or invisible characters")
     .optional()
-    .transform((r) => (r ? r : undefined)),
+    .transform((r) => (r ? r : undefined))
+    .describe("Why, from a commander or admin (stored, audited and shown to the crew); ignored from a device."),
 });
 
 /**
@@ -35,7 +37,7 @@ export async function stopPatrol(
   actor: PatrolActor,
   audit: AuditActor,
   reason?: string,
-): Promise<{ patrolId: number; endedAt: number }> {
+): Promise<StoppedPatrol> {
   const patrol = await patrolFor(patrolId, actor);
   const user = actor.kind === "user" ? actor.user : null;
   if (patrol.status !== "ACTIVE") {

@@ -11,17 +11,18 @@ const finite = z.number().refine(Number.isFinite, "must be a finite number");
 
 /** One telemetry point as a device sends it (docs/ARCHITECTURE.md §9). Unknown fields are refused so typos surface. */
 export const telemetryPointSchema = z.strictObject({
-  patrolId: z.number().int().positive().max(MAX_ROW_ID),
-  lat: finite.min(-90, "must be between -90 and 90").max(90, "must be between -90 and 90"),
-  lon: finite.min(-180, "must be between -180 and 180").max(180, "must be between -180 and 180"),
+  patrolId: z.number().int().positive().max(MAX_ROW_ID).describe("The vehicle's active patrol (from POST /api/patrols/start)."),
+  lat: finite.min(-90, "must be between -90 and 90").max(90, "must be between -90 and 90").describe("Degrees (WGS 84)."),
+  lon: finite.min(-180, "must be between -180 and 180").max(180, "must be between -180 and 180").describe("Degrees (WGS 84)."),
   ts: z
     .number()
     .int("must be epoch milliseconds (an integer)")
     .min(946_684_800_000, "must be epoch milliseconds after 2000-01-01")
-    .optional(),
-  speed: finite.min(0, "must be ≥ 0 (m/s)").max(150, "must be ≤ 150 m/s").optional(),
-  heading: finite.min(0, "must be in [0, 360)").lt(360, "must be in [0, 360)").optional(),
-  accuracy: finite.min(0, "must be ≥ 0 (metres)").optional(),
+    .optional()
+    .describe("When the fix was taken, epoch ms; at most 5 minutes ahead of the server. Default: arrival time."),
+  speed: finite.min(0, "must be ≥ 0 (m/s)").max(150, "must be ≤ 150 m/s").optional().describe("m/s."),
+  heading: finite.min(0, "must be in [0, 360)").lt(360, "must be in [0, 360)").optional().describe("Degrees clockwise from north, [0, 360)."),
+  accuracy: finite.min(0, "must be ≥ 0 (metres)").optional().describe("Horizontal accuracy in metres."),
 });
 
 export type TelemetryPoint = z.infer<typeof telemetryPointSchema>;

@@ -6,19 +6,20 @@ import { redis, redisPrefix } from "../redis/client";
 import { writeTokenGeneration } from "./token-generation";
 import { AppError } from "../errors";
 import { log } from "../log";
+import type { VehicleToken } from "../openapi/responses";
 import { MAX_ROW_ID } from "../row-id";
 
 /** Body of `POST /api/vehicles/token`. */
 export const tokenRequestSchema = z.strictObject({
-  vehicleId: z.number().int().positive().max(MAX_ROW_ID),
-  secret: z.string().min(1).max(256),
+  vehicleId: z.number().int().positive().max(MAX_ROW_ID).describe("The vehicle's id, as the admin API lists it."),
+  secret: z.string().min(1).max(256).describe("The device secret shown once when the vehicle was created or its secret rotated."),
 });
 
 /**
  * Exchanges a vehicle's device secret for a bearer token. Wrong id or secret
  * give the same 401 so ids cannot be probed; a disabled vehicle gets 403.
  */
-export async function issueVehicleToken(input: z.infer<typeof tokenRequestSchema>) {
+export async function issueVehicleToken(input: z.infer<typeof tokenRequestSchema>): Promise<VehicleToken> {
   const vehicle = await prisma.vehicle.findUnique({
     where: { id: input.vehicleId },
     select: { id: true, secretHash: true, enabled: true, tokenGeneration: true },

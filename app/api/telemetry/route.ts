@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { authenticateVehicle } from "@/lib/auth/tokens";
 import { apiRoute, parseBody } from "@/lib/http/handler";
+import type { TelemetryAccepted } from "@/lib/openapi/responses";
 import { ingestTelemetry } from "@/lib/telemetry/ingest";
 import { telemetryPointSchema } from "@/lib/telemetry/schema";
 
@@ -9,5 +10,6 @@ export const POST = apiRoute(async (req) => {
   const device = await authenticateVehicle(req);
   const point = await parseBody(req, telemetryPointSchema);
   const { stale, withheld } = await ingestTelemetry(device, [point]);
-  return NextResponse.json({ ok: true, ...(stale ? { stale: true } : {}), ...(withheld ? { withheld: true } : {}) }, { status: 202 });
+  const answer: TelemetryAccepted = { ok: true, ...(stale ? { stale: true } : {}), ...(withheld ? { withheld: true } : {}) };
+  return NextResponse.json(answer, { status: 202 });
 });

@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { authenticateVehicle } from "@/lib/auth/tokens";
 import { env } from "@/lib/env";
 import { apiRoute, parseBody } from "@/lib/http/handler";
+import type { BatchAccepted } from "@/lib/openapi/responses";
 import { ingestTelemetry } from "@/lib/telemetry/ingest";
 import { checkSinglePatrol, telemetryBatchSchema } from "@/lib/telemetry/schema";
 
@@ -11,5 +12,6 @@ export const POST = apiRoute(async (req) => {
   const { points } = await parseBody(req, telemetryBatchSchema, env.TELEMETRY_BATCH_BODY_LIMIT_BYTES);
   checkSinglePatrol(points);
   const { published, stale, withheld } = await ingestTelemetry(device, points);
-  return NextResponse.json({ ok: true, accepted: points.length, published, stale, withheld }, { status: 202 });
+  const answer: BatchAccepted = { ok: true, accepted: points.length, published, stale, withheld };
+  return NextResponse.json(answer, { status: 202 });
 });
