@@ -21,9 +21,12 @@ let doc: OpenApiDocument;
 let ajv: Ajv2020;
 let admin: UserClient;
 let history: Managed | null = null;
-/** a: on patrol for the point, status, SOS and track requests; b: starts, then stops, a patrol. */
+/** a: on patrol for the point, status, SOS and track requests; b: starts, then stops, a patrol; c: a phone (OsmAnd). */
 let a: TestVehicle;
 let b: TestVehicle;
+let c: TestVehicle;
+/** c's OsmAnd device id, issued by an admin. */
+let deviceId: string;
 let patrolA: number;
 let patrolB: number;
 let sosAlertId: number | null = null;
@@ -39,7 +42,10 @@ beforeAll(async () => {
   // The components under the id "openapi.json", so a document's `#/components/…` references resolve in it.
   ajv.addSchema({ $id: "openapi.json", components: doc.components });
   admin = await login(DEMO.admin);
-  [a, b] = (await idleVehicles(2)) as [TestVehicle, TestVehicle];
+  [a, b, c] = (await idleVehicles(3)) as [TestVehicle, TestVehicle, TestVehicle];
+  const issued = await call(`/api/admin/vehicles/${c.id}/device-id`, { method: "POST", client: admin });
+  expect(issued.status, JSON.stringify(issued.body)).toBe(200);
+  deviceId = issued.body.deviceId as string;
   history = await startHistory({
     ...TEST_SECRETS,
     DATABASE_URL: inject("databaseUrl"),
@@ -56,6 +62,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (sosAlertId) await call(`/api/alerts/${sosAlertId}/resolve`, { method: "POST", client: admin });
   if (patrolA) await call(`/api/patrols/${patrolA}/stop`, { method: "POST", token: a.token });
+  const phonePatrol = c ? await prisma.patrol.findFirst({ where: { vehicleId: c.id, status: "ACTIVE" }, select: { id: true } }) : null;
+  if (phonePatrol) await call(`/api/patrols/${phonePatrol.id}/stop`, { method: "POST", client: admin });
   await history?.stop();
 });
 
@@ -223,6 +231,32 @@ describe("every documented route answers as documented", () => {
     expect((await exchange("post", path, { url, token: b.token })).status).toBe(409);
     const point = { patrolId: patrolB, lat: 9.97, lon: 76.29 };
     expect((await exchange("post", "/api/telemetry", { url: "/api/telemetry", token: b.token, body: point })).status).toBe(409);
+  });
+
+  it("GET /api/osmand", async () => {
+    const path = "/api/osmand";
+    const query = (fields: Record<string, string>) => `${path}?${new URLSearchParams(fields)}`;
+    expect((await exchange("get", path, { url: query({ id: deviceId, lat: "9.97", lon: "76.29" }) }, "valid")).status).toBe(200);
+    // The first point started a patrol at the phone's home station.
+    expect(await prisma.patrol.findFirst({ where: { vehicleId: c.id, status: "ACTIVE" } })).toMatchObject({ stationId: c.homeStationId });
+    await exchange("get", path, { url: query({ id: deviceId, lat: "91", lon: "76.29" }) }, "invalid");
+    await exchange("get", path, { url: query({ id: deviceId }) }, "invalid");
+    const unknown = "k7qm-2xv9-ab3c-defg-hjkm-npqr-stuv-wxyz";
+    expect((await exchange("get", path, { url: query({ id: unknown, lat: "9.97", lon: "76.29" }) })).status).toBe(404);
+  });
+
+  it("POST /api/osmand", async () => {
+    const path = "/api/osmand";
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const fields = new URLSearchParams({ id: deviceId, lat: "9.971", lon: "76.291", speed: "10", bearing: "90", batt: "80" }).toString();
+    expect((await exchange("post", path, { url: path, body: fields, headers: form }, "valid")).status).toBe(200);
+    // Traccar Client up to 8: the fields in the query string, no body.
+    expect((await exchange("post", path, { url: `${path}?${new URLSearchParams({ id: deviceId, lat: "9.972", lon: "76.292" })}` }, "valid")).status).toBe(200);
+    const location = { timestamp: new Date().toISOString(), coords: { latitude: 9.973, longitude: 76.293, speed: 4.2, heading: 180, accuracy: 6 }, battery: { level: 0.8, is_charging: true } };
+    expect((await exchange("post", path, { url: path, body: { device_id: deviceId, location } }, "valid")).status).toBe(200);
+    await exchange("post", path, { url: path, body: { device_id: deviceId, location: { ...location, coords: { latitude: 9.973 } } } }, "invalid");
+    await exchange("post", path, { url: path, body: `id=${deviceId}&lat=9.97&lon=east`, headers: form }, "invalid");
+    expect((await exchange("post", path, { url: path, body: fields, headers: { "content-type": "text/plain" } })).status).toBe(415);
   });
 
   it("covers every documented operation with a valid and an invalid request", () => {

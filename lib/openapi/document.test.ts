@@ -17,6 +17,8 @@ const DOCUMENTED: [path: string, method: "get" | "post"][] = [
   ["/api/patrols/{id}/status", "post"],
   ["/api/patrols/{id}/sos", "post"],
   ["/api/patrols/{id}/track", "get"],
+  ["/api/osmand", "get"],
+  ["/api/osmand", "post"],
 ];
 
 function operations(d: OpenApiDocument): [string, string, Operation][] {
@@ -101,7 +103,7 @@ describe("GET /api/openapi.json's document", () => {
         examples += 1;
       }
     }
-    expect(examples).toBeGreaterThanOrEqual(7);
+    expect(examples).toBeGreaterThanOrEqual(9);
   });
 
   it("describes what a client may send, with the routes' own limits and descriptions", () => {
@@ -121,6 +123,11 @@ describe("GET /api/openapi.json's document", () => {
       "query:format:false",
     ]);
     expect(track.parameters!.find((p) => p.name === "format")!.schema).toMatchObject({ enum: ["json", "geojson", "gpx", "csv"], default: "json" });
+    const osmand = doc.paths["/api/osmand"]!;
+    expect(osmand.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(["id", "deviceid", "lat", "lon", "location", "timestamp", "speed", "alarm"]));
+    expect(osmand.get!.parameters!.find((p) => p.name === "speed")!.description).toMatch(/knots/);
+    expect(Object.keys(osmand.post!.requestBody!.content)).toEqual(["application/x-www-form-urlencoded", "application/json"]);
+    expect(doc.components.schemas.OsmandJson).toMatchObject({ required: ["device_id", "location"] });
   });
 
   it("answers errors in the shared shape, each status listing exactly the codes lib/errors.ts maps to it", () => {

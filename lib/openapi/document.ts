@@ -5,6 +5,7 @@ import { trackQuerySchema } from "../history/history-params";
 import { rowIdParam } from "../http/query-params";
 import { setStatusSchema } from "../patrols/set-status";
 import { startPatrolSchema } from "../patrols/start-patrol";
+import { osmandFieldsSchema, osmandJsonLocationSchema, osmandJsonSchema } from "../osmand/schema";
 import { stopSchema } from "../patrols/stop-patrol";
 import { telemetryBatchSchema, telemetryPointSchema } from "../telemetry/schema";
 import { tokenRequestSchema } from "../vehicles/issue-token";
@@ -122,6 +123,9 @@ const SCHEMAS = {
   TrackPoint: trackPointSchema,
   Track: trackJsonSchema,
   TrackGeoJson: trackGeoJsonSchema,
+  OsmandFields: osmandFieldsSchema,
+  OsmandJsonLocation: osmandJsonLocationSchema,
+  OsmandJson: osmandJsonSchema,
   IssueDetail: issueDetailSchema,
   Error400: errorSchemas[400],
   Error401: errorSchemas[401],
@@ -183,6 +187,7 @@ function patrolIdParameter(): Parameter {
 const DEVICE: SecurityRequirement[] = [{ deviceToken: [] }];
 const DEVICE_OR_SESSION: SecurityRequirement[] = [{ deviceToken: [] }, { session: [] }];
 const SESSION: SecurityRequirement[] = [{ session: [] }];
+const OSMAND_DEVICE: SecurityRequirement[] = [{ osmandDeviceId: [] }];
 const PUBLIC: SecurityRequirement[] = [];
 
 /** What each error status means across the vehicle API; an operation's own description says which apply to it. */
@@ -190,10 +195,12 @@ const ERROR_MEANINGS: Record<ErrorStatus, string> = {
   400: "Invalid request: malformed JSON or URL, or a missing or out-of-range field (the message, and `issues`, name each).",
   401: "No credential, or a wrong, expired or revoked one (a token issued before the vehicle was disabled or its secret rotated).",
   403: "Refused: a disabled vehicle, another vehicle's patrol, or a change sent with a session cookie from another site.",
-  404: "No such patrol or station; a patrol outside a commander's jurisdiction answers alike.",
-  409: "The patrol's state forbids it: already on patrol (`patrolId`), or the patrol is not active (`endedBy`, `endedAt`, `reason` when a commander or admin ended it).",
-  413: "The body is larger than the limit (`REQUEST_BODY_LIMIT_BYTES`, 16 KiB; a batch `TELEMETRY_BATCH_BODY_LIMIT_BYTES`, 256 KiB).",
-  415: 'The body is not declared as JSON ("Content-Type: application/json").',
+  404: "No such patrol or station (a patrol outside a commander's jurisdiction answers alike), or an unknown or replaced OsmAnd device id.",
+  409:
+    "The patrol's state forbids it: already on patrol (`patrolId`), or the patrol is not active (`endedBy`, `endedAt`, `reason` when a " +
+    "commander or admin ended it; for an OsmAnd unit, until `OSMAND_IDLE_STOP_MINUTES` later, or always with `OSMAND_AUTO_PATROL` off).",
+  413: "The body is larger than the limit (`REQUEST_BODY_LIMIT_BYTES`, 16 KiB; a batch or an OsmAnd body `TELEMETRY_BATCH_BODY_LIMIT_BYTES`, 256 KiB).",
+  415: 'The body is not of a type the operation takes: JSON ("Content-Type: application/json"), or for OsmAnd also a form.',
   429: "Too many requests (`TELEMETRY_RATE_PER_SECOND` per vehicle, default 10); retry after `Retry-After` seconds.",
   503: "PostgreSQL or Redis is unavailable or being restored; retry after `Retry-After` seconds.",
 };
@@ -234,11 +241,28 @@ function jsonBody(schema: SchemaName, example: unknown, required = true): NonNul
   };
 }
 
-/** Statuses every JSON-body operation can answer on the way in: bad body, too large, not JSON, a store down. */
+/** Statuses every operation with a body can answer whatever it does: a bad body, too large, of the wrong type, a store down. */
 const BODY_ERRORS: ErrorStatus[] = [400, 413, 415, 503];
+
+/** An OsmAnd device id, as an admin issues it (`POST /api/admin/vehicles/{id}/device-id`). */
+const EXAMPLE_DEVICE_ID = "k7qm-2xv9-ab3c-defg-hjkm-npqr-stuv-wxyz";
+
+/** The OsmAnd protocol, shared by its GET and POST. */
+const OSMAND_DESCRIPTION =
+  "A position from a phone or GPS unit speaking the OsmAnd protocol (Traccar Client, OsmAnd), authenticated by the " +
+  "device id an admin issued to its vehicle. A vehicle without an active patrol gets one at its home station " +
+  "(`OSMAND_AUTO_PATROL`, default on), stopped after `OSMAND_IDLE_STOP_MINUTES` (default 30) without a point. " +
+  "`alarm=sos` (or a JSON `alarm`/`event` of `sos`) raises an SOS. 200 with an empty body when accepted (the device " +
+  "then drops the point from its buffer); 404 for an unknown or replaced device id, 403 for a disabled vehicle.";
+
+/** The answers of `/api/osmand`: an empty 200, or the shared error shape. */
+function osmandResponses(...statuses: ErrorStatus[]): Operation["responses"] {
+  return { "200": { description: "Accepted; the body is empty." }, ...errors(400, 403, 404, 409, 429, 503, ...statuses) };
+}
 
 function paths(): OpenApiDocument["paths"] {
   const patrolId = patrolIdParameter();
+  const osmandQuery = queryParameters(osmandFieldsSchema);
   return {
     "/api/vehicles/token": {
       post: {
@@ -370,6 +394,51 @@ function paths(): OpenApiDocument["paths"] {
         },
       },
     },
+    "/api/osmand": {
+      get: {
+        operationId: "osmandGet",
+        summary: "Report a position (OsmAnd protocol, fields in the query string)",
+        description: `${OSMAND_DESCRIPTION} Speed in knots.`,
+        tags: ["OsmAnd"],
+        security: OSMAND_DEVICE,
+        parameters: osmandQuery,
+        responses: osmandResponses(),
+      },
+      post: {
+        operationId: "osmandPost",
+        summary: "Report positions (OsmAnd protocol: form fields, query string, or Traccar Client 9+ JSON)",
+        description:
+          `${OSMAND_DESCRIPTION} The fields may come in the query string (Traccar Client up to 8 posts them so, with an ` +
+          "empty body), a form body (which wins over the query string), or the JSON body Traccar Client 9+ posts: one " +
+          "location or up to 500, speed in m/s and battery as a fraction there, knots and percent in fields.",
+        tags: ["OsmAnd"],
+        security: OSMAND_DEVICE,
+        parameters: osmandQuery,
+        requestBody: {
+          required: false,
+          description: "Optional when the fields are in the query string.",
+          content: {
+            "application/x-www-form-urlencoded": {
+              schema: ref("OsmandFields"),
+              example: { id: EXAMPLE_DEVICE_ID, lat: "9.9712", lon: "76.2901", timestamp: "1764200005", speed: "16.3", bearing: "268", batt: "87" },
+            },
+            "application/json": {
+              schema: ref("OsmandJson"),
+              example: {
+                device_id: EXAMPLE_DEVICE_ID,
+                location: {
+                  timestamp: "2025-11-26T23:20:05.000Z",
+                  coords: { latitude: 9.9712, longitude: 76.2901, speed: 8.4, heading: 268, accuracy: 5, altitude: 12 },
+                  battery: { level: 0.87, is_charging: false },
+                  event: "motionchange",
+                },
+              },
+            },
+          },
+        },
+        responses: osmandResponses(413, 415),
+      },
+    },
   };
 }
 
@@ -390,6 +459,7 @@ export function openApiDocument(): OpenApiDocument {
     tags: [
       { name: "Vehicle", description: "A vehicle's device: token, patrol, positions, status, SOS." },
       { name: "History", description: "Stored positions, for signed-in users." },
+      { name: "OsmAnd", description: "Off-the-shelf trackers: phones running Traccar Client or OsmAnd, GPS units." },
     ],
     paths: paths(),
     components: {
@@ -409,6 +479,15 @@ export function openApiDocument(): OpenApiDocument {
           description:
             "A signed-in user's session (`__Secure-next-auth.session-token` over https), from the /login page or " +
             "`POST /api/auth/callback/credentials`. A change sent with it must declare a JSON body and come from the app's own origin.",
+        },
+        osmandDeviceId: {
+          type: "apiKey",
+          in: "query",
+          name: "id",
+          description:
+            "The device id an admin issued to the vehicle (`POST /api/admin/vehicles/{id}/device-id`; issuing another " +
+            "revokes it), as `id` (or `deviceid`) in the query string or a form body, or `device_id` in the JSON body. " +
+            "Case, spaces and dashes do not matter.",
         },
       },
     },
