@@ -215,6 +215,7 @@ const patchBody = (resource: Resource) => (resource === "vehicles" ? { registrat
 const ROUTES: RouteCase[] = [
   { method: "GET", route: "/api/health", access: "public", ok: 200, prepare: async () => ({ path: "/api/health" }) },
   { method: "GET", route: "/api/ping", access: "public", ok: 204, prepare: async () => ({ path: "/api/ping" }) },
+  { method: "GET", route: "/api/openapi.json", access: "public", ok: 200, prepare: async () => ({ path: "/api/openapi.json" }) },
   {
     method: "POST",
     route: "/api/vehicles/token",
