@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { KNOTS_TO_MS } from "@/lib/osmand/schema";
@@ -305,6 +306,41 @@ describe("GET|POST /api/osmand", () => {
     expect(refused.body?.error.message).toMatch(/phone left in the car/);
     expect(await activePatrolOf(phone.id)).toBeNull();
   });
+});
+
+describe("hot path", () => {
+  it("runs no SQL for a phone's points once its patrol is known", async () => {
+    const fleet = await Promise.all([makePhone("sql-a"), makePhone("sql-b"), makePhone("sql-c")]);
+    // First points: patrols start (SQL, once each).
+    for (const phone of fleet) expect((await osmand({ query: { id: phone.deviceId, lat: 9.9, lon: 76.2 } })).status).toBe(200);
+    const stats = new pg.Client({ connectionString: inject("databaseUrl") });
+    await stats.connect();
+    // Scans of our tables by every backend; PostgreSQL flushes an idle backend's counters within ~10 s.
+    const scans = async () => {
+      await stats.query("SELECT pg_stat_clear_snapshot()");
+      const { rows } = await stats.query<{ n: string }>("SELECT coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0) AS n FROM pg_stat_user_tables");
+      return Number(rows[0]!.n);
+    };
+    const flushWindow = () => new Promise((r) => setTimeout(r, 11_000));
+    try {
+      await flushWindow();
+      const baseline = await scans();
+      const t0 = Date.now() - 60_000;
+      await Promise.all(
+        fleet.map(async (phone) => {
+          for (let i = 0; i < 20; i++) {
+            const res = await osmand({ query: { id: phone.deviceId, lat: 9.9 + i / 1e4, lon: 76.2, timestamp: t0 + i * 1000, speed: 12, batt: 80 } });
+            expect(res.status, res.text).toBe(200);
+            if (i % 9 === 8) await new Promise((r) => setTimeout(r, 1000));
+          }
+        }),
+      );
+      await flushWindow();
+      expect(await scans()).toBe(baseline);
+    } finally {
+      await stats.end();
+    }
+  }, 60_000);
 });
 
 describe("idle stop", () => {
