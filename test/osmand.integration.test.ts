@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { KNOTS_TO_MS } from "@/lib/osmand/schema";
@@ -10,6 +9,7 @@ import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http
 import { LiveClient, startSidecar, ticketFor, waitUntil, type Sidecar } from "@/test/support/sidecar";
 import { freePort, startHistory } from "@/test/support/stack";
 import { TEST_SECRETS } from "@/test/support/secrets";
+import { tableScans } from "@/test/support/table-scans";
 
 /**
  * Phones as units (DESIGN §11) end to end: requests in the exact formats OsmAnd and Traccar Client send go through
@@ -313,15 +313,9 @@ describe("hot path", () => {
     const fleet = await Promise.all([makePhone("sql-a"), makePhone("sql-b"), makePhone("sql-c")]);
     // First points: patrols start (SQL, once each).
     for (const phone of fleet) expect((await osmand({ query: { id: phone.deviceId, lat: 9.9, lon: 76.2 } })).status).toBe(200);
-    const stats = new pg.Client({ connectionString: inject("databaseUrl") });
-    await stats.connect();
-    // Scans of our tables by every backend; PostgreSQL flushes an idle backend's counters within ~10 s.
-    const scans = async () => {
-      await stats.query("SELECT pg_stat_clear_snapshot()");
-      const { rows } = await stats.query<{ n: string }>("SELECT coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0) AS n FROM pg_stat_user_tables");
-      return Number(rows[0]!.n);
-    };
-    const flushWindow = () => new Promise((r) => setTimeout(r, 11_000));
+    const stats = await tableScans(inject("databaseUrl"));
+    const scans = stats.count;
+    const flushWindow = stats.flushWindow;
     try {
       await flushWindow();
       const baseline = await scans();
