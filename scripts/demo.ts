@@ -40,7 +40,7 @@ async function main() {
         `(password "${env.DEMO_PASSWORD}"). Ctrl-C stops everything.\n`,
     );
   }, 2_000).unref();
-  const code = await runTogether([...serverProcesses(env.PORT), simulatorProcess(200, 5)]);
+  const code = await runTogether([...serverProcesses(env.PORT), simulatorProcess(200, 5, 10)]);
   // Last, once the servers (and the simulator's patrol stops) are done with them.
   if (local.started.length) console.log(`Stopping ${local.started.map((s) => s.name).join(" and ")} (data kept in ${local.started.map((s) => s.dataDir).join(", ")}).`);
   await local.stop();

@@ -123,7 +123,7 @@ export function runTogether(processes: ServerProcess[], env: NodeJS.ProcessEnv =
  * every `intervalS` seconds. Started again once if it dies; the servers keep
  * running after a second death, with word of how to drive the cars by hand.
  */
-export function simulatorProcess(vehicles: number, intervalS: number): ServerProcess {
+export function simulatorProcess(vehicles: number, intervalS: number, phones = 0): ServerProcess {
   return {
     name: "simulator",
     optional: {
@@ -133,6 +133,14 @@ export function simulatorProcess(vehicles: number, intervalS: number): ServerPro
         `\`npm run simulate -- --vehicles ${vehicles} --interval ${intervalS}\` in another terminal.`,
     },
     command: process.execPath,
-    args: [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/simulate.ts", "--vehicles", String(vehicles), "--interval", String(intervalS)],
+    args: [
+      path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+      "scripts/simulate.ts",
+      "--vehicles",
+      String(vehicles),
+      "--interval",
+      String(intervalS),
+      ...(phones ? ["--phones", String(phones)] : []),
+    ],
   };
 }

@@ -8,18 +8,22 @@ import { enrolFleet, fetchRequest, readCredentials, skippedSummary, stopPatrols,
 import { Journal, journalPath } from "./simulator/journal";
 import { ControlRoom, happens, nextDutyChange, type DutyChange, type DutyStatus } from "./simulator/control-room";
 import { advance, startDrive, strayTarget, type Beat, type Drive } from "./simulator/route";
+import { phonesFile, simulatedPhones, type PhoneCandidate } from "./simulator/phones";
 import { signIn } from "./simulator/sign-in";
 import { VehicleFleet } from "./simulator/vehicle-fleet";
 
 const USAGE = `Usage: npm run simulate -- [--vehicles 200] [--interval 5] [--url http://localhost:3000] [--admin admin@sentinel.local]
                             [--station ID] [--credentials FILE] [--journal FILE]
-                            [--sos-every MINUTES] [--speeding-rate 0.2] [--stray-rate 0.1]
+                            [--sos-every MINUTES] [--speeding-rate 0.2] [--stray-rate 0.1] [--phones 0]
 Puts enabled vehicles (those of one home station with --station) on patrol and drives them around their stations
 (inside the station's boundary when it has one); Ctrl-C stops their patrols.
 Control room: each unit's duty status goes AVAILABLE → EN_ROUTE → ON_SCENE → BUSY → AVAILABLE over its shift (a job
 about every 70 minutes). --sos-every N: every N minutes a random vehicle presses SOS (default: never).
 --speeding-rate R: speeding spells (over 100 km/h for a minute) per vehicle per hour (default 0.2; 0: never).
 --stray-rate R: excursions out of the home station's boundary per vehicle per hour (default 0.1; 0: never).
+--phones N: N of the units are phones reporting over the OsmAnd protocol (GET /api/osmand, as Traccar Client does),
+with a battery that drains over the shift; the simulator sets each up (a device id from the admin API, kept in a file
+beside the journal) and never takes a vehicle whose phone someone else set up (default 0).
 A server without the status or SOS route is told once and that part is switched off.
 Seeded vehicles authenticate by the seed's rule, others only with --credentials FILE
 (lines of vehicleId,secret); a vehicle it cannot authenticate is skipped and the next one taken.
@@ -37,7 +41,12 @@ interface SimPatrol {
   lastMove: number;
   duty: DutyStatus;
   next: DutyChange;
+  /** A phone's device id and battery: percent at the start, and when that was. */
+  phone?: { deviceId: string; battery: number; since: number };
 }
+
+/** A simulated phone's battery drains 8 % an hour (never below 1 %). */
+const BATTERY_DRAIN_PER_HOUR = 8;
 
 /** Shortest speeding spell: 60 s, and never fewer than 6 points, so an OVERSPEED (two points in a row) is certain. */
 const SPEEDING_SPELL_MS = 60_000;
@@ -95,6 +104,7 @@ async function main() {
       "sos-every": { type: "string" },
       "speeding-rate": { type: "string", default: "0.2" },
       "stray-rate": { type: "string", default: "0.1" },
+      phones: { type: "string", default: "0" },
       help: { type: "boolean", default: false },
     },
   });
@@ -111,6 +121,8 @@ async function main() {
   if (sosEveryMin !== null && !(sosEveryMin > 0)) throw new Error(`--sos-every must be a number of minutes above 0.\n${USAGE}`);
   if (!(speedingRate >= 0)) throw new Error(`--speeding-rate must be a rate per vehicle per hour, 0 or more.\n${USAGE}`);
   if (!(strayRate >= 0)) throw new Error(`--stray-rate must be a rate per vehicle per hour, 0 or more.\n${USAGE}`);
+  const phoneCount = Number(values.phones);
+  if (!Number.isInteger(phoneCount) || phoneCount < 0) throw new Error(`--phones must be a whole number, 0 or more.\n${USAGE}`);
   const { env } = await import("../lib/env");
   const base = values.url ?? `http://localhost:${env.PORT}`;
   const password = env.DEMO_PASSWORD;
@@ -181,6 +193,10 @@ async function main() {
   }
   const random = seededRandom(7);
   const now = Date.now();
+  const phones = phoneCount
+    ? await simulatedPhones(request, cookie, enrolled.patrols.map((p) => p.vehicle as FleetVehicle & PhoneCandidate), phoneCount, phonesFile(journal.file))
+    : new Map<number, string>();
+  if (phoneCount) console.log(`${phones.size} of them report as phones over the OsmAnd protocol (/api/osmand).`);
   const patrols: SimPatrol[] = enrolled.patrols.map((p) => {
     const { beat, ...home } = stationById.get(p.vehicle.homeStationId) ?? { lat: 9.98, lon: 76.3, beat: undefined };
     return {
@@ -193,6 +209,10 @@ async function main() {
       lastMove: now,
       duty: "AVAILABLE",
       next: nextDutyChange("AVAILABLE", now, random),
+      // One phone in four starts its shift nearly flat, so a low battery shows on the map.
+      ...(phones.has(p.vehicle.id)
+        ? { phone: { deviceId: phones.get(p.vehicle.id)!, battery: random() < 0.25 ? 12 + random() * 8 : 40 + random() * 60, since: now } }
+        : {}),
     };
   });
   const speedingSpellMs = Math.max(SPEEDING_SPELL_MS, SPEEDING_SPELL_POINTS * intervalS * 1000);
@@ -207,8 +227,11 @@ async function main() {
       }
       p.drive = advance(p.drive, p.home, dtS, at, random, { beat: p.beat });
       p.lastMove = at;
-      return p.drive;
+      if (!p.phone) return p.drive;
+      const battery = Math.max(1, p.phone.battery - (BATTERY_DRAIN_PER_HOUR * (at - p.phone.since)) / 3_600_000);
+      return { ...p.drive, battery };
     },
+    phone: (p) => p.phone?.deviceId,
   });
   const controlRoom = new ControlRoom(request, patrols, random, { sosEveryMin });
   fleet.start();

@@ -9,6 +9,7 @@ import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http
 import { LiveClient, startSidecar, ticketFor, waitUntil, type Sidecar } from "@/test/support/sidecar";
 import { freePort, startHistory } from "@/test/support/stack";
 import { TEST_SECRETS } from "@/test/support/secrets";
+import { tableScans } from "@/test/support/table-scans";
 
 /**
  * Phones as units (DESIGN §11) end to end: requests in the exact formats OsmAnd and Traccar Client send go through
@@ -305,6 +306,35 @@ describe("GET|POST /api/osmand", () => {
     expect(refused.body?.error.message).toMatch(/phone left in the car/);
     expect(await activePatrolOf(phone.id)).toBeNull();
   });
+});
+
+describe("hot path", () => {
+  it("runs no SQL for a phone's points once its patrol is known", async () => {
+    const fleet = await Promise.all([makePhone("sql-a"), makePhone("sql-b"), makePhone("sql-c")]);
+    // First points: patrols start (SQL, once each).
+    for (const phone of fleet) expect((await osmand({ query: { id: phone.deviceId, lat: 9.9, lon: 76.2 } })).status).toBe(200);
+    const stats = await tableScans(inject("databaseUrl"));
+    const scans = stats.count;
+    const flushWindow = stats.flushWindow;
+    try {
+      await flushWindow();
+      const baseline = await scans();
+      const t0 = Date.now() - 60_000;
+      await Promise.all(
+        fleet.map(async (phone) => {
+          for (let i = 0; i < 20; i++) {
+            const res = await osmand({ query: { id: phone.deviceId, lat: 9.9 + i / 1e4, lon: 76.2, timestamp: t0 + i * 1000, speed: 12, batt: 80 } });
+            expect(res.status, res.text).toBe(200);
+            if (i % 9 === 8) await new Promise((r) => setTimeout(r, 1000));
+          }
+        }),
+      );
+      await flushWindow();
+      expect(await scans()).toBe(baseline);
+    } finally {
+      await stats.end();
+    }
+  }, 60_000);
 });
 
 describe("idle stop", () => {

@@ -1,10 +1,10 @@
 import type { Redis } from "ioredis";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedis } from "@/lib/redis/client";
 import { lastStatusKey, patrolChannel } from "@/lib/redis/keys";
 import { call } from "@/test/support/http";
 import { TEST_SECRETS } from "@/test/support/secrets";
+import { tableScans } from "@/test/support/table-scans";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
 let redis: Redis;
@@ -203,15 +203,9 @@ describe("hot path", () => {
     const patrols = await Promise.all(
       fleet.map(async (v) => ({ v, id: (await call("/api/patrols/start", { method: "POST", token: v.token })).body.patrolId as number })),
     );
-    const stats = new pg.Client({ connectionString: inject("databaseUrl") });
-    await stats.connect();
-    // Scans of our tables by every backend. PostgreSQL flushes an idle backend's counters within ~10 s.
-    const scans = async () => {
-      await stats.query("SELECT pg_stat_clear_snapshot()");
-      const { rows } = await stats.query<{ n: string }>("SELECT coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0) AS n FROM pg_stat_user_tables");
-      return Number(rows[0]!.n);
-    };
-    const flushWindow = () => new Promise((r) => setTimeout(r, 11_000));
+    const stats = await tableScans(inject("databaseUrl"));
+    const scans = stats.count;
+    const flushWindow = stats.flushWindow;
     try {
       // Positive control: a request that does use SQL moves the counter, so the counter works.
       const before = await scans();

@@ -30,7 +30,7 @@ export class Journal {
    * Opens `file`. Throws when the run that wrote it is still alive: two
    * simulators would drive, adopt and stop the same vehicles.
    */
-  constructor(private readonly file: string) {
+  constructor(readonly file: string) {
     let previous: JournalFile | null = null;
     try {
       previous = JSON.parse(readFileSync(file, "utf8")) as JournalFile;

@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,10 +30,10 @@ let fleet: Array<{ id: number; callSign: string }>;
 const running = new Set<ChildProcess>();
 
 /** `npm run simulate` on this suite's stack, driving `vehicles` vehicles of the test station. */
-function simulate(vehicles: number): Run {
+function simulate(vehicles: number, extra: string[] = []): Run {
   return runScript(
     "scripts/simulate.ts",
-    ["--url", baseUrl(), "--vehicles", String(vehicles), "--interval", "0.3", "--station", String(stationId), "--journal", journal],
+    ["--url", baseUrl(), "--vehicles", String(vehicles), "--interval", "0.3", "--station", String(stationId), "--journal", journal, ...extra],
     { env: { ...process.env, LOG_LEVEL: "silent" }, running },
   );
 }
@@ -56,9 +56,16 @@ async function activePatrols(): Promise<Map<number, number>> {
 
 /** Positions the live map shows for the station's patrols, patrol id → last ts. */
 async function mapPositions(): Promise<Map<number, number>> {
+  return new Map([...(await mapLast())].map(([id, last]) => [id, last?.ts ?? 0]));
+}
+
+/** Last positions the live map shows for the station's patrols, patrol id → last (or null). */
+async function mapLast(): Promise<Map<number, { ts: number; battery?: number } | null>> {
   const res = await call("/api/patrols", { client: admin });
-  const mine = (res.body.items as Array<{ patrolId: number; stationId: number; last: { ts: number } | null }>).filter((p) => p.stationId === stationId);
-  return new Map(mine.map((p) => [p.patrolId, p.last?.ts ?? 0]));
+  const mine = (res.body.items as Array<{ patrolId: number; stationId: number; last: { ts: number; battery?: number } | null }>).filter(
+    (p) => p.stationId === stationId,
+  );
+  return new Map(mine.map((p) => [p.patrolId, p.last]));
 }
 
 beforeAll(async () => {
@@ -84,6 +91,30 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of running) child.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npm run simulate --phones", () => {
+  it("makes some units phones reporting over OsmAnd with a battery, and the next run reuses their device ids", async () => {
+    const phonesFile = journal.replace(/\.json$/, "-phones.json");
+    const issued = () => prisma.auditEvent.count({ where: { action: "vehicle.device_id", target: { in: fleet.map((v) => `vehicle:${v.id}`) } } });
+    for (const round of [1, 2]) {
+      const run = simulate(4, ["--phones", "2"]);
+      await until("the fleet on the road", async () => run.output().includes("patrols on the road"), run);
+      expect(run.output()).toContain("2 of them report as phones over the OsmAnd protocol");
+      const batteries = await until("two phones with a battery on the map", async () => {
+        const levels = [...(await mapLast()).values()].map((last) => last?.battery).filter((b) => b !== undefined);
+        return levels.length === 2 && levels;
+      }, run);
+      for (const level of batteries) expect(level).toBeGreaterThanOrEqual(1);
+      run.child.kill("SIGINT");
+      expect(await run.exited).toBe(0);
+      expect(await activePatrols()).toEqual(new Map());
+      // Set up once: the second run uses the ids it kept (private to this user), issuing none.
+      expect(await issued(), `round ${round}`).toBe(2);
+      expect(Object.keys(JSON.parse(readFileSync(phonesFile, "utf8")) as object)).toHaveLength(2);
+      expect(statSync(phonesFile).mode & 0o077).toBe(0);
+    }
+  }, RUN_TIMEOUT_MS);
 });
 
 describe("npm run simulate with vehicles it cannot authenticate", () => {

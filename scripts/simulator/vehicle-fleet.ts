@@ -13,12 +13,19 @@ export interface FleetPosition {
   lon: number;
   speed: number;
   heading: number;
+  /** Battery level in percent, when the unit is a phone. */
+  battery?: number;
 }
 
 /** Options of `VehicleFleet`. */
 export interface VehicleFleetOptions<P extends FleetPatrol> {
   /** Position to post for `patrol` at `now` (epoch ms). Default: a random point in Kochi, 8.5 m/s due south. */
   move?: (patrol: P, now: number) => FleetPosition;
+  /**
+   * The device id of a patrol whose unit is a phone: it reports over the OsmAnd protocol (`GET /api/osmand`, speed in
+   * knots, as Traccar Client does) instead of `POST /api/telemetry`. Default: none.
+   */
+  phone?: (patrol: P) => string | undefined;
   /** Called with the duration of every answered telemetry request, in ms. */
   onAnswer?: (ms: number) => void;
 }
@@ -108,17 +115,21 @@ export class VehicleFleet<P extends FleetPatrol = FleetPatrol> {
     });
     this.sent++;
     const started = performance.now();
+    const deviceId = this.opts.phone?.(patrol);
     let cause: string;
     try {
-      const res = await fetch(`${this.base}/api/telemetry`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${patrol.token}` },
-        body,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      const res = deviceId
+        ? await fetch(`${this.base}/api/osmand?${osmandQuery(deviceId, at, ts)}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+        : await fetch(`${this.base}/api/telemetry`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${patrol.token}` },
+            body,
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          });
       const answer = (await res.json().catch(() => null)) as { stale?: boolean; error?: { code?: string } } | null;
       this.opts.onAnswer?.(performance.now() - started);
-      if (res.status === 202 && !answer?.stale) {
+      // OsmAnd answers 200 with no body (its points are fresh: ts only grows here).
+      if ((res.status === 202 && !answer?.stale) || (deviceId && res.status === 200)) {
         this.published.set(patrol.patrolId, (this.published.get(patrol.patrolId) ?? 0) + 1);
         return;
       }
@@ -129,4 +140,18 @@ export class VehicleFleet<P extends FleetPatrol = FleetPatrol> {
     this.failures.set(cause, (this.failures.get(cause) ?? 0) + 1);
     this.lastFailure = `patrol ${patrol.patrolId}: ${cause}`;
   }
+}
+
+/** A point as Traccar Client sends it over the OsmAnd protocol (speed in knots, battery in %), its time in ms so it only grows. */
+function osmandQuery(deviceId: string, at: FleetPosition, ts: number): string {
+  const fields: Record<string, string> = {
+    id: deviceId,
+    timestamp: String(ts),
+    lat: at.lat.toFixed(6),
+    lon: at.lon.toFixed(6),
+    speed: ((at.speed * 3600) / 1852).toFixed(1),
+    bearing: String(Math.round(at.heading) % 360),
+  };
+  if (at.battery !== undefined) fields.batt = at.battery.toFixed(0);
+  return new URLSearchParams(fields).toString();
 }
