@@ -4,6 +4,7 @@ import { hashDeviceSecret, newDeviceSecret } from "../auth/password";
 import { recordAudit, type AuditActor } from "../audit/record";
 import { prisma } from "../db";
 import { log } from "../log";
+import type { DeviceIdIssued } from "../openapi/responses";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import { deviceVehicleKey } from "../redis/keys";
@@ -137,7 +138,7 @@ export async function rotateVehicleSecret(id: number, actor: AuditActor): Promis
  * as `vehicle.device_id`. The previous id stops working first (its Redis key goes before the row changes), so a
  * replaced phone is refused (404) from its next point; the new id works once its key is written, right after.
  */
-export async function issueDeviceId(id: number, actor: AuditActor): Promise<{ deviceId: string; deviceIdIssuedAt: number }> {
+export async function issueDeviceId(id: number, actor: AuditActor): Promise<DeviceIdIssued> {
   const before = found(await prisma.vehicle.findUnique({ where: { id }, select: { deviceIdHash: true, enabled: true } }), "vehicle", id);
   const deviceId = newDeviceId();
   const hash = hashDeviceId(deviceId);

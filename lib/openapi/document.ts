@@ -10,6 +10,7 @@ import { stopSchema } from "../patrols/stop-patrol";
 import { telemetryBatchSchema, telemetryPointSchema } from "../telemetry/schema";
 import { tokenRequestSchema } from "../vehicles/issue-token";
 import {
+  deviceIdIssuedSchema,
   ERROR_STATUSES,
   batchAcceptedSchema,
   errorSchemas,
@@ -123,6 +124,7 @@ const SCHEMAS = {
   TrackPoint: trackPointSchema,
   Track: trackJsonSchema,
   TrackGeoJson: trackGeoJsonSchema,
+  DeviceIdIssued: deviceIdIssuedSchema,
   OsmandFields: osmandFieldsSchema,
   OsmandJsonLocation: osmandJsonLocationSchema,
   OsmandJson: osmandJsonSchema,
@@ -189,6 +191,8 @@ const DEVICE_OR_SESSION: SecurityRequirement[] = [{ deviceToken: [] }, { session
 const SESSION: SecurityRequirement[] = [{ session: [] }];
 const OSMAND_DEVICE: SecurityRequirement[] = [{ osmandDeviceId: [] }];
 const PUBLIC: SecurityRequirement[] = [];
+/** An admin's session (a commander's answers 403). */
+const ADMIN_SESSION: SecurityRequirement[] = [{ session: [] }];
 
 /** What each error status means across the vehicle API; an operation's own description says which apply to it. */
 const ERROR_MEANINGS: Record<ErrorStatus, string> = {
@@ -392,6 +396,20 @@ function paths(): OpenApiDocument["paths"] {
           },
           ...errors(400, 401, 404, 503),
         },
+      },
+    },
+    "/api/admin/vehicles/{id}/device-id": {
+      post: {
+        operationId: "issueDeviceId",
+        summary: "Set up a phone: issue a vehicle's device id (admin)",
+        description:
+          "Issues a new random device id (160 bits) for the vehicle, shown once, stored hashed; the vehicle's previous id " +
+          "stops working (404 from its next point). Audited as `vehicle.device_id`. No body. The admin console's " +
+          "Vehicles → Set up a phone calls it.",
+        tags: ["OsmAnd"],
+        security: ADMIN_SESSION,
+        parameters: [{ name: "id", in: "path", required: true, description: "The vehicle's id (anything else answers 404).", schema: jsonSchemaOf(rowIdParam) }],
+        responses: { "200": json("The new device id.", "DeviceIdIssued"), ...errors(401, 403, 404, 415, 503) },
       },
     },
     "/api/osmand": {

@@ -18,6 +18,16 @@ export const vehicleTokenSchema = z.strictObject({
 });
 export type VehicleToken = z.infer<typeof vehicleTokenSchema>;
 
+/** `POST /api/admin/vehicles/{id}/device-id` → 200. */
+export const deviceIdIssuedSchema = z.strictObject({
+  deviceId: z
+    .string()
+    .regex(/^[a-z2-9]{4}(?:-[a-z2-9]{4}){7}$/)
+    .describe("The phone's credential, shown this once: enter it in Traccar Client as the device identifier (case, spaces and dashes do not matter)."),
+  deviceIdIssuedAt: epochMs.describe("When it was issued (epoch ms); the vehicle's previous device id stopped working then."),
+});
+export type DeviceIdIssued = z.infer<typeof deviceIdIssuedSchema>;
+
 /** `POST /api/patrols/start` → 201. */
 export const startedPatrolSchema = z.strictObject({
   patrolId: id,
