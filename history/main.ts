@@ -1,8 +1,11 @@
 // History process entry point (`tsx history/main.ts`): drains the history stream into PostgreSQL; /metrics on HISTORY_METRICS_PORT.
 import http from "node:http";
+import type { Redis } from "ioredis";
 import { prisma } from "../lib/db";
+import { env } from "../lib/env";
 import { refuseWithoutOpsToken } from "../lib/http/ops-auth";
 import { log as rootLog } from "../lib/log";
+import { stopIdlePatrols } from "../lib/osmand/idle-stop";
 import { createRedis } from "../lib/redis/client";
 import { settingsOrExit } from "../lib/settings";
 import { AlertStage } from "./alert-stage";
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
 
   await redis.connect();
   await drain.start();
+  const stopIdleSweeper = startIdleSweeper(redis, config.redisPrefix, metrics, log.child({ stage: "idle-sweeper" }));
   log.info({ metricsPort: config.metricsPort, batchSize: config.batchSize, retentionDays: config.retentionDays }, "history process started");
 
   let stopping = false;
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
       log.error("history process did not stop in time; exiting (unacknowledged points will be stored after restart)");
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
+    stopIdleSweeper();
     void drain
       .stop()
       .then(() => Promise.allSettled([redis.quit(), prisma.$disconnect(), new Promise((r) => server.close(r))]))
@@ -69,6 +74,27 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/**
+ * Stops the patrols phones started that have gone quiet (lib/osmand/idle-stop.ts): every minute, or every tenth of
+ * OSMAND_IDLE_STOP_MINUTES when that is shorter; one sweep at a time. Returns the function that ends it.
+ */
+function startIdleSweeper(redis: Redis, prefix: string, metrics: ReturnType<typeof historyMetrics>, log: typeof rootLog): () => void {
+  const idleMs = env.OSMAND_IDLE_STOP_MINUTES * 60_000;
+  let running = false;
+  const timer = setInterval(
+    () => {
+      if (running) return;
+      running = true;
+      stopIdlePatrols(prisma, redis, prefix, idleMs)
+        .then((stopped) => metrics.idleStops.inc(stopped.length))
+        .catch((err: unknown) => log.warn({ err: String(err) }, "idle sweep failed; retrying at the next one"))
+        .finally(() => (running = false));
+    },
+    Math.min(60_000, Math.max(1_000, idleMs / 10)),
+  );
+  return () => clearInterval(timer);
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {

@@ -30,6 +30,11 @@ export function historyMetrics(source: BacklogSource, streamMaxLen: number) {
       registers,
     }),
     malformed: new Counter({ name: "sentinel_history_points_malformed_total", help: "Stream entries that were not a point, dropped.", registers }),
+    idleStops: new Counter({
+      name: "sentinel_osmand_idle_stops_total",
+      help: "Patrols a device's first point started, stopped after OSMAND_IDLE_STOP_MINUTES without a point.",
+      registers,
+    }),
     failures: new Counter({ name: "sentinel_history_batch_failures_total", help: "Batches that could not be stored (retried).", registers }),
     alertPointsEvaluated: new Counter({
       name: "sentinel_alerts_points_evaluated_total",

@@ -86,6 +86,17 @@ export const envSchema = z.object({
       .default(1_000_000),
   ),
   /**
+   * A point over the OsmAnd protocol (`/api/osmand`) from a vehicle without an active patrol starts one at its home
+   * station (on), or is refused with 409 until the patrol is started otherwise (off). Default: on.
+   */
+  OSMAND_AUTO_PATROL: z.preprocess(unsetIfEmpty, z.stringbool().default(true)),
+  /**
+   * A patrol started by a device's first point stops after this many minutes without a point (a sweeper in the
+   * history process checks every minute, or every tenth of this when shorter); also how long a phone's points are
+   * refused after a commander ended its patrol. Fractions allowed. Default: 30.
+   */
+  OSMAND_IDLE_STOP_MINUTES: z.preprocess(unsetIfEmpty, z.coerce.number().positive().max(7 * 24 * 60).default(30)),
+  /**
    * Bearer token guarding the ops endpoints of every process (the realtime sidecar's `/metrics` and `/healthz`,
    * which show versions, pids and connection counts): when set, a request without
    * `Authorization: Bearer <METRICS_TOKEN>` gets 401. Default: unset (open, for a machine of your own).

@@ -48,7 +48,7 @@ type Caller = (typeof CALLERS)[number];
 const COMMANDERS = ["station", "division", "zone", "district"] as const satisfies readonly Caller[];
 
 /** How a route decides who may call it. */
-type Access = "public" | "device" | "ownPatrol" | "stopPatrol" | "viewPatrol" | "missingPatrol" | "session" | "admin";
+type Access = "public" | "deviceId" | "device" | "ownPatrol" | "stopPatrol" | "viewPatrol" | "missingPatrol" | "session" | "admin";
 
 /** The route's own success status. */
 const OK = "ok";
@@ -60,6 +60,8 @@ type Outcome = number | typeof OK | typeof IN;
 const ACCESS: Record<Access, Outcome[]> = {
   //             anon vehicle other forged unsigned expired tampered ticket forgedSession station division zone district admin
   public:       [OK,  OK,     OK,   OK,    OK,      OK,     OK,      OK,    OK,           OK,     OK,      OK,  OK,      OK],
+  // The device id in the request is the credential (OsmAnd): no header makes an unknown one known.
+  deviceId:     [404, 404,    404,  404,   404,     404,    404,     404,   404,          404,    404,     404, 404,     404],
   device:       [401, OK,     OK,   401,   401,     401,    401,     401,   401,          401,    401,     401, 401,     401],
   ownPatrol:    [401, OK,     403,  401,   401,     401,    401,     401,   401,          401,    401,     401, 401,     401],
   stopPatrol:   [401, OK,     403,  401,   401,     401,    401,     401,   401,          IN,     IN,      IN,  IN,      OK],
@@ -344,10 +346,23 @@ const ROUTES: RouteCase[] = [
     ok: 200,
     prepare: async () => ({ path: `/api/admin/vehicles/${await fixture("vehicles")}/secret` }),
   },
+  {
+    method: "POST",
+    route: "/api/admin/vehicles/[id]/device-id",
+    access: "admin",
+    ok: 200,
+    prepare: async () => ({ path: `/api/admin/vehicles/${await fixture("vehicles")}/device-id` }),
+  },
+  // A known device id is tested in test/osmand.integration.test.ts; here: no caller's header stands in for one.
+  { method: "GET", route: "/api/osmand", access: "deviceId", ok: 200, prepare: async () => ({ path: `/api/osmand?id=${UNKNOWN_DEVICE_ID}&lat=9.97&lon=76.29` }) },
+  { method: "POST", route: "/api/osmand", access: "deviceId", ok: 200, prepare: async () => ({ path: `/api/osmand?id=${UNKNOWN_DEVICE_ID}&lat=9.97&lon=76.29` }) },
 ];
 
+/** A device id of the right form that no vehicle has. */
+const UNKNOWN_DEVICE_ID = "zzzz-zzzz-zzzz-zzzz-zzzz-zzzz-zzzz-zzzz";
+
 /** Text no API response may contain: password and secret hashes, in any form. */
-const HASH_LEAK = /passwordHash|secretHash|\$argon2|sha256:/i;
+const HASH_LEAK = /passwordHash|secretHash|deviceIdHash|\$argon2|sha256:/i;
 const leaks: string[] = [];
 /** Statuses each caller got from the stop cases. */
 const stopStatuses: Partial<Record<Caller, Set<number>>> = {};
@@ -466,7 +481,7 @@ describe("device secrets and passwords", () => {
 
     // Never again: not in the item, not in the list.
     const item = await call(`/api/admin/vehicles/${id}`, { client: admin });
-    expect(Object.keys(item.body).sort()).toEqual(["callSign", "enabled", "homeStationId", "id", "registration"]);
+    expect(Object.keys(item.body).sort()).toEqual(["callSign", "deviceIdIssuedAt", "enabled", "homeStationId", "id", "registration"]);
     const list = await call("/api/admin/vehicles", { client: admin });
     expect(JSON.stringify(list.body)).not.toContain(secret);
     expect(list.body.items.every((v: object) => !("secret" in v) && !("secretHash" in v))).toBe(true);

@@ -111,6 +111,7 @@ async function sendOnce(r: FuzzRequest): Promise<Outcome> {
 describe("HTTP fuzzing of the vehicle and admin APIs", () => {
   let vehicle: TestVehicle;
   let patrolId: number;
+  let deviceId: string;
   let observer: Redis;
   const published: string[] = [];
 
@@ -118,6 +119,9 @@ describe("HTTP fuzzing of the vehicle and admin APIs", () => {
     [vehicle] = (await idleVehicles(1)) as [TestVehicle];
     const started = await call("/api/patrols/start", { method: "POST", token: vehicle.token, body: {} });
     patrolId = started.body.patrolId as number;
+    // The vehicle is a phone too: OsmAnd requests carry its device id, so only the poison stands between them and the map.
+    const issued = await call(`/api/admin/vehicles/${vehicle.id}/device-id`, { method: "POST", client: await login(DEMO.admin) });
+    deviceId = issued.body.deviceId as string;
     // Watches every data and control channel (the product never does this): nothing may be published.
     observer = createRedis(inject("redisUrl"));
     await observer.connect();
@@ -140,6 +144,7 @@ describe("HTTP fuzzing of the vehicle and admin APIs", () => {
         patrolId,
         adminCookie: admin.cookie,
         commanderCookie: commander.cookie,
+        deviceId,
         bodyLimit: env.REQUEST_BODY_LIMIT_BYTES,
         batchBodyLimit: env.TELEMETRY_BATCH_BODY_LIMIT_BYTES,
       };
@@ -182,6 +187,9 @@ describe("HTTP fuzzing of the vehicle and admin APIs", () => {
       // Still serving real work: the fuzzed vehicle's next position goes through.
       const point = await call("/api/telemetry", { token: vehicle.token, body: { patrolId, lat: 9.97, lon: 76.29 } });
       expect(point.status).toBe(202);
+      // And the phone's: a valid OsmAnd point with its device id goes to the same patrol.
+      const phone = await fetch(`${baseUrl()}/api/osmand?id=${deviceId}&lat=9.971&lon=76.291`);
+      expect(phone.status).toBe(200);
     },
     240_000,
   );

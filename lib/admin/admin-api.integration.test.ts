@@ -116,12 +116,13 @@ describe("admin API: organisation, vehicles and users", () => {
       registration: `KL-${RUN}`,
       homeStationId: station.id,
       enabled: true,
+      deviceIdIssuedAt: null,
       secret: expect.stringMatching(/^[A-Za-z0-9_-]{40,}$/),
     });
     const one = await ok(200, `/api/admin/vehicles/${vehicle.id}`);
     const { items } = await ok(200, "/api/admin/vehicles");
     for (const shown of [one, items.find((v: { id: number }) => v.id === vehicle.id)]) {
-      expect(Object.keys(shown).sort()).toEqual(["callSign", "enabled", "homeStationId", "id", "registration"]);
+      expect(Object.keys(shown).sort()).toEqual(["callSign", "deviceIdIssuedAt", "enabled", "homeStationId", "id", "registration"]);
     }
     const token = await call("/api/vehicles/token", { body: { vehicleId: vehicle.id, secret: vehicle.secret } });
     expect(token.status).toBe(200);

@@ -6,12 +6,14 @@ import { prisma } from "../db";
 import { log } from "../log";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
+import { deviceVehicleKey } from "../redis/keys";
+import { deviceKeyValue, hashDeviceId, newDeviceId } from "../vehicles/device-id";
 import { revokeTokens, writeTokenGeneration } from "../vehicles/token-generation";
 import { type AdminResource, assertUnreferenced, found, guardDelete, guardWrite, refField, visibleText } from "./crud";
 import { requireStation } from "./units";
 
-// Never secretHash: the device secret is shown once, at creation or rotation.
-const VEHICLE_FIELDS = { id: true, callSign: true, registration: true, homeStationId: true, enabled: true } as const;
+// Never secretHash nor deviceIdHash: the device secret and the device id are shown once, when issued.
+const VEHICLE_FIELDS = { id: true, callSign: true, registration: true, homeStationId: true, enabled: true, deviceIdIssuedAt: true } as const;
 
 /** A vehicle as the admin API shows it. */
 export interface VehicleItem {
@@ -20,7 +22,16 @@ export interface VehicleItem {
   registration: string;
   homeStationId: number;
   enabled: boolean;
+  /** When its current device id (a phone over the OsmAnd protocol) was issued, epoch ms; null: no phone set up. */
+  deviceIdIssuedAt: number | null;
 }
+
+type VehicleRow = Omit<VehicleItem, "deviceIdIssuedAt"> & { deviceIdIssuedAt: Date | null };
+
+const item = <T extends VehicleRow>({ deviceIdIssuedAt, ...row }: T): Omit<T, "deviceIdIssuedAt"> & VehicleItem => ({
+  ...row,
+  deviceIdIssuedAt: deviceIdIssuedAt?.getTime() ?? null,
+});
 
 const createSchema = z.strictObject({
   callSign: visibleText(32),
@@ -42,10 +53,10 @@ export const vehicles: AdminResource<
   createSchema,
   updateSchema,
 
-  list: () => prisma.vehicle.findMany({ select: VEHICLE_FIELDS, orderBy: { id: "asc" } }),
+  list: async () => (await prisma.vehicle.findMany({ select: VEHICLE_FIELDS, orderBy: { id: "asc" } })).map(item),
 
   async get(id) {
-    return found(await prisma.vehicle.findUnique({ where: { id }, select: VEHICLE_FIELDS }), "vehicle", id);
+    return item(found(await prisma.vehicle.findUnique({ where: { id }, select: VEHICLE_FIELDS }), "vehicle", id));
   },
 
   async create(input) {
@@ -54,16 +65,18 @@ export const vehicles: AdminResource<
     const vehicle = await guardWrite("vehicle", input, () =>
       prisma.vehicle.create({ data: { ...input, secretHash: hashDeviceSecret(secret) }, select: VEHICLE_FIELDS }),
     );
-    return { ...vehicle, secret };
+    return { ...item(vehicle), secret };
   },
 
   async update(id, input) {
     const current = await vehicles.get(id);
     if (input.homeStationId !== undefined) await requireStation(input.homeStationId, "homeStationId");
     const revokes = input.enabled !== undefined && input.enabled !== current.enabled;
-    if (!revokes) return guardWrite("vehicle", input, () => prisma.vehicle.update({ where: { id }, data: input, select: VEHICLE_FIELDS }), id);
-    // Disabling (or re-enabling) ends every device token issued before, from the next request.
-    const { tokenGeneration: _generation, ...updated } = await withNewTokenGeneration(id, () =>
+    if (!revokes) return item(await guardWrite("vehicle", input, () => prisma.vehicle.update({ where: { id }, data: input, select: VEHICLE_FIELDS }), id));
+    // Disabling (or re-enabling) ends every device token issued before, from the next request; a phone's device id
+    // answers 403 while the vehicle is disabled (its key says so before the row changes, and after).
+    if (input.enabled === false) await mirrorDeviceKey(id, false);
+    const { tokenGeneration: _generation, deviceIdHash: _hash, ...updated } = await withNewTokenGeneration(id, () =>
       guardWrite(
         "vehicle",
         input,
@@ -71,12 +84,18 @@ export const vehicles: AdminResource<
           prisma.vehicle.update({
             where: { id },
             data: { ...input, tokenGeneration: { increment: 1 } },
-            select: { ...VEHICLE_FIELDS, tokenGeneration: true },
+            select: { ...VEHICLE_FIELDS, tokenGeneration: true, deviceIdHash: true },
           }),
         id,
       ),
+    ).catch(async (err: unknown) => {
+      if (input.enabled === false) await mirrorDeviceKey(id, current.enabled).catch(() => undefined);
+      throw err;
+    });
+    await mirrorDeviceKey(id, updated.enabled, _hash).catch((err: unknown) =>
+      log.error({ err: String(err), vehicleId: id }, "device id key not mirrored to Redis; run npm run state:rebuild"),
     );
-    return updated;
+    return item(updated);
   },
 
   async remove(id) {
@@ -84,7 +103,10 @@ export const vehicles: AdminResource<
     const patrols = await prisma.patrol.count({ where: { vehicleId: id } });
     const disable = "patrol history is kept, so disable the vehicle instead (untick “Enabled”; enabled: false)";
     assertUnreferenced(callSign, [{ count: patrols, what: ["patrol record", "patrol records"], fix: [disable, disable] }]);
+    const { deviceIdHash } = found(await prisma.vehicle.findUnique({ where: { id }, select: { deviceIdHash: true } }), "vehicle", id);
     await guardDelete("vehicle", id, () => prisma.vehicle.delete({ where: { id } }));
+    // Its phone is unknown from the next point (a key left behind by a failure names a vehicle that no longer exists: 404 too).
+    if (deviceIdHash) await redisCall(redis().del(deviceVehicleKey(redisPrefix, deviceIdHash))).catch(() => undefined);
   },
 };
 
@@ -108,6 +130,35 @@ export async function rotateVehicleSecret(id: number, actor: AuditActor): Promis
   log.info({ userId: actor.userId, vehicleId: id }, "vehicle secret rotated");
   await recordAudit({ action: "vehicle.secret", actor, target: `vehicle:${id}` });
   return { secret };
+}
+
+/**
+ * Issues a new device id for a vehicle (a phone or GPS unit over the OsmAnd protocol) and returns it, once; audited
+ * as `vehicle.device_id`. The previous id stops working first (its Redis key goes before the row changes), so a
+ * replaced phone is refused (404) from its next point; the new id works once its key is written, right after.
+ */
+export async function issueDeviceId(id: number, actor: AuditActor): Promise<{ deviceId: string; deviceIdIssuedAt: number }> {
+  const before = found(await prisma.vehicle.findUnique({ where: { id }, select: { deviceIdHash: true, enabled: true } }), "vehicle", id);
+  const deviceId = newDeviceId();
+  const hash = hashDeviceId(deviceId);
+  if (before.deviceIdHash) await redisCall(redis().del(deviceVehicleKey(redisPrefix, before.deviceIdHash)));
+  const row = await guardWrite(
+    "vehicle",
+    {},
+    () =>
+      prisma.vehicle.update({ where: { id }, data: { deviceIdHash: hash, deviceIdIssuedAt: new Date() }, select: { enabled: true, deviceIdIssuedAt: true } }),
+    id,
+  );
+  await redisCall(redis().set(deviceVehicleKey(redisPrefix, hash), deviceKeyValue(id, row.enabled)));
+  log.info({ userId: actor.userId, vehicleId: id, replaced: Boolean(before.deviceIdHash) }, "vehicle device id issued");
+  await recordAudit({ action: "vehicle.device_id", actor, target: `vehicle:${id}`, detail: { replaced: Boolean(before.deviceIdHash) } });
+  return { deviceId, deviceIdIssuedAt: row.deviceIdIssuedAt!.getTime() };
+}
+
+/** Writes the vehicle's device key (when it has a device id) as enabled or disabled; `hash` when already read. */
+async function mirrorDeviceKey(id: number, enabled: boolean, hash?: string | null): Promise<void> {
+  const deviceIdHash = hash === undefined ? (await prisma.vehicle.findUnique({ where: { id }, select: { deviceIdHash: true } }))?.deviceIdHash : hash;
+  if (deviceIdHash) await redisCall(redis().set(deviceVehicleKey(redisPrefix, deviceIdHash), deviceKeyValue(id, enabled)));
 }
 
 /**

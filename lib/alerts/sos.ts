@@ -4,7 +4,7 @@ import { prisma } from "../db";
 import { log } from "../log";
 import { activePatrolFor } from "../patrols/patrol-actor";
 import { readLastFrame } from "../patrols/read-patrols";
-import { positionOfFrame } from "../realtime/protocol";
+import { positionOfFrame, type PatrolMeta } from "../realtime/protocol";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import { publishAlert } from "./publish-alert";
@@ -33,9 +33,17 @@ export async function pressSos(patrolId: number, device: DeviceIdentity, body: z
     activePatrolFor(patrolId, { kind: "vehicle", ...device }),
     sent ? null : readLastFrame(redis(), redisPrefix, patrolId).then(positionOfFrame, () => null),
   ]);
-  const lat = sent?.lat ?? last?.lat ?? null;
-  const lon = sent?.lon ?? last?.lon ?? null;
-  const { alert, created } = await raiseAlert(prisma, { kind: "SOS", patrol, lat, lon, detail: null });
+  return soundSos(patrol, sent ?? last);
+}
+
+/**
+ * Raises (or re-announces) the SOS of an active patrol at `at` (null: position unknown): PostgreSQL first, then
+ * `alerts:open` and the ALERT frames. The caller checked who may (`pressSos`: the device's token; the OsmAnd route:
+ * its device id).
+ */
+export async function soundSos(patrol: PatrolMeta, at: { lat: number; lon: number } | null): Promise<{ alertId: number }> {
+  const { patrolId } = patrol;
+  const { alert, created } = await raiseAlert(prisma, { kind: "SOS", patrol, lat: at?.lat ?? null, lon: at?.lon ?? null, detail: null });
   if (created) log.warn({ patrolId, alertId: alert.alertId, vehicleId: patrol.vehicleId, callSign: patrol.callSign }, "SOS raised");
   await redisCall(publishAlert(redis(), redisPrefix, alert));
   return { alertId: alert.alertId };

@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   "vehicle.update",
   "vehicle.delete",
   "vehicle.secret",
+  "vehicle.device_id",
   "district.create",
   "district.update",
   "district.delete",

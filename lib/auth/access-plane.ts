@@ -3,10 +3,10 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { queueTokenGeneration } from "../vehicles/token-generation";
 import { queueUserAccess, type UserAccessRow } from "./access-state";
 
-/** The access plane as PostgreSQL has it: every user's access columns and every vehicle's token generation. */
+/** The access plane as PostgreSQL has it: every user's access columns, every vehicle's token generation and device id (hashed). */
 export interface AccessPlane {
   users: UserAccessRow[];
-  vehicles: { id: number; tokenGeneration: number }[];
+  vehicles: { id: number; tokenGeneration: number; enabled: boolean; deviceIdHash: string | null }[];
 }
 
 /** Reads the access plane from PostgreSQL (one query per table). */
@@ -15,7 +15,7 @@ export async function readAccessPlane(prisma: PrismaClient): Promise<AccessPlane
     select: { id: true, sessionVersion: true, disabled: true, role: true, scopeLevel: true, scopeId: true },
     orderBy: { id: "asc" },
   });
-  const vehicles = await prisma.vehicle.findMany({ select: { id: true, tokenGeneration: true }, orderBy: { id: "asc" } });
+  const vehicles = await prisma.vehicle.findMany({ select: { id: true, tokenGeneration: true, enabled: true, deviceIdHash: true }, orderBy: { id: "asc" } });
   return { users, vehicles };
 }
 

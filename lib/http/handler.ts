@@ -178,6 +178,15 @@ function tooLarge(maxBytes: number): AppError {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** Reads the request body as UTF-8 text, refusing more than `maxBytes` (413) before buffering it all; "" when absent. */
+export async function readBodyText(req: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<string> {
+  if (Number(req.headers.get("content-length") ?? "0") > maxBytes) throw tooLarge(maxBytes);
+  return readLimited(req, maxBytes);
+}
+
+/** True for a JSON media type (`application/json`, `application/…+json`). */
+export const isJsonType = (type: string | null) => JSON_TYPE.test(type ?? "");
+
 async function readLimited(req: Request, maxBytes: number): Promise<string> {
   if (!req.body) return "";
   // Fast path (the telemetry hot path): a declared length within the limit is read in one go.

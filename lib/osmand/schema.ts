@@ -132,7 +132,10 @@ export function parseOsmandTimestamp(text: string, field = "timestamp", now = Da
     throw invalid(field, "must be unix seconds or milliseconds, ISO 8601, or yyyy-MM-dd HH:mm:ss (UTC)");
   }
   if (ts < EARLIEST_TS) throw invalid(field, "must be after 2000-01-01; check the device's clock");
-  if (ts > now + MAX_CLOCK_SKEW_MS) throw invalid(field, `is in the future (${new Date(ts).toISOString()}); check the device's clock`);
+  if (ts > now + MAX_CLOCK_SKEW_MS) {
+    const when = ts <= 8.64e15 ? ` (${new Date(ts).toISOString()})` : "";
+    throw invalid(field, `is in the future${when}; check the device's clock`);
+  }
   return ts;
 }
 
@@ -182,10 +185,14 @@ export function parseOsmandFields(fields: Record<string, string>, now = Date.now
 
 /** Decodes the Traccar Client 9+ JSON body; 400 names the first bad or missing field. */
 export function parseOsmandJson(body: unknown, now = Date.now()): OsmandRequest {
-  const parsed = osmandJsonSchema.safeParse(body);
+  // The location's own shape decides which branch of the union it is checked against, so a 400 names the field itself.
+  const location = (body as { location?: unknown } | null)?.location;
+  const shaped = Array.isArray(location) ? osmandJsonSchema.extend({ location: z.array(osmandJsonLocationSchema).min(1).max(MAX_OSMAND_POINTS) }) : osmandJsonSchema.extend({ location: osmandJsonLocationSchema });
+  const parsed = shaped.safeParse(body);
   if (!parsed.success) throw zodProblem(parsed.error);
-  const { device_id: deviceId, location } = parsed.data;
-  const locations = Array.isArray(location) ? location : [location];
+  const { device_id: deviceId } = parsed.data;
+  const parsedLocation = parsed.data.location as z.infer<typeof osmandJsonLocationSchema> | z.infer<typeof osmandJsonLocationSchema>[];
+  const locations = Array.isArray(parsedLocation) ? parsedLocation : [parsedLocation];
   let sos = parsed.data.alarm?.toLowerCase() === "sos";
   const points = locations.map((loc, i) => {
     const at = Array.isArray(location) ? `location.${i}` : "location";

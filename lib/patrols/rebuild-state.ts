@@ -8,6 +8,7 @@ import { queueAlert } from "../alerts/publish-alert";
 import type { AlertView } from "../realtime/protocol";
 import { isStatePlaneKey, lastStatusKey, openAlertsKey, patrolLastTsKey, statePlaneReadyKey, statePlaneScanPatterns } from "../redis/keys";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
+import { queueDeviceKeys } from "../vehicles/device-id";
 import { announce, removeActivePatrol, writePatrolState } from "./state-plane";
 
 /** What a rebuild did. */
@@ -59,6 +60,8 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
   const tx = redis.multi();
   queueAccessPlane(tx, prefix, access);
   if (stale.length) tx.del(...stale);
+  // Device keys are scanned as state-plane keys (a revoked id's key is stale): the current ones are written after the DEL.
+  queueDeviceKeys(tx, prefix, access.vehicles);
   tx.del(openAlertsKey(prefix));
   if (endedFields.length) {
     tx.hdel(lastStatusKey(prefix), ...endedFields);
@@ -91,6 +94,7 @@ export async function rebuildStateIfMissing(prisma: PrismaClient, redis: Redis, 
   const [access, alerts] = await Promise.all([readAccessPlane(prisma), unresolvedAlerts(prisma)]);
   const tx = redis.multi();
   queueAccessPlane(tx, prefix, access);
+  queueDeviceKeys(tx, prefix, access.vehicles);
   for (const meta of metas) {
     writePatrolState(tx, prefix, meta);
     announce(tx, prefix, { type: "PATROL_START", patrol: meta });

@@ -41,9 +41,23 @@ export async function startPatrol(device: DeviceIdentity, input: z.infer<typeof 
   });
   if (!vehicle) throw new AppError("INVALID_TOKEN", "This vehicle no longer exists; request a new token.");
   if (vehicle.tokenGeneration !== device.generation) throw tokenRevoked();
-  if (!vehicle.enabled) throw new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
-  const stationId = input.stationId ?? vehicle.homeStationId;
+  if (!vehicle.enabled) throw vehicleDisabled();
+  return beginPatrol(vehicleId, vehicle.callSign, input.stationId ?? vehicle.homeStationId, false);
+}
 
+/** 403 for a disabled vehicle. */
+export const vehicleDisabled = () => new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
+
+/**
+ * Starts a patrol at its home station for a vehicle whose device knows nothing of patrols (a phone over the OsmAnd
+ * protocol, whose first point starts it): marked `autoStarted`, so the idle sweeper stops it. The caller checked the
+ * vehicle (enabled, its device id current). Racing first points: the loser's 409 names the winner's patrol.
+ */
+export async function autoStartPatrol(vehicleId: number, callSign: string, homeStationId: number): Promise<StartedPatrol> {
+  return beginPatrol(vehicleId, callSign, homeStationId, true);
+}
+
+async function beginPatrol(vehicleId: number, callSign: string, stationId: number, autoStarted: boolean): Promise<StartedPatrol> {
   let patrol: { id: number; startedAt: Date; stationId: number; divisionId: number; zoneId: number; districtId: number };
   try {
     patrol = await prisma.$transaction(async (tx) => {
@@ -53,6 +67,7 @@ export async function startPatrol(device: DeviceIdentity, input: z.infer<typeof 
       return tx.patrol.create({
         data: {
           vehicleId,
+          autoStarted,
           stationId: station.id,
           divisionId: station.divisionId,
           zoneId: station.zoneId,
@@ -66,7 +81,7 @@ export async function startPatrol(device: DeviceIdentity, input: z.infer<typeof 
     throw err;
   }
 
-  const meta = toPatrolMeta({ ...patrol, vehicleId, vehicle: { callSign: vehicle.callSign } });
+  const meta = toPatrolMeta({ ...patrol, vehicleId, vehicle: { callSign } });
   try {
     await redisCall(addActivePatrol(redis(), redisPrefix, meta));
   } catch (err) {
@@ -75,7 +90,7 @@ export async function startPatrol(device: DeviceIdentity, input: z.infer<typeof 
     });
     throw err;
   }
-  log.info({ patrolId: patrol.id, vehicleId, stationId: patrol.stationId }, "patrol started");
+  log.info({ patrolId: patrol.id, vehicleId, stationId: patrol.stationId, ...(autoStarted ? { autoStarted } : {}) }, "patrol started");
   return { patrolId: patrol.id, channel: patrolChannel(redisPrefix, patrol.id), startedAt: meta.startedAt };
 }
 

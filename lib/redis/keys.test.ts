@@ -9,6 +9,7 @@ describe("state-plane key recognition", () => {
         scopeSetKey(prefix, { level: "city", id: null }),
         `${prefix}patrol:17:meta`,
         `${prefix}vehicle:4:active_patrol`,
+        `${prefix}device:${"ab".repeat(32)}:vehicle`,
       ];
       for (const key of ours) expect(isStatePlaneKey(prefix, key), key).toBe(true);
       expect(isStatePlaneKey(prefix, `${prefix}patrol:last_status`)).toBe(false);
@@ -18,7 +19,7 @@ describe("state-plane key recognition", () => {
   });
 
   it("escapes glob characters of the prefix in SCAN and PSUBSCRIBE patterns", () => {
-    expect(statePlaneScanPatterns("a*b:")).toEqual(["a\\*b:*:active_patrols", "a\\*b:patrol:*:meta", "a\\*b:vehicle:*:active_patrol"]);
+    expect(statePlaneScanPatterns("a*b:")).toEqual(["a\\*b:*:active_patrols", "a\\*b:patrol:*:meta", "a\\*b:vehicle:*:active_patrol", "a\\*b:device:*:vehicle"]);
     expect(patrolChannelPattern("x?:")).toBe("x\\?:live:patrol:*");
     expect(patrolIdOfChannel("p:", patrolChannel("p:", 42))).toBe(42);
   });

@@ -96,6 +96,13 @@ export const isUserControlChannel = (prefix: string, channel: string) => channel
  */
 export const vehicleTokenGenerationKey = (prefix: string, vehicleId: number) => `${prefix}vehicle:${vehicleId}:token_gen`;
 
+/**
+ * STRING (not part of the contract): the vehicle a device id (OsmAnd, §11) belongs to, by the SHA-256 (hex) of the id —
+ * the id itself is a credential and is never stored: `device:{sha256}:vehicle` → vehicle id, or `disabled:{vehicleId}`
+ * while the vehicle is disabled. Mirrored from `vehicles.deviceIdHash`; issuing a new id deletes the old key.
+ */
+export const deviceVehicleKey = (prefix: string, deviceIdHash: string) => `${prefix}device:${deviceIdHash}:vehicle`;
+
 /** STRING (not part of the contract) marking a realtime ticket used, until shortly after it expires (lib/realtime/consume-ticket.ts): `ticket:{jti}:used`. */
 export const ticketUsedKey = (prefix: string, jti: string) => `${prefix}ticket:${jti}:used`;
 
@@ -112,12 +119,12 @@ export const patrolChannelPattern = (prefix: string) => `${escapeGlob(prefix)}li
 
 /** SCAN patterns covering every state-plane key (scope sets, meta hashes, vehicle keys) under `prefix`. */
 export const statePlaneScanPatterns = (prefix: string) =>
-  ["*:active_patrols", "patrol:*:meta", "vehicle:*:active_patrol"].map((p) => escapeGlob(prefix) + p);
+  ["*:active_patrols", "patrol:*:meta", "vehicle:*:active_patrol", "device:*:vehicle"].map((p) => escapeGlob(prefix) + p);
 
 /** True when `key` is a state-plane key of exactly this prefix (another deployment's prefix may share the Redis). */
 export function isStatePlaneKey(prefix: string, key: string): boolean {
   if (!key.startsWith(prefix)) return false;
-  return /^(?:(?:station|division|zone|district):\d+:active_patrols|city:active_patrols|patrol:\d+:meta|vehicle:\d+:active_patrol)$/.test(
+  return /^(?:(?:station|division|zone|district):\d+:active_patrols|city:active_patrols|patrol:\d+:meta|vehicle:\d+:active_patrol|device:[0-9a-f]{64}:vehicle)$/.test(
     key.slice(prefix.length),
   );
 }

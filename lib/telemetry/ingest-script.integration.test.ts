@@ -14,7 +14,7 @@ import {
   vehicleTokenGenerationKey,
 } from "@/lib/redis/keys";
 import { ingestOutcome } from "./ingest";
-import { INGEST_STATUSES, ingestKeys, runIngestScript, type IngestStatus } from "./ingest-script";
+import { INGEST_STATUSES, ingestKeys, runIngestScript, tokenCredential, type IngestStatus } from "./ingest-script";
 
 // The script against the suite's real Redis, under a prefix of its own so the web server's keys are untouched.
 const prefix = `ingest-script-test:${process.pid}:`;
@@ -23,13 +23,13 @@ const patrolId = 101;
 let redis: Redis;
 let window = 0;
 
-const keysFor = (patrol: number) => ingestKeys(prefix, vehicleId, patrol, window);
+const keysFor = (patrol: number) => ingestKeys(prefix, vehicleId, patrol, window, tokenCredential(prefix, vehicleId, 0).key);
 
 const run = (points: (string | number)[], { patrol = patrolId, rateLimit = 1_000, historyMaxLen = 1_000_000, generation = 0 } = {}) =>
   runIngestScript(
     redis,
     keysFor(patrol),
-    { patrolId: patrol, rateLimit, rateWindowMs: 60_000, vehicleId, historyMaxLen, tokenGeneration: generation },
+    { patrolId: patrol, rateLimit, rateWindowMs: 60_000, vehicleId, historyMaxLen, credential: generation, credentialDefault: "0" },
     points,
   );
 
@@ -66,9 +66,9 @@ describe("ingest script", () => {
     expect(limited.status).toBe("RATE_LIMITED");
     expect(limited.retryAfterMs).toBeGreaterThan(0);
     // A token of another generation than the vehicle's (none stored: 0) is refused before anything else, the rate limit included.
-    expect((await run([4, "d"], { rateLimit: 1, generation: 1 })).status).toBe("TOKEN_REVOKED");
+    expect((await run([4, "d"], { rateLimit: 1, generation: 1 })).status).toBe("CREDENTIAL_REVOKED");
     await redis.set(vehicleTokenGenerationKey(prefix, vehicleId), "2");
-    expect((await run([4, "d"], { rateLimit: 1 })).status).toBe("TOKEN_REVOKED");
+    expect((await run([4, "d"], { rateLimit: 1 })).status).toBe("CREDENTIAL_REVOKED");
     window += 1;
     expect((await run([4, "d"], { generation: 2 })).status).toBe("OK");
     await redis.del(vehicleTokenGenerationKey(prefix, vehicleId));
@@ -190,7 +190,7 @@ describe("ingestOutcome", () => {
     expect(codeOf("RATE_LIMITED", 1_500)).toBe("429 RATE_LIMITED 2");
     expect(codeOf("NOT_OWNER")).toBe("403 FORBIDDEN");
     expect(codeOf("NOT_ACTIVE")).toBe("409 PATROL_NOT_ACTIVE");
-    expect(codeOf("TOKEN_REVOKED")).toBe("401 INVALID_TOKEN");
+    expect(codeOf("CREDENTIAL_REVOKED")).toBe("401 INVALID_TOKEN");
   });
 
   it("turns a status it does not know into an internal error (a logged 500), not a 429", () => {

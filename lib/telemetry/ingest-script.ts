@@ -24,12 +24,12 @@ import {
  */
 
 /** Every status the script answers, by name (the reply carries the name itself). */
-export const INGEST_STATUSES = ["OK", "TOKEN_REVOKED", "RATE_LIMITED", "NOT_OWNER", "NOT_ACTIVE", "ENDED_BY_USER", "STATE_PLANE_MISSING"] as const;
+export const INGEST_STATUSES = ["OK", "CREDENTIAL_REVOKED", "RATE_LIMITED", "NOT_OWNER", "NOT_ACTIVE", "ENDED_BY_USER", "STATE_PLANE_MISSING"] as const;
 export type IngestStatus = (typeof INGEST_STATUSES)[number];
 
 /** The script's keys, in KEYS order. */
 export const INGEST_KEYS = [
-  "tokenGeneration",
+  "credential",
   "rateCounter",
   "vehicleActivePatrol",
   "patrolMeta",
@@ -44,7 +44,7 @@ export const INGEST_KEYS = [
 export type IngestKey = (typeof INGEST_KEYS)[number];
 
 /** The script's fixed arguments, in ARGV order; the points follow. */
-export const INGEST_ARGS = ["patrolId", "rateLimit", "rateWindowMs", "vehicleId", "historyMaxLen", "tokenGeneration"] as const;
+export const INGEST_ARGS = ["patrolId", "rateLimit", "rateWindowMs", "vehicleId", "historyMaxLen", "credential", "credentialDefault"] as const;
 export type IngestArg = (typeof INGEST_ARGS)[number];
 
 /** The script's reply: a status name (unchecked: see `isIngestStatus`), then counts. */
@@ -92,10 +92,31 @@ function scriptClient(redis: Redis): ScriptClient {
   return redis as ScriptClient;
 }
 
-/** The script's keys for one request: `vehicleId` posting to `patrolId` in rate-limit window number `window` (of the request limit and the live-frame budget alike). */
-export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, window: number): Record<IngestKey, string> {
+/**
+ * What the script checks the request's credential against: `key` must hold `value` (`fallback` when the key is
+ * missing). A device token: the vehicle's token generation (missing = 0). A device id (OsmAnd): its key must still
+ * name the vehicle (missing = revoked).
+ */
+export interface IngestCredential {
+  key: string;
+  value: string;
+  fallback: string;
+}
+
+/** The credential check of a device token of token generation `generation`. */
+export const tokenCredential = (prefix: string, vehicleId: number, generation: number): IngestCredential => ({
+  key: vehicleTokenGenerationKey(prefix, vehicleId),
+  value: String(generation),
+  fallback: "0",
+});
+
+/**
+ * The script's keys for one request: `vehicleId` posting to `patrolId` in rate-limit window number `window` (of the
+ * request limit and the live-frame budget alike), its credential checked at `credentialKey`.
+ */
+export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, window: number, credentialKey: string): Record<IngestKey, string> {
   return {
-    tokenGeneration: vehicleTokenGenerationKey(prefix, vehicleId),
+    credential: credentialKey,
     rateCounter: rateLimitKey(prefix, "telemetry", String(vehicleId), window),
     vehicleActivePatrol: vehicleActivePatrolKey(prefix, vehicleId),
     patrolMeta: patrolMetaKey(prefix, patrolId),

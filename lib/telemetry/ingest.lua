@@ -6,10 +6,11 @@
 --   ARG.<name>      the fixed arguments; the points follow from ARGV[FIRST_POINT_ARG] as (ts, frame) pairs in ts order
 -- A misspelt STATUS/KEY/ARG name raises a script error instead of reading nil.
 
--- 0. Revocation: the device token must be of the vehicle's current generation (no key: generation 0). Checked
---    before the rate limit, so a revoked token cannot spend the vehicle's budget.
-if (redis.call('GET', KEY.tokenGeneration) or '0') ~= ARG.tokenGeneration then
-  return {STATUS.TOKEN_REVOKED, 0, 0, 0, 0}
+-- 0. Credential: KEY.credential must hold ARG.credential (ARG.credentialDefault when missing). A device token
+--    carries the vehicle's token generation (no key: generation 0); a device id (OsmAnd) must still name the
+--    vehicle (no key: revoked). Checked before the rate limit, so a revoked credential cannot spend the budget.
+if (redis.call('GET', KEY.credential) or ARG.credentialDefault) ~= ARG.credential then
+  return {STATUS.CREDENTIAL_REVOKED, 0, 0, 0, 0}
 end
 
 -- 1. Rate limit: at most ARG.rateLimit requests per vehicle per fixed window.

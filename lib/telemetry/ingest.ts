@@ -6,7 +6,7 @@ import { endedByUser, parseEndedNotice } from "../patrols/ended-notice";
 import { ensureStatePlane } from "../patrols/watch-state-plane";
 import { redisCall } from "../redis/guard";
 import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
-import { ingestKeys, isIngestStatus, runIngestScript, type IngestReply } from "./ingest-script";
+import { ingestKeys, isIngestStatus, runIngestScript, tokenCredential, type IngestCredential, type IngestReply } from "./ingest-script";
 import { MAX_CLOCK_SKEW_MS, type TelemetryPoint } from "./schema";
 
 /**
@@ -32,9 +32,17 @@ export interface IngestResult {
  * `points` must all carry the same patrol id. Throws 401/403/409/429/503 AppErrors.
  */
 export async function ingestTelemetry(device: DeviceIdentity, points: TelemetryPoint[], now = Date.now()): Promise<IngestResult> {
-  const { vehicleId } = device;
+  const reply = await runIngest(device.vehicleId, tokenCredential(redisPrefix, device.vehicleId, device.generation), points, now);
+  return reply ? ingestOutcome(reply, points[0]!.patrolId) : { published: 0, stale: 0, withheld: 0 };
+}
+
+/**
+ * One ingest-script call for `points` (all of one patrol) of `vehicleId`, whose request carried `credential`: the
+ * frames built once, here; null for no points. Throws 400 for a point from the future.
+ */
+export async function runIngest(vehicleId: number, credential: IngestCredential, points: TelemetryPoint[], now = Date.now()): Promise<IngestReply | null> {
   const first = points[0];
-  if (!first) return { published: 0, stale: 0, withheld: 0 };
+  if (!first) return null;
   const patrolId = first.patrolId;
   const frames: (string | number)[] = [];
   const ordered = points.map((point) => ({ ...point, ts: point.ts ?? now })).sort((a, b) => a.ts - b.ts);
@@ -45,22 +53,22 @@ export async function ingestTelemetry(device: DeviceIdentity, points: TelemetryP
     frames.push(point.ts, encodeTelemetryFrame(patrolId, point));
   }
   const window = Math.floor(now / RATE_WINDOW_MS);
-  const reply = await redisCall(
+  return redisCall(
     runIngestScript(
       redis(),
-      ingestKeys(redisPrefix, vehicleId, patrolId, window),
+      ingestKeys(redisPrefix, vehicleId, patrolId, window, credential.key),
       {
         patrolId,
         rateLimit: env.TELEMETRY_RATE_PER_SECOND,
         rateWindowMs: RATE_WINDOW_MS,
         vehicleId,
         historyMaxLen: env.HISTORY_STREAM_MAXLEN,
-        tokenGeneration: device.generation,
+        credential: credential.value,
+        credentialDefault: credential.fallback,
       },
       frames,
     ),
   );
-  return ingestOutcome(reply, patrolId);
 }
 
 /**
@@ -75,7 +83,7 @@ export function ingestOutcome(reply: IngestReply, patrolId: number): IngestResul
   switch (status) {
     case "OK":
       return { published: reply.published, stale: reply.stale, withheld: reply.withheld };
-    case "TOKEN_REVOKED":
+    case "CREDENTIAL_REVOKED":
       throw tokenRevoked();
     case "RATE_LIMITED":
       throw new AppError(

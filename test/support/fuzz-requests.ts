@@ -46,6 +46,8 @@ export interface FuzzContext {
   /** `Cookie` headers of a signed-in admin and a station commander. */
   adminCookie: string;
   commanderCookie: string;
+  /** A device id (OsmAnd) of that vehicle: requests carry it, or none, or an unknown one. */
+  deviceId: string;
   /** Body limits of the server (REQUEST_BODY_LIMIT_BYTES, TELEMETRY_BATCH_BODY_LIMIT_BYTES). */
   bodyLimit: number;
   batchBodyLimit: number;
@@ -68,6 +70,7 @@ const RESOURCES: Resource[] = ["districts", "zones", "divisions", "stations", "v
 
 type Endpoint =
   | { kind: "token" | "start" | "stop" | "telemetry" | "batch" | "rotate" | "status" | "sos" | "ack" | "resolve" }
+  | { kind: "osmand"; form: "query" | "form" | "json" }
   | { kind: "adminList" | "adminCreate"; resource: Resource }
   | { kind: "adminItem"; resource: Resource; method: "GET" | "PATCH" | "DELETE" };
 
@@ -198,6 +201,7 @@ function endpointOf(gen: Gen): Endpoint {
   if (roll < 0.5) return { kind: gen.pick(["token", "start", "stop", "telemetry", "telemetry", "batch"] as const) };
   if (roll < 0.55) return { kind: "rotate" };
   if (roll < 0.65) return { kind: gen.pick(["status", "status", "sos", "ack", "resolve"] as const) };
+  if (roll < 0.75) return { kind: "osmand", form: gen.pick(["query", "query", "form", "json", "json"] as const) };
   const resource = gen.pick(RESOURCES);
   const which = gen.float();
   if (which < 0.1) return { kind: "adminList", resource };
@@ -228,6 +232,8 @@ function pathOf(endpoint: Endpoint, gen: Gen, ctx: FuzzContext): { method: strin
     case "ack":
     case "resolve":
       return { method: "POST", path: `/api/alerts/${badId()}/${endpoint.kind}` };
+    case "osmand":
+      return { method: endpoint.form === "query" ? gen.pick(["GET", "POST"]) : "POST", path: "/api/osmand" };
     case "adminList":
       return { method: "GET", path: `/api/admin/${endpoint.resource}` };
     case "adminCreate":
@@ -241,6 +247,7 @@ function pathOf(endpoint: Endpoint, gen: Gen, ctx: FuzzContext): { method: strin
 function wrongMethod(endpoint: Endpoint, gen: Gen): string {
   if (endpoint.kind === "adminList" || endpoint.kind === "adminCreate") return gen.pick(["PUT", "DELETE", "PATCH"]);
   if (endpoint.kind === "adminItem") return gen.pick(["PUT", "POST"]);
+  if (endpoint.kind === "osmand") return gen.pick(["PUT", "DELETE", "PATCH"]);
   return gen.pick(["GET", "PUT", "DELETE", "PATCH"]);
 }
 
@@ -415,6 +422,84 @@ function malformedText(gen: Gen, valid: string): { text: string; how: string } {
   return { text: make(), how };
 }
 
+/**
+ * OsmAnd fields (lib/osmand/schema.ts) as strings, and values that break each. Unknown fields are no poison here (the
+ * protocol ignores them, as Traccar does), so every request breaks a field the decoder reads.
+ */
+const OSMAND_POISONS: Record<string, string[]> = {
+  lat: ["91", "-90.5", "abc", "", " ", "1e999", "NaN", "9,97", "0x10"],
+  lon: ["181", "-180.01", "east", "", "Infinity"],
+  timestamp: ["0", "12", "yesterday", "2999-01-01T00:00:00Z", "99999999999999999", "", "30/11/2026", "2026-13-45 99:99:99"],
+  speed: ["-1", "292", "fast", ""],
+  bearing: ["361", "-1", "north"],
+  accuracy: ["-1", "x"],
+  altitude: ["1e9", "high"],
+  batt: ["101", "-1", "full", ""],
+};
+
+/** A point in OsmAnd fields (valid), for the fuzzed vehicle's device id, or none, or one of no vehicle. */
+function osmandFields(gen: Gen, ctx: FuzzContext): Record<string, string> {
+  const fields: Record<string, string> = { lat: "9.97", lon: "76.29" };
+  const id = gen.pick([ctx.deviceId, ctx.deviceId, "zzzz-zzzz-zzzz-zzzz-zzzz-zzzz-zzzz-zzzz", "123456"]);
+  fields[gen.chance(0.8) ? "id" : "deviceid"] = id;
+  for (const [key, value] of [["timestamp", "1764200000"], ["speed", "10"], ["bearing", "90"], ["accuracy", "5"], ["altitude", "12"], ["batt", "50"], ["alarm", "sos"], ["hdop", "3"]]) {
+    if (gen.chance(0.5)) fields[key!] = value!;
+  }
+  return fields;
+}
+
+/** Breaks OsmAnd fields: one to three poisons, each enough on its own. */
+function poisonOsmand(fields: Record<string, string>, gen: Gen): string[] {
+  const applied: string[] = [];
+  for (let n = gen.int(1, 3); n > 0; n--) {
+    const how = gen.pick(["value", "value", "value", "noId", "longId", "oneCoordinate", "badLocation"]);
+    if (how === "value") {
+      const key = gen.pick(Object.keys(OSMAND_POISONS));
+      fields[key] = gen.pick(OSMAND_POISONS[key]!);
+      applied.push(`${key}=${JSON.stringify(fields[key])}`);
+      continue;
+    }
+    if (how === "noId") {
+      delete fields.id;
+      delete fields.deviceid;
+    }
+    else if (how === "longId") fields.id = "x".repeat(gen.int(129, 400));
+    else if (how === "oneCoordinate") delete fields[gen.pick(["lat", "lon"])];
+    else {
+      delete fields.lat;
+      delete fields.lon;
+      fields.location = gen.pick(["9.97;76.29", "9.97", "a,b", ",", "9.97,76.29,3", "91,76.29"]);
+    }
+    applied.push(how);
+  }
+  return applied;
+}
+
+/** Traccar Client 9's JSON body, broken. */
+function invalidOsmandJson(gen: Gen, ctx: FuzzContext): { text: string; how: string } {
+  const location = () => ({
+    timestamp: "2026-11-27T10:00:00.000Z",
+    coords: { latitude: 9.97, longitude: 76.29, speed: 5, heading: 90, accuracy: 5, altitude: 3 },
+    battery: { level: 0.5, is_charging: false },
+    is_moving: true,
+  });
+  const body: Record<string, any> = { device_id: gen.pick([ctx.deviceId, "zzzz-zzzz-zzzz-zzzz-zzzz-zzzz-zzzz-zzzz"]), location: gen.chance(0.3) ? [location(), location()] : location() };
+  const one = () => (Array.isArray(body.location) ? gen.pick(body.location) : body.location);
+  const how = gen.pick(["noDeviceId", "numericId", "noLocation", "latitude", "longitude", "timestamp", "battery", "speed", "emptyArray", "tooMany", "coordsString"]);
+  if (how === "noDeviceId") delete body.device_id;
+  else if (how === "numericId") body.device_id = 123456;
+  else if (how === "noLocation") delete body.location;
+  else if (how === "latitude") one().coords.latitude = gen.pick([91, -95, "9.97", null]);
+  else if (how === "longitude") delete one().coords.longitude;
+  else if (how === "timestamp") one().timestamp = gen.pick(["garbage", "", 1764200000, "2999-01-01T00:00:00Z"]);
+  else if (how === "battery") one().battery.level = gen.pick([2, "half"]);
+  else if (how === "speed") one().coords.speed = gen.pick([151, "fast"]);
+  else if (how === "emptyArray") body.location = [];
+  else if (how === "tooMany") body.location = Array.from({ length: 501 }, location);
+  else one().coords = "9.97,76.29";
+  return { text: JSON.stringify(body), how: `osmandJson:${how}` };
+}
+
 const INVALID_UTF8 = [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc0, 0xaf], [0xe2, 0x82]];
 
 /** Encodes `text`, sometimes badly or too large. Never turns an invalid body into a valid one. */
@@ -481,6 +566,8 @@ export function fuzzRequest(seed: number, index: number, ctx: FuzzContext): Fuzz
   const headers: Record<string, string> = { ...authHeaders(auth, ctx, gen), ...extraHeaders(gen) };
   const query = gen.chance(0.1) ? `?${gen.pick(["ticket=x", "__proto__[a]=1", "id=1&id=2", "%ZZ", "a=" + "b".repeat(2000)])}` : "";
 
+  if (endpoint.kind === "osmand") return osmandRequest(index, endpoint.form, method, route.path, auth, headers, gen, ctx);
+
   let body: Uint8Array | undefined;
   let bodyHow = "none";
   // fetch cannot send a GET body; DELETE bodies are allowed and ignored.
@@ -500,4 +587,39 @@ export function fuzzRequest(seed: number, index: number, ctx: FuzzContext): Fuzz
   const streamed = body !== undefined && gen.chance(0.1);
   const description = `#${index} ${method} ${route.path}${query} auth=${auth} body=${bodyHow} (${body?.length ?? 0} B${streamed ? ", chunked" : ""}) ct=${headers["content-type"] ?? "-"} extra=${Object.keys(headers).filter((h) => h !== "content-type" && h !== "authorization" && h !== "cookie").join(",") || "-"}`;
   return { index, method, path: `${route.path}${query}`, headers, body, streamed, description };
+}
+
+/** An OsmAnd request that breaks the protocol: poisoned fields in the query string or a form body, or broken JSON. */
+function osmandRequest(
+  index: number,
+  form: "query" | "form" | "json",
+  method: string,
+  path: string,
+  auth: Auth,
+  headers: Record<string, string>,
+  gen: Gen,
+  ctx: FuzzContext,
+): FuzzRequest {
+  let text: string | undefined;
+  let how: string;
+  let query = "";
+  if (form === "json") {
+    const object = invalidOsmandJson(gen, ctx);
+    ({ text, how } = gen.chance(0.7) ? object : malformedText(gen, object.text));
+    headers["content-type"] = gen.chance(0.8) ? "application/json" : asHeaderValue(gen.pick(CONTENT_TYPES));
+  } else {
+    const fields = osmandFields(gen, ctx);
+    how = `osmand${form === "query" ? "Query" : "Form"}:${poisonOsmand(fields, gen).join(",")}`;
+    const encoded = new URLSearchParams(fields).toString();
+    if (form === "query") query = `?${encoded}`;
+    else {
+      text = encoded;
+      headers["content-type"] = gen.chance(0.8) ? "application/x-www-form-urlencoded" : asHeaderValue(gen.pick(CONTENT_TYPES));
+    }
+  }
+  // fetch cannot send a GET body.
+  const encoded = text !== undefined && method !== "GET" ? encode(text, ctx.batchBodyLimit, gen) : undefined;
+  const streamed = encoded !== undefined && gen.chance(0.1);
+  const description = `#${index} ${method} ${path}${query.slice(0, 300)} auth=${auth} body=${how}/${encoded?.how ?? "none"} (${encoded?.bytes.length ?? 0} B${streamed ? ", chunked" : ""}) ct=${headers["content-type"] ?? "-"}`;
+  return { index, method, path: `${path}${query}`, headers, body: encoded?.bytes, streamed, description };
 }

@@ -1,0 +1,42 @@
+import type { Redis } from "ioredis";
+import { resolveBySystem } from "../alerts/resolve-by-system";
+import type { PrismaClient } from "../generated/prisma/client";
+import { log } from "../log";
+import { PATROL_META_SELECT, toPatrolMeta } from "../patrols/patrol-meta";
+import { removeActivePatrol } from "../patrols/state-plane";
+import { patrolLastTsKey } from "../redis/keys";
+
+/**
+ * The idle sweeper (DESIGN §11): a patrol a device's first point started (`autoStarted`) ends once its unit has sent
+ * nothing for `idleMs` — one query for those patrols (a partial index holds exactly them) and one MGET of their last
+ * point times per sweep, not a timer per vehicle. Run by the history process every minute (or every tenth of the idle
+ * time when that is shorter). Each stop is the one a device makes (the row first, conditionally, then one MULTI that
+ * clears every plane and sends REMOVE_CAR), marked `endedBy: "idle"`; its SILENT alert, if any, resolves with it.
+ * Returns the patrols it stopped.
+ */
+export async function stopIdlePatrols(prisma: PrismaClient, redis: Redis, prefix: string, idleMs: number, now = Date.now()): Promise<number[]> {
+  const patrols = await prisma.patrol.findMany({ where: { autoStarted: true, status: "ACTIVE" }, select: PATROL_META_SELECT });
+  if (!patrols.length) return [];
+  const lastTs = await redis.mget(patrols.map((p) => patrolLastTsKey(prefix, p.id)));
+  const stopped: number[] = [];
+  for (const [i, patrol] of patrols.entries()) {
+    const last = Math.max(Number(lastTs[i] ?? 0), patrol.startedAt.getTime());
+    if (now - last < idleMs) continue;
+    const endedAt = new Date(now);
+    const ended = await prisma.patrol.updateMany({ where: { id: patrol.id, status: "ACTIVE" }, data: { status: "ENDED", endedAt, endedBy: "idle" } });
+    if (!ended.count) continue;
+    try {
+      await removeActivePatrol(redis, prefix, toPatrolMeta(patrol));
+    } catch (err) {
+      // Redis away: the patrol stays active everywhere (the next sweep tries again) rather than only in Redis.
+      await prisma.patrol.update({ where: { id: patrol.id }, data: { status: "ACTIVE", endedAt: null, endedBy: null } });
+      throw err;
+    }
+    await resolveBySystem(prisma, redis, prefix, patrol.id, ["SILENT"]).catch((err: unknown) =>
+      log.warn({ err: String(err), patrolId: patrol.id }, "could not resolve the idle patrol's SILENT alert; a commander can"),
+    );
+    log.info({ patrolId: patrol.id, vehicleId: patrol.vehicleId, idleSeconds: Math.round((now - last) / 1000) }, "idle patrol stopped");
+    stopped.push(patrol.id);
+  }
+  return stopped;
+}
