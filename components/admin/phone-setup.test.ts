@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultServerUrl, deviceAddress, isLoopbackUrl, osmandTrackingUrl, serverUrlProblem, traccarClientSettings } from "./phone-setup";
 
-const ID = "abcd-efgh-ijkl-mnop-qrst-uvwx-yz23-4567";
+const ID = "k7qm-2xv9-h4ne-tp8c-3wad-s6yr-9bjf-e5ug";
 
 describe("defaultServerUrl", () => {
   it("is the page's own origin and the OsmAnd path", () => {

@@ -2,7 +2,7 @@ import { create } from "qrcode";
 import { describe, expect, it } from "vitest";
 import { qrCodePath } from "./qr-code-path";
 
-const TEXT = "http://192.168.1.20:3000/api/osmand?id=abcd-efgh-ijkl-mnop-qrst-uvwx-yz23-4567";
+const TEXT = "http://192.168.1.20:3000/api/osmand?id=k7qm-2xv9-h4ne-tp8c-3wad-s6yr-9bjf-e5ug";
 
 /** The dark modules a path draws, read back from its `M x y h w v1 h-w z` rectangles. */
 function darkModules(path: string): Set<string> {
