@@ -1,5 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
+import { expectNoSeriousViolations, type KnownViolation } from "./axe";
 import { Device, loadFleet, openMap, spareVehicles } from "./fleet";
 
 const ADMIN = "admin@sentinel.local";
@@ -10,13 +10,6 @@ const SCREENS = [
   { name: "desktop", viewport: { width: 1366, height: 768 } },
   { name: "phone", viewport: { width: 390, height: 844 } },
 ];
-
-/** A serious violation accepted on purpose: its rule, the nodes it covers (by axe's selector) and why. */
-interface KnownViolation {
-  rule: string;
-  target: RegExp;
-  why: string;
-}
 
 /**
  * Known serious violations on the live map (components/map/, app/map/, being reworked in another change), each
@@ -34,9 +27,6 @@ const KNOWN_MAP_VIOLATIONS: KnownViolation[] = [];
 const KNOWN_BOUNDARY_EDITOR_VIOLATIONS: KnownViolation[] = [
   { rule: "target-size", target: /^\.boundary-corner\.leaflet-interactive\.leaflet-marker-draggable(:nth-child\(\d+\))?$/, why: "overlapping corners of one outline" },
 ];
-
-/** WCAG 2.0, 2.1 and 2.2 success criteria, levels A and AA. */
-const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 // Two Kadavanthra patrols on the map, so its list, markers and their controls are analysed too.
 const fleet: Device[] = [];
@@ -60,19 +50,6 @@ async function signIn(page: Page, email: string, path: string) {
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(new RegExp(`${path}$`));
-}
-
-/** Runs axe (WCAG 2 A and AA rules) and fails on every serious or critical violation, listed one node a line. */
-async function expectNoSeriousViolations(page: Page, what: string, known: KnownViolation[] = []) {
-  const { violations } = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
-  const found = violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .flatMap((v) =>
-      v.nodes
-        .filter((node) => !known.some((k) => k.rule === v.id && k.target.test(node.target.join(" "))))
-        .map((node) => `${v.impact} ${v.id} (${v.help}) at ${node.target.join(" ")}: ${node.failureSummary?.replace(/\s+/g, " ")}`),
-    );
-  expect(found, `${what}: serious or critical accessibility violations`).toEqual([]);
 }
 
 for (const screen of SCREENS) {

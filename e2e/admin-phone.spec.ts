@@ -140,6 +140,35 @@ test("once the secret is stored, Esc closes its dialog without asking", async ({
   await expect(dialog).toBeHidden();
 });
 
+test("the phone set-up dialog fits the screen, its QR code and settings included", async ({ page }) => {
+  await signIn(page, "/admin/vehicles");
+  await page.getByRole("searchbox", { name: "Search" }).fill(`E2E-PH-${RUN}`);
+  const row = page.getByRole("row").filter({ hasText: `E2E-PH-${RUN}` });
+  await expect(row.getByRole("button", { name: `Set up a phone for E2E-PH-${RUN}` })).toBeInViewport({ ratio: 1 });
+  await expectNoHorizontalScroll(page, "/admin/vehicles with the phone column");
+  await row.getByRole("button", { name: `Set up a phone for E2E-PH-${RUN}` }).click();
+  const dialog = page.getByRole("dialog", { name: `Set up a phone for E2E-PH-${RUN}` });
+  const qr = dialog.getByRole("img", { name: /^QR code/ });
+  await expect(qr).toBeVisible();
+  // The stack listens on 127.0.0.1: the warning is shown, and wraps like the rest.
+  await expect(dialog.getByTestId("loopback-warning")).toBeVisible();
+  await expectNoHorizontalScroll(page, "phone set-up dialog");
+  const box = (await dialog.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+  for (const part of [qr, dialog.getByTestId("traccar-settings"), dialog.getByTestId("osmand-url")]) {
+    await part.scrollIntoViewIfNeeded();
+    const partBox = (await part.boundingBox())!;
+    expect(partBox.x).toBeGreaterThanOrEqual(box.x);
+    expect(partBox.x + partBox.width).toBeLessThanOrEqual(box.x + box.width);
+  }
+  await page.keyboard.press("Escape");
+  await expect(dialog.getByText("The device id is shown only once. Close without copying?")).toBeVisible();
+  await dialog.getByRole("button", { name: "Close without copying" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row.getByRole("button", { name: `Replace phone of E2E-PH-${RUN}` })).toBeVisible();
+});
+
 test("a bad latitude gets a message in plain words beside the field, and the banner clears once it is fixed", async ({ page }) => {
   await signIn(page, "/admin/stations");
   await page.getByRole("button", { name: "New station" }).click();

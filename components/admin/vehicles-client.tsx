@@ -6,7 +6,10 @@ import type { AdminLists, VehicleItem } from "./admin-types";
 import { ConfirmDialog } from "./confirm-dialog";
 import { CrudSection } from "./crud-section";
 import { CheckboxField, SelectField, TextField, numberOrNull } from "./form-fields";
+import { LocalDateTime } from "./local-date-time";
+import { ModalDialog } from "./modal-dialog";
 import { byId, unitLabel, unitName, unitOptions } from "./org-labels";
+import { PhoneSetupDialog } from "./phone-setup-dialog";
 import { SecretDialog } from "./secret-dialog";
 import { useAdminLists } from "./use-admin-lists";
 
@@ -19,14 +22,28 @@ interface ShownSecret {
   secret: string;
 }
 
+/** What the phone-setup dialog shows: the API returns a device id only when it issues one. */
+interface IssuedDeviceId {
+  vehicle: VehicleItem;
+  deviceId: string;
+  /** The vehicle had a phone, which stops reporting now. */
+  replaced: boolean;
+}
+
 /**
  * Vehicles section of the admin console. Creating a vehicle or rotating its
- * secret shows the device secret once, with a Copy button.
+ * secret shows the device secret once, with a Copy button; setting up a phone
+ * (issuing a device id, DESIGN §11) shows the id once, with what to enter in
+ * the phone's tracking app.
  */
 export function VehiclesClient({ initial }: { initial: Pick<AdminLists, "divisions" | "stations" | "vehicles"> }) {
   const { lists, reload, reloadError } = useAdminLists(initial);
   const [shown, setShown] = useState<ShownSecret | null>(null);
   const [rotating, setRotating] = useState<VehicleItem | null>(null);
+  const [phone, setPhone] = useState<IssuedDeviceId | null>(null);
+  const [replacingPhone, setReplacingPhone] = useState<VehicleItem | null>(null);
+  const [issuing, setIssuing] = useState<number | null>(null);
+  const [phoneFailure, setPhoneFailure] = useState<{ vehicle: VehicleItem; message: string } | null>(null);
   const stations = byId(lists.stations);
   const divisions = byId(lists.divisions);
   const stationOptions = unitOptions(lists.stations, (s) => unitName(divisions.get(s.divisionId), s.divisionId));
@@ -39,6 +56,30 @@ export function VehiclesClient({ initial }: { initial: Pick<AdminLists, "divisio
     setRotating(null);
     setShown({ reason: "rotated", vehicle, secret: result.data.secret });
     return null;
+  }
+
+  /** Issues the vehicle a new device id (revoking the one before) and opens the phone-setup dialog with it. */
+  async function issueDeviceId(vehicle: VehicleItem) {
+    setIssuing(vehicle.id);
+    const result = await adminRequest<{ deviceId: string }>("POST", `/api/admin/vehicles/${vehicle.id}/device-id`);
+    setIssuing(null);
+    if (!result.ok) return result.error;
+    // In one render: the confirmation (if any) closes, restoring focus, before the phone dialog takes it.
+    setReplacingPhone(null);
+    setPhone({ vehicle, deviceId: result.data.deviceId, replaced: vehicle.deviceIdIssuedAt !== null });
+    await reload();
+    return null;
+  }
+
+  /** "Set up a phone" asks nothing (no phone reports yet); "Replace phone…" asks first, since the current phone stops. */
+  async function setUpPhone(vehicle: VehicleItem) {
+    if (issuing !== null) return;
+    if (vehicle.deviceIdIssuedAt !== null) {
+      setReplacingPhone(vehicle);
+      return;
+    }
+    const failure = await issueDeviceId(vehicle);
+    if (failure) setPhoneFailure({ vehicle, message: failure.message });
   }
 
   return (
@@ -57,8 +98,19 @@ export function VehiclesClient({ initial }: { initial: Pick<AdminLists, "divisio
             header: "Status",
             cell: (v) => <span className={v.enabled ? "badge ok" : "badge off"}>{v.enabled ? "Enabled" : "Disabled"}</span>,
           },
+          {
+            header: "Phone",
+            cell: (v) =>
+              v.deviceIdIssuedAt === null ? (
+                <span className="muted">No phone</span>
+              ) : (
+                <span data-testid="phone-set-up">
+                  Set up <LocalDateTime ms={v.deviceIdIssuedAt} />
+                </span>
+              ),
+          },
         ]}
-        searchText={(v) => `${v.callSign} ${v.registration} ${stationOf(v)} ${v.enabled ? "enabled" : "disabled"}`}
+        searchText={(v) => `${v.callSign} ${v.registration} ${stationOf(v)} ${v.enabled ? "enabled" : "disabled"} ${v.deviceIdIssuedAt === null ? "no phone" : "phone set up"}`}
         filter={{
           label: "Home station",
           allLabel: "All stations",
@@ -86,9 +138,19 @@ export function VehiclesClient({ initial }: { initial: Pick<AdminLists, "divisio
         reloadError={reloadError}
         onCreated={({ secret, ...vehicle }) => setShown({ reason: "created", vehicle, secret })}
         rowActions={(v) => (
-          <button type="button" className="ghost small" onClick={() => setRotating(v)} aria-label={`Rotate secret of ${v.callSign}`}>
-            Rotate secret
-          </button>
+          <>
+            <button type="button" className="ghost small" onClick={() => setRotating(v)} aria-label={`Rotate secret of ${v.callSign}`}>
+              Rotate secret
+            </button>
+            <button
+              type="button"
+              className="ghost small"
+              onClick={() => void setUpPhone(v)}
+              aria-label={v.deviceIdIssuedAt === null ? `Set up a phone for ${v.callSign}` : `Replace phone of ${v.callSign}`}
+            >
+              {v.deviceIdIssuedAt === null ? "Set up a phone" : "Replace phone…"}
+            </button>
+          </>
         )}
         deleteNote="A vehicle with patrol history cannot be deleted: untick “Enabled” instead."
       />
@@ -104,6 +166,34 @@ export function VehiclesClient({ initial }: { initial: Pick<AdminLists, "divisio
             once: its tracker cannot sign in again until it is given the new one.
           </p>
         </ConfirmDialog>
+      )}
+      {replacingPhone && (
+        <ConfirmDialog
+          title={`Replace the phone of ${replacingPhone.callSign}?`}
+          confirmLabel="Replace phone"
+          action={() => issueDeviceId(replacingPhone)}
+          onClose={() => setReplacingPhone(null)}
+        >
+          <p>
+            A new device id is issued and shown once, to set up another phone. The phone set up before stops reporting at once: its
+            device id no longer works.
+          </p>
+        </ConfirmDialog>
+      )}
+      {phone && <PhoneSetupDialog vehicle={phone.vehicle} deviceId={phone.deviceId} replaced={phone.replaced} onClose={() => setPhone(null)} />}
+      {phoneFailure && (
+        <ModalDialog title={`No phone set up for ${phoneFailure.vehicle.callSign}`} onClose={() => setPhoneFailure(null)}>
+          <div className="admin-dialog-body">
+            <div className="alert" role="alert">
+              {phoneFailure.message}
+            </div>
+          </div>
+          <div className="admin-dialog-actions">
+            <button type="button" className="ghost" onClick={() => setPhoneFailure(null)}>
+              Close
+            </button>
+          </div>
+        </ModalDialog>
       )}
       {shown && <SecretDialog reason={shown.reason} vehicle={shown.vehicle} secret={shown.secret} onClose={() => setShown(null)} />}
     </>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UNIT_STATUSES } from "@/lib/realtime/protocol";
-import { alertDetail, boundaryRings, DUTY, formatDistance, formatDuration } from "./control-room-format";
+import { alertDetail, batteryReading, boundaryRings, DUTY, formatDistance, formatDuration } from "./control-room-format";
 
 describe("DUTY", () => {
   it("gives every status its own letter and colour", () => {
@@ -49,5 +49,22 @@ describe("boundaryRings", () => {
     expect(boundaryRings({ type: "Point", coordinates: [76, 9] })).toBeNull();
     expect(boundaryRings({ type: "Polygon", coordinates: [[[76.29, 9.96], [76.3, 9.96]]] })).toBeNull();
     expect(boundaryRings({ type: "Polygon", coordinates: [[[76.29, "9.96"], [76.3, 9.96], [76.3, 9.97], [76.29, 9.96]]] })).toBeNull();
+  });
+});
+
+describe("batteryReading", () => {
+  it("says the charge in whole percent, and calls it low below 15 %", () => {
+    expect(batteryReading(62)).toEqual({ percent: 62, low: false, text: "Battery 62 %" });
+    expect(batteryReading(15)).toEqual({ percent: 15, low: false, text: "Battery 15 %" });
+    expect(batteryReading(12)).toEqual({ percent: 12, low: true, text: "Low battery 12 %" });
+    expect(batteryReading(14.4)).toEqual({ percent: 14, low: true, text: "Low battery 14 %" });
+    expect(batteryReading(0)).toEqual({ percent: 0, low: true, text: "Low battery 0 %" });
+  });
+
+  it("keeps a reading within 0–100 % and shows nothing when the device reports none", () => {
+    expect(batteryReading(100.4)?.text).toBe("Battery 100 %");
+    expect(batteryReading(-3)?.text).toBe("Low battery 0 %");
+    expect(batteryReading(undefined)).toBeNull();
+    expect(batteryReading(Number.NaN)).toBeNull();
   });
 });

@@ -43,6 +43,26 @@ export function alertDetail(alert: Pick<AlertView, "kind" | "detail">): string {
   }
 }
 
+/** Below this charge (percent, default 15) a unit's battery is shown as low: the phone may soon stop reporting. */
+export const LOW_BATTERY_PERCENT = 15;
+
+/** A unit's battery as the sidebar and the map say it. */
+export interface BatteryReading {
+  /** Whole percent, 0–100. */
+  percent: number;
+  low: boolean;
+  /** "Battery 62 %", or "Low battery 12 %": the words say it, not the colour alone. */
+  text: string;
+}
+
+/** The battery of a unit's last position (`Position.battery`, percent), or null when its device does not report one. */
+export function batteryReading(battery: number | undefined): BatteryReading | null {
+  if (battery === undefined || !Number.isFinite(battery)) return null;
+  const percent = Math.min(100, Math.max(0, Math.round(battery)));
+  const low = percent < LOW_BATTERY_PERCENT;
+  return { percent, low, text: `${low ? "Low battery" : "Battery"} ${percent} %` };
+}
+
 /** A clock time for an alert: "14:32:05" (the dashboard's locale and time zone). */
 export function clockTime(ts: number): string {
   return new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });

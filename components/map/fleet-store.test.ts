@@ -53,6 +53,16 @@ describe("reduceFrames", () => {
     expect(scope).toEqual({ level: "zone", id: 3 });
   });
 
+  it("keeps the battery a phone reports with each position, from the feed and from an auto-started patrol's ADD_CAR", () => {
+    const { patrols } = reduceFrames(withPatrols(patrol(1)), [
+      { type: "TELEMETRY", patrolId: 1, lat: 9.97, lon: 76.29, ts: 1000, battery: 62 },
+      { type: "SYSTEM_EVENT", event: "ADD_CAR", patrol: patrol(4, { lat: 9.96, lon: 76.3, ts: 1000, battery: 12 }) },
+      { type: "TELEMETRY", patrolId: 1, lat: 9.98, lon: 76.29, ts: 2000, battery: 61 },
+    ]);
+    expect(patrols.get(1)?.last?.battery).toBe(61);
+    expect(patrols.get(4)?.last?.battery).toBe(12);
+  });
+
   it("never moves a marker backwards in time and ignores telemetry of unknown patrols", () => {
     const { patrols } = reduceFrames(withPatrols(patrol(1, { lat: 1, lon: 1, ts: 2000 })), [
       { type: "TELEMETRY", patrolId: 1, lat: 5, lon: 5, ts: 1000 },

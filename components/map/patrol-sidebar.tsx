@@ -2,7 +2,8 @@
 
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { UNIT_STATUSES, type PatrolView, type UnitStatus } from "@/lib/realtime/protocol";
-import { DUTY } from "./control-room-format";
+import { BatteryState } from "./battery-state";
+import { batteryReading, DUTY } from "./control-room-format";
 import { DutyBadge } from "./duty-badge";
 import { freshnessOf } from "./fleet-store";
 import { describeFilter, isFiltered, NO_FILTER, patrolComparator, patrolMatcher, SORT_LABEL, stableOrder, type PatrolFilter, type SortKey } from "./patrol-triage";
@@ -196,6 +197,7 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
       >
         {rows.map((p) => {
           const state = freshnessOf(p.last, now);
+          const battery = batteryReading(p.last?.battery);
           const tabStop = p.patrolId === tabRow;
           return (
             <li
@@ -207,10 +209,11 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
               data-lon={p.last?.lon}
               data-status={state}
               data-duty={p.status}
+              data-battery={battery?.percent}
               className={followId === p.patrolId ? "patrol-row following" : "patrol-row"}
               onFocus={() => setActiveId(p.patrolId)}
             >
-              <button type="button" className="patrol-main" onClick={() => onFollow(p.patrolId)} aria-pressed={followId === p.patrolId} tabIndex={tabStop ? 0 : -1} data-roving>
+              <button type="button" className={battery ? "patrol-main has-battery" : "patrol-main"} onClick={() => onFollow(p.patrolId)} aria-pressed={followId === p.patrolId} tabIndex={tabStop ? 0 : -1} data-roving>
                 <span className={`glyph ${state}`} role="img" aria-label={state} />
                 <span className="call">
                   <bdi className="call-sign">{p.callSign}</bdi> <DutyBadge status={p.status} />
@@ -218,6 +221,7 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
                 <bdi className="muted station">{stationName(p.stationId)}</bdi>
                 <span className="speed">{p.last?.speed !== undefined ? `${Math.round(p.last.speed * 3.6)} km/h` : "—"}</span>
                 <span className="muted seen">{p.last ? ago(p.last.ts, now) : "no position yet"}</span>
+                {battery && <BatteryState reading={battery} />}
               </button>
               <div className="patrol-actions">
                 <select

@@ -1,6 +1,6 @@
 import L from "leaflet";
 import type { PatrolView } from "@/lib/realtime/protocol";
-import { DUTY } from "./control-room-format";
+import { batteryReading, DUTY, type BatteryReading } from "./control-room-format";
 import { freshnessOf, type Freshness } from "./fleet-store";
 import { textLabel } from "./text-label";
 
@@ -42,6 +42,26 @@ interface VehicleMarkerOptions extends L.CircleMarkerOptions {
   dutyColor?: string;
   /** An SOS not yet resolved: drawn with a red ring (the banner goes once it is acknowledged; the ring stays until resolved). */
   alarm?: boolean;
+  /** What the label says of the battery ("" for none): its DOM is rebuilt only when this changes. */
+  batteryText?: string;
+}
+
+/**
+ * A vehicle's label: its call sign and, when its device reports one, its battery on a second line — the glyph and
+ * words of the sidebar's `BatteryState` ("Low battery 12 %" with a red "!" glyph below 15 %).
+ */
+function vehicleLabel(callSign: string, battery: BatteryReading | null): HTMLElement {
+  const label = textLabel({ text: callSign });
+  if (!battery) return label;
+  const line = document.createElement("span");
+  line.className = battery.low ? "battery low" : "battery";
+  const glyph = document.createElement("span");
+  glyph.className = battery.low ? "battery-glyph low" : "battery-glyph";
+  glyph.style.setProperty("--charge", `${battery.percent}%`);
+  glyph.setAttribute("aria-hidden", "true");
+  line.append(glyph, battery.text);
+  label.append(line);
+  return label;
 }
 
 /** Traces a vehicle's freshness glyph around `p`: a circle (live), a diamond (stale) or a square (offline). */
@@ -152,8 +172,8 @@ export class VehicleLayer {
   }
 
   private create(p: PatrolView, latlng: L.LatLngExpression) {
-    const marker = new VehicleMarker(latlng, { radius: 6, weight: 2, fillOpacity: 0.9, heading: p.last?.heading });
-    marker.bindTooltip(textLabel({ text: p.callSign }), { ...LABEL_OPTIONS, permanent: false });
+    const marker = new VehicleMarker(latlng, { radius: 6, weight: 2, fillOpacity: 0.9, heading: p.last?.heading, batteryText: "" });
+    marker.bindTooltip(vehicleLabel(p.callSign, null), { ...LABEL_OPTIONS, permanent: false });
     marker.on("click", () => this.onSelect(p.patrolId));
     marker.addTo(this.group);
     return marker;
@@ -195,17 +215,25 @@ export class VehicleLayer {
       };
       const o = marker.options;
       if ((Object.keys(style) as (keyof typeof style)[]).some((k) => o[k] !== style[k])) marker.setStyle(style as L.PathOptions);
+      const battery = batteryReading(p.last.battery);
+      const batteryText = battery?.text ?? "";
+      // The label is DOM, not canvas: rebuilt only when what it says changes.
+      if (o.batteryText !== batteryText) {
+        o.batteryText = batteryText;
+        marker.setTooltipContent(vehicleLabel(p.callSign, battery));
+      }
     }
     this.map.getContainer().dataset.markers = String(this.markers.size);
     this.updateLabels();
   }
 
   /** What a patrol's marker shows, or null when it has none: for diagnostics and end-to-end tests. */
-  markerOf(patrolId: number): { badge: string; alarm: boolean; freshness: Freshness; lat: number; lon: number } | null {
+  markerOf(patrolId: number): { badge: string; alarm: boolean; freshness: Freshness; lat: number; lon: number; label: string } | null {
     const marker = this.markers.get(patrolId);
     if (!marker) return null;
     const { lat, lng } = marker.getLatLng();
-    return { badge: marker.options.dutyLetter ?? "", alarm: marker.options.alarm === true, freshness: marker.options.freshness ?? "live", lat, lon: lng };
+    const label = (marker.getTooltip()?.getContent() as HTMLElement | undefined)?.textContent ?? "";
+    return { badge: marker.options.dutyLetter ?? "", alarm: marker.options.alarm === true, freshness: marker.options.freshness ?? "live", lat, lon: lng, label };
   }
 
   /** Highlights one patrol (or none). */
