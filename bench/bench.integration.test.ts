@@ -31,7 +31,7 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
 
 describe("npm run bench -- --quick", () => {
   it(
-    "measures Sentinel and both baselines on the same dashboards without a frame lost or leaking out of scope, SOS alerts reaching exactly the covering dashboards, and the history tier with its alert rules",
+    "measures Sentinel and both baselines on the same dashboards without a frame lost or leaking out of scope, phones' OsmAnd points accepted and published, SOS alerts reaching exactly the covering dashboards, and the history tier with its alert rules",
     async () => {
       const file = path.join(dir, "report.json");
       const { code, output } = await runBench(["--quick", "--json", file]);
@@ -62,6 +62,17 @@ describe("npm run bench -- --quick", () => {
       }
       expect(typeof report.sql.transactions).toBe("number");
       expect(report.sql.points).toBeGreaterThan(0);
+      // Phones over OsmAnd: every request accepted, counted among the SQL window's points, and each patrol's newest
+      // point on the live plane is its last OsmAnd one (fresh, so published).
+      const osmand = report.ingestion.nextOsmand;
+      expect(osmand.concurrency).toBe(report.ingestion.nextSingle.concurrency);
+      expect(osmand.errors).toEqual({});
+      expect(osmand.responseMs.p99).toBeGreaterThanOrEqual(osmand.responseMs.p50);
+      expect(report.sql.osmandPoints).toBeGreaterThanOrEqual(osmand.acceptedPerS * report.scenario.saturationS);
+      expect(report.sql.points).toBeGreaterThan(report.sql.osmandPoints);
+      expect(report.osmand.patrols).toBe(report.fleet.patrols);
+      expect(report.osmand.newestLive).toBe(report.osmand.patrols);
+      expect(report.osmand.vsTelemetry).toBeCloseTo(osmand.acceptedPerS / report.ingestion.nextSingle.acceptedPerS, 6);
       // The control room: every SOS pressed raised an alert that reached every covering dashboard and no other, then was resolved.
       const sos = report.sos;
       expect(sos.presses).toBeGreaterThan(0);
@@ -96,7 +107,11 @@ describe("npm run bench -- --quick", () => {
       expect(a.raised.OVERSPEED).toBe(a.speeders);
       expect(a.alertRowsWritten).toBe(a.raisedTotal);
       expect(report.targets.map((t) => t.target)).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^SOS → ALERT in every covering dashboard/), expect.stringMatching(/^alert evaluation keeps up/)]),
+        expect.arrayContaining([
+          expect.stringMatching(/^SOS → ALERT in every covering dashboard/),
+          expect.stringMatching(/^alert evaluation keeps up/),
+          "OsmAnd single-point ≥ 0.9× POST /api/telemetry",
+        ]),
       );
       expect(report.targets.length).toBeGreaterThan(0);
       for (const t of report.targets) expect(typeof t.met).toBe("boolean");

@@ -1,5 +1,8 @@
+import { Redis } from "ioredis";
 import pg from "pg";
+import { deviceVehicleKey, patrolLastTsKey } from "../lib/redis/keys";
 import { scopeContains, type Scope, type UnitChain } from "../lib/scope";
+import { deviceKeyValue, hashDeviceId, newDeviceId } from "../lib/vehicles/device-id";
 import { enrolFleet, parseJson, skippedSummary, stopPatrols, withDeviceSecret, type FleetRequest } from "../scripts/simulator/fleet";
 import type { DashboardSpec } from "../test/support/load/dashboards";
 import type { LocalHttpClient } from "../test/support/load/http-client";
@@ -21,6 +24,8 @@ export interface BenchPatrol extends UnitChain {
   patrolId: number;
   vehicleId: number;
   token: string;
+  /** Its OsmAnd device id, once `issueDeviceIds` gave it one. */
+  deviceId?: string;
   lat: number;
   lon: number;
 }
@@ -79,6 +84,51 @@ export async function startFleet(
   return patrols
     .map((p) => ({ ...stations.get(p.vehicle.homeStationId)!, patrolId: p.patrolId, vehicleId: p.vehicle.id, token: p.token }))
     .sort((a, b) => a.patrolId - b.patrolId);
+}
+
+/**
+ * Gives every patrol's vehicle a new OsmAnd device id, stored as `issueDeviceId` (lib/admin/vehicles.ts) stores one:
+ * its SHA-256 and the time in `vehicles`, then the Redis device key (under `prefix`) naming the vehicle. One
+ * statement and one MSET instead of an admin request per vehicle (nor an audit row each): the fleet's vehicles are
+ * enabled and have no device id yet, so there is no old key to delete first.
+ */
+export async function issueDeviceIds(databaseUrl: string, redisUrl: string, prefix: string, patrols: BenchPatrol[]): Promise<BenchPatrol[]> {
+  const issued = patrols.map((p) => ({ ...p, deviceId: newDeviceId() }));
+  const hashes = issued.map((p) => hashDeviceId(p.deviceId));
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query(
+      `UPDATE vehicles AS v SET "deviceIdHash" = d.hash, "deviceIdIssuedAt" = now() FROM unnest($1::int[], $2::text[]) AS d(id, hash) WHERE v.id = d.id`,
+      [issued.map((p) => p.vehicleId), hashes],
+    );
+  } finally {
+    await db.end();
+  }
+  await withRedis(redisUrl, (redis) => redis.mset(issued.flatMap((p, i) => [deviceVehicleKey(prefix, hashes[i]!), deviceKeyValue(p.vehicleId, true)])));
+  return issued;
+}
+
+/**
+ * Patrols whose newest point on the live plane (`patrol:{id}:last_ts` in the stack's Redis under `prefix`) carries
+ * the newest `ts` sent to them (`sentTs`, the driver's): the ingest script keeps a point's ts there only when the
+ * point was fresh, so it was published (the benchmark's live budget per patrol is never reached). A check for
+ * senders whose answer does not say (OsmAnd's empty 200).
+ */
+export async function patrolsAtNewestTs(redisUrl: string, prefix: string, patrols: BenchPatrol[], sentTs: ReadonlyMap<number, number>): Promise<number> {
+  const stored = await withRedis(redisUrl, (redis) => redis.mget(patrols.map((p) => patrolLastTsKey(prefix, p.patrolId))));
+  return patrols.filter((p, i) => stored[i] != null && Number(stored[i]) === sentTs.get(p.patrolId)).length;
+}
+
+/** Runs `work` on a connection of its own to the stack's Redis, closed afterwards. */
+async function withRedis<T>(redisUrl: string, work: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  try {
+    return await work(redis);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /**

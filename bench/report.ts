@@ -16,11 +16,26 @@ export interface MachineInfo {
 
 /** SQL over the steady-state window, per telemetry point. */
 export interface SqlReport extends SqlDelta {
-  /** Telemetry points accepted inside the window. */
+  /** Telemetry points accepted inside the window, through every route. */
   points: number;
+  /** Of those, the points phones sent over OsmAnd (`GET /api/osmand`). */
+  osmandPoints: number;
   /** Transactions (an upper bound on statements) per point. */
   transactionsPerPoint: number;
 }
+
+/** Phones' single points (`GET /api/osmand`, `ingestion.nextOsmand`) against the vehicle API's in the same run. */
+export interface OsmandReport {
+  /** OsmAnd's accepted requests per second over `POST /api/telemetry`'s (target ≥ 0.9). */
+  vsTelemetry: number;
+  /** Patrols driven. */
+  patrols: number;
+  /** Patrols whose newest point on the live plane was the last one OsmAnd sent them, checked right after its run: fresh, so published. */
+  newestLive: number;
+}
+
+/** OsmAnd's single points must sustain at least this share of `POST /api/telemetry`'s rate: 0.9. */
+export const OSMAND_VS_TELEMETRY_TARGET = 0.9;
 
 /** A measured number against the issue's target. */
 export interface TargetCheck {
@@ -45,11 +60,14 @@ export interface BenchReport {
   sql: SqlReport;
   ingestion: {
     nextSingle: SaturationReport;
+    /** `GET /api/osmand`, one point per request, at `nextSingle`'s concurrency right after it. */
+    nextOsmand: SaturationReport;
     nextBatch: SaturationReport;
     nextPing: SaturationReport;
     floorSingle: SaturationReport;
     floorBatch: SaturationReport;
   };
+  osmand: OsmandReport;
   ramp: RampReport[] | null;
   /** The control room: SOS presses in a Sentinel window of their own, with that window's telemetry. */
   sos: SosReport & { window: WindowReport };
@@ -88,8 +106,8 @@ export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
       met: w.latencyMs.p99 < 10,
     },
     {
-      target: "0 SQL statements per telemetry point",
-      measured: `${r.sql.transactions} transactions, ${r.sql.scans} table scans over ${r.sql.points} points`,
+      target: "0 SQL statements per telemetry point (OsmAnd's included)",
+      measured: `${r.sql.transactions} transactions, ${r.sql.scans} table scans over ${r.sql.points} points (${r.sql.osmandPoints} of them OsmAnd)`,
       met: r.sql.transactions === 0 && r.sql.scans === 0,
     },
     { target: "0 out-of-scope frames", measured: `${leaks}`, met: leaks === 0 },
@@ -98,6 +116,11 @@ export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
       target: "single-point ingestion ≥ 2,000 msg/s",
       measured: `${fmt(r.ingestion.nextSingle.acceptedPerS, 0)} msg/s`,
       met: r.ingestion.nextSingle.acceptedPerS >= 2_000,
+    },
+    {
+      target: `OsmAnd single-point ≥ ${OSMAND_VS_TELEMETRY_TARGET}× POST /api/telemetry`,
+      measured: `${fmt(r.ingestion.nextOsmand.acceptedPerS, 0)} vs ${fmt(r.ingestion.nextSingle.acceptedPerS, 0)} msg/s (${fmt(r.osmand.vsTelemetry, 2)}×)`,
+      met: r.osmand.vsTelemetry >= OSMAND_VS_TELEMETRY_TARGET,
     },
     {
       target: "batched ingestion ≥ 50,000 points/s",
@@ -233,6 +256,7 @@ export function renderMarkdown(r: BenchReport): string {
     ...(
       [
         ["POST /api/telemetry (Next)", r.ingestion.nextSingle],
+        ["GET /api/osmand, a phone's single point (Next)", r.ingestion.nextOsmand],
         ["POST /api/telemetry/batch, 500 points (Next)", r.ingestion.nextBatch],
         ["GET /api/ping (Next's floor)", r.ingestion.nextPing],
         ["bare node:http + ioredis, single point", r.ingestion.floorSingle],
@@ -244,12 +268,14 @@ export function renderMarkdown(r: BenchReport): string {
     ),
     "",
     `Next's telemetry route sustains ${percent(r.ingestion.nextSingle.acceptedPerS, r.ingestion.floorSingle.acceptedPerS)} of the bare server's single-point rate ` +
-      `and ${percent(r.ingestion.nextSingle.acceptedPerS, r.ingestion.nextPing.acceptedPerS)} of Next's own trivial-route rate.`,
+      `and ${percent(r.ingestion.nextSingle.acceptedPerS, r.ingestion.nextPing.acceptedPerS)} of Next's own trivial-route rate. ` +
+      `Phones over OsmAnd (\`GET /api/osmand?id=…&lat=…&lon=…&timestamp=…&speed=…&bearing=…\`, a device id for each patrol's vehicle) ` +
+      `sustain ${fmt(r.osmand.vsTelemetry, 2)}× the telemetry route's rate; right after their run, the newest point of ${r.osmand.newestLive} of ${r.osmand.patrols} patrols on the live plane was their last OsmAnd point.`,
     "",
     "## SQL while telemetry streams",
     "",
     `${r.sql.transactions} transactions (an upper bound on statements), ${r.sql.scans} table scans, ${r.sql.rowsReturned + r.sql.rowsFetched} rows read and ` +
-      `${r.sql.rowsInserted + r.sql.rowsUpdated + r.sql.rowsDeleted} rows written in the benchmark database while Next accepted ${r.sql.points.toLocaleString("en-US")} telemetry points ` +
+      `${r.sql.rowsInserted + r.sql.rowsUpdated + r.sql.rowsDeleted} rows written in the benchmark database while Next accepted ${r.sql.points.toLocaleString("en-US")} telemetry points, ${r.sql.osmandPoints.toLocaleString("en-US")} of them over OsmAnd ` +
       `(${fmt(r.sql.transactionsPerPoint, 3)} per point). Window: from Sentinel's streaming window through the saturating ingestion runs${r.streaming.some((x) => x.system === "socketio") ? " and the Socket.IO window" : ""}; ` +
       `pg_stat_database and pg_stat_user_tables deltas over ${fmt(r.sql.windowS, 1)} s, each read ≥ 11 s after the last activity so every backend had published its counters; ${r.sql.maintenance} autovacuum/analyze runs.`,
     "",

@@ -8,7 +8,7 @@ import { ROOT, startTestStack, type TestStack } from "../test/support/stack";
 import { TEST_SECRETS } from "../test/support/secrets";
 import { monotonicMs, sleep } from "../test/support/load/clock";
 import { DashboardPool } from "../test/support/load/dashboards";
-import { chooseDashboards, loadOrganisation, startFleet, visiblePatrols } from "./fleet";
+import { chooseDashboards, issueDeviceIds, loadOrganisation, patrolsAtNewestTs, startFleet, visiblePatrols } from "./fleet";
 import { LocalHttpClient } from "../test/support/load/http-client";
 import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } from "./phases";
 import { SosDrill } from "./sos-drill";
@@ -27,7 +27,7 @@ import { TelemetryDriver } from "../test/support/load/telemetry-driver";
  */
 const BUILD_LOCK = "/tmp/sentinel-build.lock";
 /** Routes the benchmark calls; a build without them is stale. */
-const REQUIRED_ROUTES = ["/api/ping", "/api/telemetry", "/api/telemetry/batch", "/api/vehicles/token", "/api/patrols/start"];
+const REQUIRED_ROUTES = ["/api/ping", "/api/telemetry", "/api/telemetry/batch", "/api/osmand", "/api/vehicles/token", "/api/patrols/start"];
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
 
 /** True when `.next` holds a production build with every route the benchmark calls. */
@@ -144,8 +144,11 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
     const org = await loadOrganisation(stack.databaseUrl);
     // Every n-th vehicle, so a smaller fleet still spans the whole organisation.
     const vehicles = org.vehicles.filter((_, i) => i % Math.max(1, Math.floor(org.vehicles.length / scenario.patrols)) === 0).slice(0, scenario.patrols);
-    log(`starting ${vehicles.length} patrols through the vehicle API`);
-    const patrols = await startFleet(web, stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD, org.stations, vehicles);
+    const password = stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD;
+    const redisPrefix = stack.env.REDIS_PREFIX ?? "";
+    log(`starting ${vehicles.length} patrols through the vehicle API, each vehicle with an OsmAnd device id`);
+    // Phones as units: every vehicle also gets an OsmAnd device id (SQL, so before the window).
+    const patrols = await issueDeviceIds(stack.databaseUrl, stack.redis.url, redisPrefix, await startFleet(web, password, org.stations, vehicles));
     // The last SQL the benchmark causes until the window: statistics must flush before the window opens.
     const sqlQuietFrom = monotonicMs();
     const dashboards = chooseDashboards(scenario.clients, patrols);
@@ -180,20 +183,26 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
     // SQL is counted from here to the end of the last phase that sends telemetry through Next.
     const sql = new SqlWindow(stack.databaseUrl);
     let webPointsBefore = 0;
+    let osmandPointsBefore = 0;
     const sentinelReport = await stream(sentinel, async () => {
       await waitUntil(sqlQuietFrom + SQL_STATS_FLUSH_MS);
       await sql.start();
       webPointsBefore = ctx.driver.acceptedPoints(web);
+      osmandPointsBefore = ctx.driver.acceptedOsmandPoints(web);
     });
 
-    log("ingestion through Next: single points and 500-point batches");
+    log("ingestion through Next: single points (vehicle API, then OsmAnd) and 500-point batches");
     const ingestRoles = [webRole, redisRole, driverRole];
     const nextSingle = await saturate(ctx, "POST /api/telemetry", ingestRoles, scenario.singleConcurrency, () => ctx.driver.point(web));
+    const nextOsmand = await saturate(ctx, "GET /api/osmand", ingestRoles, scenario.singleConcurrency, () => ctx.driver.osmand(web));
+    // Before the batches move every patrol on: the newest point of each is now its last OsmAnd one.
+    const osmandNewestLive = await patrolsAtNewestTs(stack.redis.url, redisPrefix, patrols, ctx.driver.lastTimestamps());
     const nextBatch = await saturate(ctx, "POST /api/telemetry/batch", ingestRoles, scenario.batchConcurrency, () => ctx.driver.batch(web, scenario.batchSize));
 
     const socketioReport = socketio ? await streamThenStop(socketio) : null;
     const lastWebTelemetry = monotonicMs();
     const webPoints = ctx.driver.acceptedPoints(web) - webPointsBefore;
+    const osmandPoints = ctx.driver.acceptedOsmandPoints(web) - osmandPointsBefore;
 
     // Nothing in the floor phase can reach PostgreSQL: it fills the wait before the SQL counters are read again.
     log("floors: GET /api/ping and the bare node:http ingestion server");
@@ -220,7 +229,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
     log(`control room: ${dashboards.length} dashboards, ${scenario.rate} points/s for ${scenario.windowS} s, an SOS a second`);
     const drill = new SosDrill(ctx, stack.baseUrl);
     const controlRoom = await streamingRun(ctx, sentinel, () => drill.warmUp(), drill);
-    const sos = { window: controlRoom.window, ...(await drill.finish("admin@sentinel.local", stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD)) };
+    const sos = { window: controlRoom.window, ...(await drill.finish("admin@sentinel.local", password)) };
     log(`  SOS → ALERT p99 ${sos.latencyMs.p99.toFixed(2)} ms, delivered ${sos.delivered}/${sos.expected}, ${sos.resolved} resolved`);
 
     let ramp: RampReport[] | null = null;
@@ -266,8 +275,13 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
       stackEnv: { TELEMETRY_RATE_PER_SECOND: stackEnv.TELEMETRY_RATE_PER_SECOND, REALTIME_WORKERS: stackEnv.REALTIME_WORKERS },
       fleet: { stations: org.stations.size, patrols: patrols.length, dashboards: levels, dashboardProcesses: scenario.dashboardProcesses },
       streaming,
-      sql: { ...sqlDelta, points: webPoints, transactionsPerPoint: webPoints ? sqlDelta.transactions / webPoints : 0 },
-      ingestion: { nextSingle, nextBatch, nextPing, floorSingle, floorBatch },
+      sql: { ...sqlDelta, points: webPoints, osmandPoints, transactionsPerPoint: webPoints ? sqlDelta.transactions / webPoints : 0 },
+      ingestion: { nextSingle, nextOsmand, nextBatch, nextPing, floorSingle, floorBatch },
+      osmand: {
+        vsTelemetry: nextSingle.acceptedPerS ? nextOsmand.acceptedPerS / nextSingle.acceptedPerS : 0,
+        patrols: patrols.length,
+        newestLive: osmandNewestLive,
+      },
       ramp,
       sos,
       history,

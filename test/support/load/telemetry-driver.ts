@@ -1,3 +1,4 @@
+import { KNOTS_TO_MS } from "../../../lib/osmand/schema";
 import { monotonicMs, sleep } from "./clock";
 import { LocalHttpClient, OutcomeTally, type Outcome } from "./http-client";
 
@@ -7,8 +8,8 @@ import { LocalHttpClient, OutcomeTally, type Outcome } from "./http-client";
  * that strictly increases per patrol, so (patrolId, ts) names each point —
  * the key dashboards' receive stamps are joined on — and the order of
  * acceptance is the order of publication. Two ways to drive it:
- * - `point()` / `batch()`: the caller paces requests (open loop, the
- *   benchmark), round-robin over the driver's `patrols`;
+ * - `point()` / `batch()` / `osmand()`: the caller paces requests (open loop,
+ *   the benchmark), round-robin over the driver's `patrols`;
  * - `add()`: a vehicle posting on its own schedule, waiting for each answer
  *   and optionally retrying as a device does (the fault and isolation tests).
  * Times are `monotonicMs()` (not `performance.now()`), comparable across the processes of the machine.
@@ -18,6 +19,8 @@ import { LocalHttpClient, OutcomeTally, type Outcome } from "./http-client";
 export interface DrivenPatrol {
   patrolId: number;
   token: string;
+  /** Its vehicle's OsmAnd device id, for `osmand()` (default none). */
+  deviceId?: string;
   lat?: number;
   lon?: number;
 }
@@ -74,6 +77,7 @@ export class TelemetryDriver {
   private responseMs: number[] = [];
   private tally = new OutcomeTally();
   private readonly acceptedBy = new Map<LocalHttpClient, number>();
+  private readonly acceptedOsmandBy = new Map<LocalHttpClient, number>();
 
   /** Its HTTP client for `baseUrl` (127.0.0.1 only): `add()`'s vehicles, and `point()`/`batch()` unless given another. */
   readonly http: LocalHttpClient;
@@ -104,9 +108,19 @@ export class TelemetryDriver {
     return { sent, responseMs: this.responseMs, tally: this.tally };
   }
 
-  /** Points `client`'s server has accepted from `point()` and `batch()` so far. */
+  /** Points `client`'s server has accepted from `point()`, `batch()` and `osmand()` so far. */
   acceptedPoints(client: LocalHttpClient): number {
     return this.acceptedBy.get(client) ?? 0;
+  }
+
+  /** Of those, the points `osmand()` sent. */
+  acceptedOsmandPoints(client: LocalHttpClient): number {
+    return this.acceptedOsmandBy.get(client) ?? 0;
+  }
+
+  /** The newest `ts` sent for each patrol so far. */
+  lastTimestamps(): ReadonlyMap<number, number> {
+    return this.lastTs;
   }
 
   /** Posts one point of the next patrol to `POST {path}` (default /api/telemetry) through `client` (default: the driver's). */
@@ -137,6 +151,35 @@ export class TelemetryDriver {
     this.tally.add(outcome, ok);
     if (ok) this.acceptedBy.set(client, this.acceptedPoints(client) + size);
     return { outcome, ok, units: ok ? size : 0 };
+  }
+
+  /**
+   * Sends one point of the next patrol as a phone does over the OsmAnd protocol (Traccar Client, OsmAnd):
+   * `GET /api/osmand?id=…&lat=…&lon=…&timestamp=…&speed=…&bearing=…` with the patrol's `deviceId`, the timestamp in
+   * unix ms (the next `ts`, as for `point()`, so the point is fresh) and the speed in knots, through `client`.
+   * Accepted is 200; the empty answer does not say whether the point was published (`lastTimestamps()` and the
+   * patrols' `last_ts` in Redis do).
+   */
+  async osmand(client = this.http): Promise<{ outcome: Outcome; ok: boolean; units: number }> {
+    const patrol = this.nextPatrol();
+    if (!patrol.deviceId) throw new Error(`osmand() needs a device id for every patrol (patrol ${patrol.patrolId} has none)`);
+    const p = this.position(patrol, this.nextTs(patrol.patrolId, 1));
+    const query = new URLSearchParams({
+      id: patrol.deviceId,
+      lat: String(p.lat),
+      lon: String(p.lon),
+      timestamp: String(p.ts),
+      speed: (p.speed / KNOTS_TO_MS).toFixed(2),
+      bearing: String(p.heading),
+    });
+    const outcome = await client.request("GET", `/api/osmand?${query}`);
+    const ok = outcome.status === 200;
+    this.tally.add(outcome, ok);
+    if (ok) {
+      this.acceptedBy.set(client, this.acceptedPoints(client) + 1);
+      this.acceptedOsmandBy.set(client, this.acceptedOsmandPoints(client) + 1);
+    }
+    return { outcome, ok, units: 1 };
   }
 
   /** Starts the vehicle of `patrolId` posting on its own schedule (see `DriverOptions`); every point lands in `points`. */
