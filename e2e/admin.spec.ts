@@ -158,7 +158,7 @@ test.describe.serial("admin console", () => {
     await expect(vehicleRow).toContainText(`${STATION.name} (${STATION.code})`);
     await expect(vehicleRow).toContainText("Enabled");
     const vehicle = (await adminList<Record<string, unknown> & { id: number }>(page.request, "vehicles")).find((v) => v.id === created.vehicleId)!;
-    expect(vehicle).toEqual({ id: created.vehicleId, callSign: VEHICLE.callSign, registration: VEHICLE.registration, homeStationId: station.id, enabled: true });
+    expect(vehicle).toEqual({ id: created.vehicleId, callSign: VEHICLE.callSign, registration: VEHICLE.registration, homeStationId: station.id, enabled: true, deviceIdIssuedAt: null });
 
     // Rotating issues a new secret, once; the old one stops working.
     await vehicleRow.getByRole("button", { name: "Rotate secret" }).click();

@@ -54,7 +54,11 @@ async function main(): Promise<void> {
 
   await redis.connect();
   await drain.start();
-  const stopIdleSweeper = startIdleSweeper(redis, config.redisPrefix, metrics, log.child({ stage: "idle-sweeper" }));
+  // Its own connection: the drain's blocking reads hold the shared one for up to a second per command.
+  const sweeperRedis = createRedis(undefined, { maxRetriesPerRequest: 1 });
+  sweeperRedis.on("error", (err: Error) => log.warn({ err: err.message }, "idle sweeper: redis connection error"));
+  await sweeperRedis.connect();
+  const stopIdleSweeper = startIdleSweeper(sweeperRedis, config.redisPrefix, metrics, log.child({ stage: "idle-sweeper" }));
   log.info({ metricsPort: config.metricsPort, batchSize: config.batchSize, retentionDays: config.retentionDays }, "history process started");
 
   let stopping = false;
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
     stopIdleSweeper();
     void drain
       .stop()
-      .then(() => Promise.allSettled([redis.quit(), prisma.$disconnect(), new Promise((r) => server.close(r))]))
+      .then(() => Promise.allSettled([redis.quit(), sweeperRedis.quit(), prisma.$disconnect(), new Promise((r) => server.close(r))]))
       .then(() => process.exit(0));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));

@@ -28,9 +28,11 @@ export async function stopIdlePatrols(prisma: PrismaClient, redis: Redis, prefix
     try {
       await removeActivePatrol(redis, prefix, toPatrolMeta(patrol));
     } catch (err) {
-      // Redis away: the patrol stays active everywhere (the next sweep tries again) rather than only in Redis.
+      // Redis away: the patrol stays active everywhere (the next sweep tries again) rather than only in Redis; the
+      // other idle patrols are still tried.
       await prisma.patrol.update({ where: { id: patrol.id }, data: { status: "ACTIVE", endedAt: null, endedBy: null } });
-      throw err;
+      log.warn({ err: String(err), patrolId: patrol.id }, "could not stop an idle patrol in Redis; the next sweep tries again");
+      continue;
     }
     await resolveBySystem(prisma, redis, prefix, patrol.id, ["SILENT"]).catch((err: unknown) =>
       log.warn({ err: String(err), patrolId: patrol.id }, "could not resolve the idle patrol's SILENT alert; a commander can"),
