@@ -5,7 +5,8 @@ import { refuse } from "./admission";
 import { ClientSession, type SessionContext } from "./client-session";
 import { refusal, type RealtimeError } from "./errors";
 import type { Heartbeat } from "./heartbeat";
-import type { OutboxOptions } from "./outbox";
+import type { FrameSink, OutboxOptions } from "./outbox";
+import type { WriteCoalescer } from "./write-coalescer";
 
 /** One open dashboard socket: who it is, its session, and how to end it. */
 export interface Connection {
@@ -67,6 +68,8 @@ export interface ConnectionDeps {
   limits: Omit<OutboxOptions, "onOverflow">;
   heartbeat: Heartbeat;
   connections: ConnectionRegistry;
+  /** Frames of one turn of the event loop leave each socket in one write. */
+  coalescer: WriteCoalescer;
 }
 
 /**
@@ -77,7 +80,16 @@ export interface ConnectionDeps {
 export function openConnection(ws: WebSocket, socket: Duplex, claims: VerifiedTicket, deps: ConnectionDeps): Connection {
   // Conflation waits for "drain", which the socket only emits once its buffer passed its high-water mark.
   const limits = { ...deps.limits, conflateBytes: Math.max(deps.limits.conflateBytes, socket.writableHighWaterMark) };
-  const session: ClientSession = new ClientSession(claims, ws, limits, deps.session, (err) => close(err));
+  const sink: FrameSink = {
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    send(data, options) {
+      deps.coalescer.hold(socket);
+      ws.send(data, options);
+    },
+  };
+  const session: ClientSession = new ClientSession(claims, sink, limits, deps.session, (err) => close(err));
   const { log } = session;
   function close(err: RealtimeError): void {
     refuse(ws, err, log);

@@ -12,6 +12,7 @@ import { ConnectionRegistry, openConnection } from "./connection";
 import { messageDispatcher } from "./dispatch";
 import { refusal } from "./errors";
 import { Heartbeat } from "./heartbeat";
+import { WriteCoalescer } from "./write-coalescer";
 import { observeWorker } from "./metrics";
 import { opsRequestHandler } from "./ops-routes";
 import { RedisBridge } from "./redis-bridge";
@@ -52,6 +53,7 @@ export function runWorker(config: RealtimeConfig): void {
     session: { registry, state: redisScopeState(bridge.command, config.redisPrefix), prefix: config.redisPrefix, log },
     limits: { conflateBytes: config.conflateBytes, maxQueuedEvents: config.maxQueuedEvents },
     heartbeat,
+    coalescer: new WriteCoalescer(),
     connections,
   };
 
