@@ -2,10 +2,8 @@
 
 import { useEffect, useId, useRef, useState } from "react";
 import type { PatrolView } from "@/lib/realtime/protocol";
+import { STOP_REASON_MAX } from "@/lib/patrols/stop-reason";
 import { stopPatrol } from "./control-room-api";
-
-/** The longest reason the server stores: 200 characters. */
-const STOP_REASON_MAX = 200;
 
 export interface StopPatrolDialogProps {
   patrol: PatrolView;

@@ -117,7 +117,12 @@ describe("station boundaries in the admin API", () => {
     const moved = await patch({ lat: 10.1 });
     expect(moved.status).toBe(400);
     expect(moved.body.error).toMatchObject({ code: "VALIDATION_FAILED", field: "lat" });
-    expect(moved.body.error.message).toMatch(/outside its boundary; move it inside, or change or clear the boundary/);
+    expect(moved.body.error.message).toMatch(/^lat: .*outside its boundary; move it inside, or change or clear the boundary/);
+    // Moved east only: the field that moved is the one named.
+    const east = await patch({ lon: 76.5 });
+    expect(east.status).toBe(400);
+    expect(east.body.error).toMatchObject({ code: "VALIDATION_FAILED", field: "lon" });
+    expect(east.body.error.message).toMatch(/^lon: the station's new position \(lat [\d.]+, lon 76\.5\) is outside its boundary/);
     expect((await call(`/api/admin/stations/${stationId}`, { client: admin })).body).toMatchObject({ ...position, boundary: square });
 
     // Moving the station and its boundary together is one valid change.

@@ -63,14 +63,14 @@ const boundaryField = z
  * 400 VALIDATION_FAILED naming `field` unless `boundary` (when there is one) surrounds the station at `position`:
  * "boundary: does not contain the station (…)", or "…looks like it has latitude and longitude swapped…".
  */
-function checkBoundary(boundary: BoundaryPolygon | null, position: { lat: number; lon: number }, field: "boundary" | "lat"): void {
+function checkBoundary(boundary: BoundaryPolygon | null, position: { lat: number; lon: number }, field: "boundary" | "lat" | "lon"): void {
   if (boundary === null) return;
   const problem = boundaryProblem(boundary, position);
   if (problem === null) return;
   const message =
     field === "boundary"
       ? `boundary: ${problem}.`
-      : `lat: the station's new position (lat ${position.lat}, lon ${position.lon}) is outside its boundary; move it inside, or change or clear the boundary.`;
+      : `${field}: the station's new position (lat ${position.lat}, lon ${position.lon}) is outside its boundary; move it inside, or change or clear the boundary.`;
   throw new AppError("VALIDATION_FAILED", message, { field });
 }
 
@@ -134,7 +134,7 @@ export const stations: AdminResource<StationItem, z.infer<typeof createSchema>, 
           const current = found(await tx.station.findUnique({ where: { id }, select: STATION_FIELDS }), "station", id);
           const position = { lat: input.lat ?? current.lat, lon: input.lon ?? current.lon };
           if (input.boundary !== undefined) checkBoundary(input.boundary, position, "boundary");
-          else if (input.lat !== undefined || input.lon !== undefined) checkBoundary(toItem(current).boundary, position, "lat");
+          else if (input.lat !== undefined || input.lon !== undefined) checkBoundary(toItem(current).boundary, position, input.lat !== undefined ? "lat" : "lon");
           let chain = {};
           if (input.divisionId !== undefined && input.divisionId !== current.divisionId) {
             const division = await requireDivision(input.divisionId, "divisionId", tx);

@@ -13,13 +13,14 @@ import type { EndedNotice } from "./ended-notice";
 import { notActive, patrolFor, type PatrolActor } from "./patrol-actor";
 import { toPatrolMeta } from "./patrol-meta";
 import { removeActivePatrol } from "./state-plane";
+import { STOP_REASON_MAX } from "./stop-reason";
 
 /** Body of `POST /api/patrols/{id}/stop` (optional): why, as the commander typed it; blank counts as none. */
 export const stopSchema = z.strictObject({
   reason: z
     .string()
     .trim()
-    .max(200, "must be at most 200 characters")
+    .max(STOP_REASON_MAX, `must be at most ${STOP_REASON_MAX} characters`)
     .refine((r) => !/[\p{Cc}\p{Cf}]/u.test(r), "must not contain control or invisible characters")
     .optional()
     .transform((r) => (r ? r : undefined))
