@@ -156,6 +156,11 @@ export function tokenRevoked(): AppError {
   );
 }
 
+/** 403 for a device of a disabled vehicle (a token request, a patrol action, a phone's point). */
+export function vehicleDisabled(): AppError {
+  return new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
+}
+
 /** Whom the request's bearer device token names; 401 when missing, forged or expired. */
 export function authenticateVehicle(req: Request): Promise<DeviceIdentity> {
   return verifyVehicleToken(bearerToken(req));

@@ -2,9 +2,10 @@ import { env } from "../env";
 import { AppError } from "../errors";
 import { prisma } from "../db";
 import { soundSos } from "../alerts/sos";
-import { endedByUser, parseEndedNotice } from "../patrols/ended-notice";
+import { ENDED_SELECT, endedByUser, endedNoticeOf, parseEndedNotice } from "../patrols/ended-notice";
 import { PATROL_META_SELECT, toPatrolMeta } from "../patrols/patrol-meta";
-import { autoStartPatrol, vehicleDisabled } from "../patrols/start-patrol";
+import { vehicleDisabled } from "../auth/tokens";
+import { autoStartPatrol } from "../patrols/start-patrol";
 import { ensureStatePlane } from "../patrols/watch-state-plane";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
@@ -44,15 +45,8 @@ const endedByCommander = new Map<number, { until: number; error: AppError }>();
 const unknownDevice = () =>
   new AppError("NOT_FOUND", "Unknown device id: set up this phone in the admin console (Vehicles → Set up a phone) and enter the id it shows.");
 
-/** Outcome of one request: how many points reached the live map, and the patrol they went to. */
-export interface OsmandResult {
-  patrolId: number;
-  published: number;
-  stale: number;
-}
-
 /** Ingests a decoded OsmAnd request; throws the AppError the device should get (400/403/404/409/429/503). */
-export async function ingestOsmand(request: OsmandRequest, now = Date.now()): Promise<OsmandResult> {
+export async function ingestOsmand(request: OsmandRequest, now = Date.now()): Promise<void> {
   const id = normalizeDeviceId(request.deviceId);
   if (!id) throw unknownDevice();
   let device = known.get(id) ?? (await lookUpDevice(id));
@@ -80,10 +74,11 @@ export async function ingestOsmand(request: OsmandRequest, now = Date.now()): Pr
         continue;
       }
     }
-    const { published, stale } = ingestOutcome(reply, patrolId);
+    // Throws the device's answer for a refusal (429, 503); accepted points, fresh or not, are a 200.
+    ingestOutcome(reply, patrolId);
     remember(id, device);
     if (request.sos) await raiseSos(patrolId, request.points.at(-1)!);
-    return { patrolId, published, stale };
+    return;
   }
   throw new AppError("SERVICE_UNAVAILABLE", "The unit's patrol changed while this request was handled; retry.", {}, { "Retry-After": "1" });
 }
@@ -119,7 +114,7 @@ async function activePatrolOf(device: KnownDevice, now: number): Promise<number>
       callSign: true,
       enabled: true,
       homeStationId: true,
-      patrols: { orderBy: { id: "desc" }, take: 1, select: { id: true, endedAt: true, endReason: true, endedByUser: { select: { name: true, email: true } } } },
+      patrols: { orderBy: { id: "desc" }, take: 1, select: { id: true, ...ENDED_SELECT } },
     },
   });
   if (!vehicle) throw unknownDevice();
@@ -127,9 +122,10 @@ async function activePatrolOf(device: KnownDevice, now: number): Promise<number>
   // A commander's stop holds for a while: the phone keeps its points (409 makes Traccar Client buffer them) instead of
   // appearing again at once; after OSMAND_IDLE_STOP_MINUTES they start a new patrol.
   const last = vehicle.patrols[0];
-  if (last?.endedByUser && last.endedAt && last.endedAt.getTime() + idleStopMs() > now) {
-    const error = endedByUser(last.id, { by: last.endedByUser.name || last.endedByUser.email, at: last.endedAt.getTime(), reason: last.endReason });
-    endedByCommander.set(device.vehicleId, { until: last.endedAt.getTime() + idleStopMs(), error });
+  const notice = last ? endedNoticeOf(last) : null;
+  if (last && notice && notice.at + idleStopMs() > now) {
+    const error = endedByUser(last.id, notice);
+    endedByCommander.set(device.vehicleId, { until: notice.at + idleStopMs(), error });
     throw error;
   }
   endedByCommander.delete(device.vehicleId);

@@ -1,7 +1,7 @@
 import { requestAddress, userActor, type AuditActor } from "../audit/record";
 import type { SessionUser } from "../auth/options";
 import { requireUser } from "../auth/session";
-import { authenticateVehicle, tokenRevoked, type DeviceIdentity } from "../auth/tokens";
+import { authenticateVehicle, tokenRevoked, vehicleDisabled, type DeviceIdentity } from "../auth/tokens";
 import { prisma } from "../db";
 import { AppError } from "../errors";
 import type { PatrolMeta } from "../realtime/protocol";
@@ -37,7 +37,7 @@ export async function patrolFor(patrolId: number, actor: PatrolActor) {
   ]);
   if (actor.kind === "vehicle") {
     if (vehicle?.tokenGeneration !== actor.generation) throw tokenRevoked();
-    if (!vehicle.enabled) throw new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
+    if (!vehicle.enabled) throw vehicleDisabled();
   }
   const missing = new AppError("NOT_FOUND", `Patrol ${patrolId} does not exist.`);
   if (!patrol) throw missing;

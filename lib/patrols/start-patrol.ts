@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
+import { tokenRevoked, vehicleDisabled, type DeviceIdentity } from "../auth/tokens";
 import { Prisma, prisma } from "../db";
 import { AppError } from "../errors";
 import { log } from "../log";
@@ -39,8 +39,6 @@ export async function startPatrol(device: DeviceIdentity, input: z.infer<typeof 
   return beginPatrol(vehicleId, vehicle.callSign, input.stationId ?? vehicle.homeStationId, false);
 }
 
-/** 403 for a disabled vehicle. */
-export const vehicleDisabled = () => new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
 
 /**
  * Starts a patrol at its home station for a vehicle whose device knows nothing of patrols (a phone over the OsmAnd

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { verifyDeviceSecret } from "../auth/password";
-import { signVehicleToken } from "../auth/tokens";
+import { signVehicleToken, vehicleDisabled } from "../auth/tokens";
 import { prisma } from "../db";
 import { redis, redisPrefix } from "../redis/client";
 import { writeTokenGeneration } from "./token-generation";
@@ -29,7 +29,7 @@ export async function issueVehicleToken(input: z.infer<typeof tokenRequestSchema
     throw new AppError("INVALID_CREDENTIALS", "Unknown vehicle id or wrong device secret. Ask an admin to rotate the secret if it was lost.");
   }
   if (!vehicle.enabled) {
-    throw new AppError("VEHICLE_DISABLED", "This vehicle is disabled. Ask an admin to enable it.");
+    throw vehicleDisabled();
   }
   // The telemetry script compares tokens with this (also heals a change whose own write to Redis failed).
   await writeTokenGeneration(redis(), redisPrefix, vehicle.id, vehicle.tokenGeneration).catch((err: unknown) =>

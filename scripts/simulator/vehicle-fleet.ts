@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
+import { KNOTS_TO_MS } from "../../lib/osmand/schema";
 
 /** A patrol the fleet drives: its id and its vehicle's device token. */
 export interface FleetPatrol {
@@ -149,7 +150,7 @@ function osmandQuery(deviceId: string, at: FleetPosition, ts: number): string {
     timestamp: String(ts),
     lat: at.lat.toFixed(6),
     lon: at.lon.toFixed(6),
-    speed: ((at.speed * 3600) / 1852).toFixed(1),
+    speed: (at.speed / KNOTS_TO_MS).toFixed(1),
     bearing: String(Math.round(at.heading) % 360),
   };
   if (at.battery !== undefined) fields.batt = at.battery.toFixed(0);
