@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import pg from "pg";
 import { deviceVehicleKey, patrolLastTsKey } from "../lib/redis/keys";
+import { placementOf } from "../lib/realtime/placement";
 import { scopeContains, type Scope, type UnitChain } from "../lib/scope";
 import { deviceKeyValue, hashDeviceId, newDeviceId } from "../lib/vehicles/device-id";
 import { enrolFleet, parseJson, skippedSummary, stopPatrols, withDeviceSecret, type FleetRequest } from "../scripts/simulator/fleet";
@@ -157,6 +158,8 @@ export function chooseDashboards(count: number, patrols: BenchPatrol[]): Dashboa
     userId: 1_000_000 + clientId,
     role: scope.level === "city" ? "ADMIN" : "COMMANDER",
     scope,
+    // As the web tier issues it: the district and zone of the scope, read from any patrol inside it.
+    placement: placementOf(scope, patrols.find((p) => scopeContains(scope, p))!),
   }));
 }
 

@@ -3,6 +3,7 @@ import { SignJWT, errors, jwtVerify } from "jose";
 import { z } from "zod";
 import { env } from "../env";
 import { AppError } from "../errors";
+import { placementClaim, placementClaimSchema, type Placement } from "../realtime/placement";
 import { scopeSchema, type Scope } from "../scope";
 
 const ISSUER = "sentinel";
@@ -77,6 +78,8 @@ export interface TicketClaims {
   scope: Scope;
   /** The user's session version at issue (lib/auth/access-state.ts); default 0, a user whose access never changed. */
   sessionVersion?: number;
+  /** Where the sidecar should place the socket (lib/realtime/placement.ts); absent: placed by its scope alone. */
+  placement?: Placement | null;
 }
 
 /** A verified ticket: its claims, plus what makes it single-use. */
@@ -99,13 +102,15 @@ const ticketClaimsSchema = z.object({
   ims: z.number().int().positive().optional(),
   jti: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
   exp: z.number().int().positive(),
+  pl: placementClaimSchema.optional(),
 });
 
 /** Issues a short-lived (60 s) ticket for opening one realtime connection, with a fresh random `jti`. */
 export async function signRealtimeTicket(claims: TicketClaims): Promise<{ ticket: string; expiresAt: number }> {
   const now = Date.now();
   const exp = Math.floor(now / 1000) + TICKET_TTL_SECONDS;
-  const ticket = await new SignJWT({ role: claims.role, scope: claims.scope, sv: claims.sessionVersion ?? 0, ims: now })
+  const placement = claims.placement ? { pl: placementClaim(claims.placement) } : {};
+  const ticket = await new SignJWT({ role: claims.role, scope: claims.scope, sv: claims.sessionVersion ?? 0, ims: now, ...placement })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(ISSUER)
     .setAudience(TICKET_AUDIENCE)
@@ -123,8 +128,17 @@ export async function verifyRealtimeTicket(ticket: string): Promise<VerifiedTick
   const match = /^user:(\d+)$/.exec(payload.sub ?? "");
   const claims = ticketClaimsSchema.safeParse(payload);
   if (!match || !claims.success) throw new AppError("INVALID_TOKEN", "The realtime ticket is malformed; request a new one.");
-  const { role, scope, sv, jti, exp, iat, ims } = claims.data;
-  return { userId: Number(match[1]), role, scope, sessionVersion: sv, jti, expiresAtMs: exp * 1000, issuedAtMs: ims ?? iat * 1000 };
+  const { role, scope, sv, jti, exp, iat, ims, pl } = claims.data;
+  return {
+    userId: Number(match[1]),
+    role,
+    scope,
+    sessionVersion: sv,
+    jti,
+    expiresAtMs: exp * 1000,
+    issuedAtMs: ims ?? iat * 1000,
+    placement: pl ? { districtId: pl.d, ...(pl.z === undefined ? {} : { zoneId: pl.z }) } : null,
+  };
 }
 
 async function verifyJwt(token: string, key: Uint8Array, audience: string, what: string) {

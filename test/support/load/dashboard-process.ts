@@ -76,7 +76,7 @@ class DashboardClient {
 
   /** Opens the connection with a fresh ticket; resolves at its SNAPSHOT. */
   async open(): Promise<void> {
-    const { ticket } = await signRealtimeTicket({ userId: this.spec.userId, role: this.spec.role, scope: this.spec.scope });
+    const { ticket } = await signRealtimeTicket({ userId: this.spec.userId, role: this.spec.role, scope: this.spec.scope, placement: this.spec.placement });
     await (this.transport === "socketio" ? this.openSocketIo(ticket) : this.openWs(ticket));
     this.status.open = true;
   }

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import type { Placement } from "../../../lib/realtime/placement";
 import type { Scope, UnitChain } from "../../../lib/scope";
 import type { EnvVars } from "../stack";
 import { emptyHistogram } from "./latency-histogram";
@@ -18,6 +19,8 @@ export interface DashboardSpec {
   userId: number;
   role: "ADMIN" | "COMMANDER";
   scope: Scope;
+  /** The ticket's placement hint (the district and zone of the scope), as the web tier issues it; absent for the city. */
+  placement?: Placement | null;
 }
 
 /** How a dashboard talks to its server. */
