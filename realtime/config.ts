@@ -47,6 +47,13 @@ export const realtimeConfigSchema = z.object({
    * before one; slow or silent connections (slowloris) are dropped after it. Default: 10000 ms.
    */
   REALTIME_HANDSHAKE_TIMEOUT_MS: int(500, 10_000),
+  /**
+   * How sockets are spread over the workers. `scope` (default): the primary reads each upgrade's ticket and places
+   * dashboards of the same zone on the same worker (balanced, spilling onto the least-loaded worker past 25 % above
+   * the average), so each worker subscribes to a few zones' channels. `round-robin`: the kernel/cluster hands each
+   * connection to the next worker, as before.
+   */
+  REALTIME_PLACEMENT: z.preprocess(unsetIfEmpty, z.enum(["scope", "round-robin"]).default("scope")),
 });
 
 /** Validated sidecar settings, plus the shared ones it uses. */
@@ -64,6 +71,7 @@ export interface RealtimeConfig {
   maxPayloadBytes: number;
   shutdownTimeoutMs: number;
   handshakeTimeoutMs: number;
+  placement: "scope" | "round-robin";
 }
 
 /** Origins allowed when REALTIME_ALLOWED_ORIGINS is unset: the web app's own. */
@@ -88,5 +96,6 @@ export function loadRealtimeConfig(source: Record<string, string | undefined> = 
     maxPayloadBytes: c.REALTIME_MAX_PAYLOAD_BYTES,
     shutdownTimeoutMs: c.REALTIME_SHUTDOWN_TIMEOUT_MS,
     handshakeTimeoutMs: c.REALTIME_HANDSHAKE_TIMEOUT_MS,
+    placement: c.REALTIME_PLACEMENT,
   };
 }

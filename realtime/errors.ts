@@ -40,7 +40,9 @@ export const REFUSAL = {
     message: (limit: number) => `You already have ${limit} live connections open; close some tabs and reconnect.`,
   },
   /** Redis could not be read or subscribed to; reconnect in a moment. */
-  UNAVAILABLE: { close: CLOSE_CODE.TRY_AGAIN_LATER, message: () => "The live feed is unavailable right now; reconnect in a few seconds." },
+  UNAVAILABLE: { http: 503, close: CLOSE_CODE.TRY_AGAIN_LATER, message: () => "The live feed is unavailable right now; reconnect in a few seconds." },
+  /** A request head larger than 16 KiB (refused by the primary before placement). */
+  HEADERS_TOO_LARGE: { http: 431, message: () => "The request's headers are too large." },
   /** The client sent a message: the feed is receive-only. */
   CLIENT_MESSAGE: { close: CLOSE_CODE.UNSUPPORTED_DATA, message: () => "This feed is receive-only; clients send nothing." },
 } as const satisfies Record<string, { http?: number; close?: number; message: (...args: never[]) => string }>;

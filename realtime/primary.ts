@@ -2,17 +2,26 @@ import cluster, { type Worker } from "node:cluster";
 import { Counter, Registry } from "prom-client";
 import { log as rootLog } from "../lib/log";
 import type { RealtimeConfig } from "./config";
+import { followWorker, handoffServer } from "./handoff";
 import { serveClusterMetrics } from "./metrics";
+import { Placer } from "./placement";
 import { SHUTDOWN_MESSAGE } from "./worker";
 
 /** A worker that dies sooner than this after starting counts as crash-looping and is restarted with backoff. */
 const QUICK_DEATH_MS = 5_000;
 
 /**
- * The cluster primary: forks REALTIME_WORKERS workers sharing REALTIME_PORT,
- * starts a new one whenever one dies (backing off if they die right after
- * starting), serves aggregated metrics to the workers, and on SIGTERM/SIGINT
- * asks every worker to shut down gracefully before exiting.
+ * The cluster primary: forks REALTIME_WORKERS workers, starts a new one
+ * whenever one dies (backing off if they die right after starting), serves
+ * aggregated metrics to the workers, and on SIGTERM/SIGINT asks every worker
+ * to shut down gracefully before exiting.
+ *
+ * With REALTIME_PLACEMENT=scope (the default) the primary itself listens on
+ * REALTIME_PORT and hands each connection to the worker its ticket's zone
+ * belongs on (handoff.ts, placement.ts); a worker that dies leaves the book
+ * with its sockets, whose browsers reconnect and are placed again. With
+ * `round-robin` the workers share REALTIME_PORT and the cluster module deals
+ * connections out in turn.
  */
 export function runPrimary(config: RealtimeConfig): void {
   const log = rootLog.child({ role: "primary" });
@@ -28,14 +37,22 @@ export function runPrimary(config: RealtimeConfig): void {
   let quickDeaths = 0;
   let stopping = false;
 
+  const placer = new Placer();
+  const handoff =
+    config.placement === "scope"
+      ? handoffServer({ placer, worker: (id) => cluster.workers?.[id], handshakeTimeoutMs: config.handshakeTimeoutMs, log })
+      : null;
+
   const fork = () => {
     const worker = cluster.fork();
     startedAt.set(worker.id, Date.now());
+    followWorker(worker, placer);
   };
 
   cluster.on("exit", (worker, code, signal) => {
     const lived = Date.now() - (startedAt.get(worker.id) ?? 0);
     startedAt.delete(worker.id);
+    placer.remove(worker.id);
     if (stopping) {
       if (liveWorkers().length === 0) {
         log.info("every worker stopped; primary exiting");
@@ -53,11 +70,17 @@ export function runPrimary(config: RealtimeConfig): void {
   });
 
   for (let i = 0; i < config.workers; i++) fork();
-  log.info({ port: config.port, workers: config.workers }, "realtime sidecar starting");
+  handoff?.on("error", (err) => {
+    log.fatal({ err }, "realtime server error");
+    process.exit(1);
+  });
+  handoff?.listen(config.port);
+  log.info({ port: config.port, workers: config.workers, placement: config.placement }, "realtime sidecar starting");
 
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    handoff?.close();
     log.info({ signal, workers: liveWorkers().length }, "shutting down workers");
     for (const worker of liveWorkers()) {
       if (worker.isConnected()) worker.send({ type: SHUTDOWN_MESSAGE });

@@ -323,30 +323,41 @@ describe("GET /api/realtime/ticket", () => {
   it("opens one socket per ticket: a reuse is closed 4401 on every worker, while the socket is open and after it closed", async () => {
     const user = await login(DEMO.admin);
     const ticketOf = async () => ((await (await user.fetch("/api/realtime/ticket")).json()) as { ticket: string }).ticket;
-    /** Reuses `ticket` until both workers have refused it; returns how each attempt ended. */
-    const reuseOnBothWorkers = async (ticket: string) => {
-      const ends: { code: number; reason: string; frames: number }[] = [];
-      const refusedBy = new Set<number>();
-      for (let attempt = 0; refusedBy.size < workers.length; attempt++) {
-        if (attempt > 20) throw new Error(`reuse reached only workers ${[...refusedBy].join(", ")}`);
-        const again = await LiveClient.connect(sidecar.url, ticket);
-        const { code, reason } = await again.closed;
-        refusedBy.add(again.workerPid);
-        ends.push({ code, reason, frames: again.frames.length });
-      }
-      return ends;
-    };
     const used = { code: 4401, reason: expect.stringMatching(/already used/) as string, frames: 0 };
+    // Scope-affine placement sends every use of a ticket to the same worker; a round-robin sidecar on the same Redis
+    // deals the reuses out to both of its workers, so the used-mark is shown to hold on each.
+    const roundRobin = await startSidecar(inject("redisUrl"), { REDIS_PREFIX: prefix, METRICS_TOKEN, REALTIME_PLACEMENT: "round-robin" });
+    try {
+      const rrWorkers = await discoverWorkers(roundRobin.url);
+      /** Reuses `ticket` on `url` until every one of `pids` refused it (or `tries` times); returns how each attempt ended. */
+      const reuse = async (url: string, ticket: string, pids: number[], tries = 20) => {
+        const ends: { code: number; reason: string; frames: number; worker: number }[] = [];
+        const refusedBy = new Set<number>();
+        for (let attempt = 0; refusedBy.size < pids.length && attempt < tries; attempt++) {
+          const again = await LiveClient.connect(url, ticket);
+          const { code, reason } = await again.closed;
+          refusedBy.add(again.workerPid);
+          ends.push({ code, reason, frames: again.frames.length, worker: again.workerPid });
+        }
+        expect([...refusedBy].sort(), "workers that refused the reuse").toEqual([...pids].sort());
+        return ends.map(({ worker: _, ...end }) => end);
+      };
 
-    const ticket = await ticketOf();
-    const first = await LiveClient.connect(sidecar.url, ticket);
-    await first.snapshot();
-    for (const end of await reuseOnBothWorkers(ticket)) expect(end).toEqual(used);
-    // The first socket is untouched by the refused reuses.
-    await publishTelemetry(redis, prefix, 101, { lat: 9.95, lon: 76.28, ts: 1_764_200_060_000 });
-    await first.waitFor(isTelemetryOf(101, 1_764_200_060_000), "frame of 101 after the reuses");
-    await first.close();
-    for (const end of await reuseOnBothWorkers(ticket)) expect(end).toEqual(used);
+      const ticket = await ticketOf();
+      const first = await LiveClient.connect(sidecar.url, ticket);
+      await first.snapshot();
+      // Placed by its ticket, every reuse reaches the first socket's worker, which refuses it.
+      for (const end of await reuse(sidecar.url, ticket, [first.workerPid], 3)) expect(end).toEqual(used);
+      for (const end of await reuse(roundRobin.url, ticket, rrWorkers)) expect(end).toEqual(used);
+      // The first socket is untouched by the refused reuses.
+      await publishTelemetry(redis, prefix, 101, { lat: 9.95, lon: 76.28, ts: 1_764_200_060_000 });
+      await first.waitFor(isTelemetryOf(101, 1_764_200_060_000), "frame of 101 after the reuses");
+      await first.close();
+      for (const end of await reuse(roundRobin.url, ticket, rrWorkers)) expect(end).toEqual(used);
+      for (const end of await reuse(sidecar.url, ticket, [first.workerPid], 3)) expect(end).toEqual(used);
+    } finally {
+      await roundRobin.process.stop();
+    }
 
     const fresh = await LiveClient.connect(sidecar.url, await ticketOf());
     open.push(fresh);

@@ -9,6 +9,7 @@ import { admission, REDIS_WAIT_MS } from "./admission";
 import type { ClientSession } from "./client-session";
 import type { RealtimeConfig } from "./config";
 import { ConnectionRegistry, openConnection } from "./connection";
+import { adoptHandedSockets } from "./handoff";
 import { messageDispatcher } from "./dispatch";
 import { refusal } from "./errors";
 import { Heartbeat } from "./heartbeat";
@@ -130,7 +131,15 @@ export function runWorker(config: RealtimeConfig): void {
           for (const { session } of connections) session.keepalive(now, config.keepaliveMs, heartbeat);
         }, Math.max(100, config.keepaliveMs / 2))
       : null;
-  server.listen(config.port, () => log.info({ port: config.port }, "worker listening"));
+  if (config.placement === "round-robin") server.listen(config.port, () => log.info({ port: config.port }, "worker listening"));
+  else {
+    // The primary accepts on REALTIME_PORT and hands sockets over. The worker still listens (on a loopback port of its
+    // own) so its HTTP server runs the handshake and idle timeouts on the sockets it is handed.
+    server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
+      adoptHandedSockets(server);
+      log.info({ port: config.port }, "worker taking sockets from the primary");
+    });
+  }
 
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));

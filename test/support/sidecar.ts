@@ -3,6 +3,7 @@ import { WebSocket } from "ws";
 import { signRealtimeTicket, type TicketClaims } from "../../lib/auth/tokens";
 import { encodeTelemetryFrame, type PatrolMeta, type Position, type ServerFrame } from "../../lib/realtime/protocol";
 import { lastStatusKey, patrolChannel } from "../../lib/redis/keys";
+import type { Placement } from "../../lib/realtime/placement";
 import type { Scope } from "../../lib/scope";
 import { freePort, startRealtime, type EnvVars, type Managed } from "./stack";
 import { WORKER_HEADER } from "../../realtime/worker";
@@ -44,10 +45,18 @@ export async function startSidecar(redisUrl: string, extra: EnvVars = {}): Promi
   return { process, port, url: `ws://127.0.0.1:${port}/live`, httpUrl: `http://127.0.0.1:${port}` };
 }
 
-/** Signs a ticket as the web tier does, for a user with `scope`. */
-export async function ticketFor(scope: Scope, userId = 1, role: TicketClaims["role"] = "COMMANDER"): Promise<string> {
-  return (await signRealtimeTicket({ userId, role, scope })).ticket;
+/** Signs a ticket as the web tier does, for a user with `scope` (and the placement hint the web tier would add, if given). */
+export async function ticketFor(scope: Scope, userId = 1, role: TicketClaims["role"] = "COMMANDER", placement?: Placement): Promise<string> {
+  return (await signRealtimeTicket({ userId, role, scope, placement })).ticket;
 }
+
+/**
+ * A placement hint no other socket has (a made-up district): with scope-affine placement the primary sends it to
+ * the least-loaded worker, taking turns among equals, so probing with fresh hints reaches every worker. The hint
+ * only chooses the worker; what the socket may see is its scope's.
+ */
+let probes = 0;
+export const probePlacement = (): Placement => ({ districtId: 900_000 + probes++ });
 
 /** Every frame a dashboard received, with ways to wait for one and to read what the map would show. */
 export class FrameRecorder {
@@ -173,7 +182,7 @@ export async function connectOnEachWorker(url: string, scope: Scope, workerPids:
   const byWorker = new Map<number, LiveClient>();
   for (let attempt = 0; byWorker.size < workerPids.length; attempt++) {
     if (attempt > 40) throw new Error(`could not reach workers ${workerPids.join(", ")} in 40 connections`);
-    const client = await LiveClient.connect(url, await ticketFor(scope, userId));
+    const client = await LiveClient.connect(url, await ticketFor(scope, userId, "COMMANDER", probePlacement()));
     if (workerPids.includes(client.workerPid) && !byWorker.has(client.workerPid)) byWorker.set(client.workerPid, client);
     else await client.close();
   }
@@ -186,7 +195,7 @@ export async function discoverWorkers(url: string, count = 2): Promise<number[]>
   for (let attempt = 0; pids.size < count; attempt++) {
     if (attempt > 40) throw new Error(`found only ${pids.size} of ${count} workers`);
     // A user id per probe, so probing never counts against a per-user connection limit.
-    const client = await LiveClient.connect(url, await ticketFor({ level: "city", id: null }, 1_000_000 + attempt));
+    const client = await LiveClient.connect(url, await ticketFor({ level: "city", id: null }, 1_000_000 + attempt, "COMMANDER", probePlacement()));
     pids.add(client.workerPid);
     await client.close();
   }
