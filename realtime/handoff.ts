@@ -88,6 +88,7 @@ export function handoffServer(deps: HandoffDeps): net.Server {
       if (workerId !== null) placer.remove(workerId);
       return refuseUpgrade(socket, refusal("UNAVAILABLE"));
     }
+    log.debug({ target, worker: workerId, loads: Object.fromEntries(placer.loads()) }, "socket placed");
     const message: HandoffMessage = { type: HANDOFF_MESSAGE, head: head.toString("base64"), target };
     worker.send(message, socket, { keepOpen: false }, (err) => {
       if (!err) return;

@@ -7,9 +7,9 @@ import { z } from "zod";
  *
  * A worker subscribes to the data channel of every patrol one of its sockets may see, so a worker holding one
  * city-wide dashboard and a station chief of every zone receives every point, like a firehose. Placing the sockets of
- * one zone (its stations, divisions and the zone itself) on the same worker, and a district's own dashboards near its
- * zones, lets each worker subscribe to a few zones' channels: Redis sends a point to the one or two workers whose
- * dashboards show it, not to all of them.
+ * one zone (its stations, divisions and the zone itself) on the same worker, and the few district- and city-wide
+ * dashboards together on one, lets each worker subscribe to a few zones' channels: Redis sends a point to the worker
+ * of its zone and the one of the wide dashboards, not to every worker.
  *
  * Balance comes first: a worker takes more sockets of its zone only while it holds at most (1 + SLACK) times the
  * average; past that the zone spills onto the least-loaded worker (a hot spot — every station chief watching one
@@ -21,15 +21,21 @@ import { z } from "zod";
 export const SLACK = 0.25;
 
 /** Sockets a worker may always take, however few the cluster holds (else the first sockets of a zone would scatter). */
-export const SPILL_FLOOR = 400;
+export const SPILL_FLOOR = 100;
 
 /** The placement unit of a socket and the group it prefers to join. */
 export interface PlacementTarget {
   /** Sockets with the same key go to the same worker while it has room: e.g. `zone:12`, `district:3`, `city`. */
   key: string;
-  /** Workers holding sockets of this group are preferred for a key new to the cluster (the district of a zone). */
+  /** Workers holding sockets of this group are preferred for a key new to the cluster (district- and city-wide dashboards). */
   group: string | null;
 }
+
+/**
+ * The group of district- and city-wide dashboards: few, but each needs every point of a district or the city. Kept
+ * together they cost Redis one more copy of each point (to their worker), not one per worker they would be spread on.
+ */
+const WIDE = "wide";
 
 /** Where a socket goes when its request is not a dashboard's (health checks, metrics, bad requests). */
 export const ANY: PlacementTarget = { key: "any", group: null };
@@ -52,11 +58,9 @@ export function targetOfTicket(ticket: string | null): PlacementTarget {
   }
   if (!claims.success) return ANY;
   const { scope, pl } = claims.data;
-  if (pl) {
-    const group = `district:${pl.d}`;
-    return { key: pl.z === undefined ? group : `zone:${pl.z}`, group };
-  }
-  return { key: scope.level === "city" ? "city" : `${scope.level}:${scope.id}`, group: null };
+  if (pl?.z !== undefined) return { key: `zone:${pl.z}`, group: null };
+  if (pl) return { key: `district:${pl.d}`, group: WIDE };
+  return scope.level === "city" ? { key: "city", group: WIDE } : { key: `${scope.level}:${scope.id}`, group: null };
 }
 
 interface WorkerLoad {
@@ -94,9 +98,12 @@ export class Placer {
   /** Chooses the worker for a socket of `target` and counts it there; null when no worker is ready. */
   place(target: PlacementTarget): number | null {
     if (this.workers.size === 0) return null;
+    // Health checks and metrics scrapes are not dashboards: dealt out in turn and not counted (an HTTP client's idle
+    // keep-alive connection would otherwise weigh on a worker's load for as long as the client keeps it).
+    if (target.key === ANY.key) return [...this.workers.keys()][this.cursor++ % this.workers.size]!;
     const bound = Math.max(SPILL_FLOOR, Math.ceil(((this.total + 1) / this.workers.size) * (1 + SLACK)));
     const roomy = [...this.workers].filter(([, load]) => load.sockets < bound);
-    const withKey = target.key === ANY.key ? [] : roomy.filter(([, load]) => load.byKey.has(target.key));
+    const withKey = roomy.filter(([, load]) => load.byKey.has(target.key));
     const withGroup = target.group === null ? [] : roomy.filter(([, load]) => load.byGroup.has(target.group!));
     const candidates = withKey.length > 0 ? withKey : withGroup.length > 0 ? withGroup : [...this.workers];
     const workerId = this.leastLoaded(candidates);

@@ -51,12 +51,12 @@ export async function ticketFor(scope: Scope, userId = 1, role: TicketClaims["ro
 }
 
 /**
- * A placement hint no other socket has (a made-up district): with scope-affine placement the primary sends it to
+ * A placement hint no other socket has (a made-up zone): with scope-affine placement the primary sends it to
  * the least-loaded worker, taking turns among equals, so probing with fresh hints reaches every worker. The hint
  * only chooses the worker; what the socket may see is its scope's.
  */
 let probes = 0;
-export const probePlacement = (): Placement => ({ districtId: 900_000 + probes++ });
+export const probePlacement = (): Placement => ({ districtId: 900_000, zoneId: 900_000 + probes++ });
 
 /** Every frame a dashboard received, with ways to wait for one and to read what the map would show. */
 export class FrameRecorder {
@@ -180,22 +180,37 @@ export const isEvent =
 /** Connects clients of `scope` until one landed on each of `workerPids`; closes the extra ones. */
 export async function connectOnEachWorker(url: string, scope: Scope, workerPids: number[], userId = 1): Promise<LiveClient[]> {
   const byWorker = new Map<number, LiveClient>();
+  const tried = new Set<Placement>();
   for (let attempt = 0; byWorker.size < workerPids.length; attempt++) {
     if (attempt > 40) throw new Error(`could not reach workers ${workerPids.join(", ")} in 40 connections`);
-    const client = await LiveClient.connect(url, await ticketFor(scope, userId, "COMMANDER", probePlacement()));
+    // A hint that last landed on a worker still missing goes there again while a socket of it is open there
+    // (placement keeps a zone together); otherwise a fresh hint goes to the least-loaded worker.
+    const known = workerPids.map((pid) => !byWorker.has(pid) && landedOn.get(pid)).find((h): h is Placement => !!h && !tried.has(h));
+    const placement = known ?? probePlacement();
+    tried.add(placement);
+    const client = await LiveClient.connect(url, await ticketFor(scope, userId, "COMMANDER", placement));
+    landedOn.set(client.workerPid, placement);
     if (workerPids.includes(client.workerPid) && !byWorker.has(client.workerPid)) byWorker.set(client.workerPid, client);
     else await client.close();
   }
   return workerPids.map((pid) => byWorker.get(pid)!);
 }
 
-/** Finds the pids of the sidecar's `count` workers by connecting until each has answered once. */
+/** The placement hint each worker (by pid) last took a probe with. */
+const landedOn = new Map<number, Placement>();
+
+/**
+ * Finds the pids of the sidecar's `count` workers by connecting until each has answered once. A worker that is still
+ * starting takes no sockets yet (the sidecar is healthy once one worker is), so this keeps probing for up to 20 s.
+ */
 export async function discoverWorkers(url: string, count = 2): Promise<number[]> {
   const pids = new Set<number>();
+  const deadline = Date.now() + 20_000;
   for (let attempt = 0; pids.size < count; attempt++) {
-    if (attempt > 40) throw new Error(`found only ${pids.size} of ${count} workers`);
+    if (Date.now() > deadline) throw new Error(`found only ${pids.size} of ${count} workers in ${attempt} connections`);
     // A user id per probe, so probing never counts against a per-user connection limit.
     const client = await LiveClient.connect(url, await ticketFor({ level: "city", id: null }, 1_000_000 + attempt, "COMMANDER", probePlacement()));
+    if (pids.has(client.workerPid)) await new Promise((r) => setTimeout(r, 50));
     pids.add(client.workerPid);
     await client.close();
   }
