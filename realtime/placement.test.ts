@@ -100,35 +100,38 @@ describe("Placer", () => {
  */
 function cityScaleRun(seed: number): { loads: number[]; receivers: number } {
   const random = seededRandom(seed);
-  type Dash = { target: PlacementTarget; sees: (station: number) => boolean };
+  const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+  type Dash = { target: PlacementTarget; stations: number[] };
   const dashboards: Dash[] = [];
   const add = (n: number, make: (i: number) => Dash) => {
     for (let i = 0; i < n; i++) dashboards.push(make(i));
   };
   add(7_000, (i) => {
     const s = Math.floor((i * 600) / 7_000);
-    return { target: zone(Math.floor(s / 30)), sees: (x) => x === s };
+    return { target: zone(Math.floor(s / 30)), stations: [s] };
   });
   add(2_000, (i) => {
     const v = Math.floor((i * 120) / 2_000);
-    return { target: zone(Math.floor(v / 6)), sees: (x) => Math.floor(x / 5) === v };
+    return { target: zone(Math.floor(v / 6)), stations: range(v * 5, 5) };
   });
   add(800, (i) => {
     const z = Math.floor((i * 20) / 800);
-    return { target: zone(z), sees: (x) => Math.floor(x / 30) === z };
+    return { target: zone(z), stations: range(z * 30, 30) };
   });
   add(100, (i) => {
     const d = Math.floor((i * 4) / 100);
-    return { target: { key: `district:${d}`, group: "wide" }, sees: (x) => Math.floor(x / 150) === d };
+    return { target: { key: `district:${d}`, group: "wide" }, stations: range(d * 150, 150) };
   });
-  add(100, () => ({ target: { key: "city", group: "wide" }, sees: () => true }));
+  add(100, () => ({ target: { key: "city", group: "wide" }, stations: range(0, 600) }));
   for (let i = dashboards.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [dashboards[i], dashboards[j]] = [dashboards[j]!, dashboards[i]!];
   }
   const p = placer(8);
-  const placed = dashboards.map((d) => ({ ...d, worker: p.place(d.target)! }));
-  let receivers = 0;
-  for (let s = 0; s < 600; s++) receivers += new Set(placed.filter((d) => d.sees(s)).map((d) => d.worker)).size;
-  return { loads: [...p.loads().values()], receivers: receivers / 600 };
+  const receiving = Array.from({ length: 600 }, () => new Set<number>());
+  for (const d of dashboards) {
+    const worker = p.place(d.target)!;
+    for (const s of d.stations) receiving[s]!.add(worker);
+  }
+  return { loads: [...p.loads().values()], receivers: receiving.reduce((a, set) => a + set.size, 0) / 600 };
 }
