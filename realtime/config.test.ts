@@ -12,6 +12,12 @@ describe("loadRealtimeConfig", () => {
     expect(config.conflateBytes).toBe(64 * 1024);
     expect(config.heartbeatMs).toBe(15_000);
     expect(config.allowedOrigins.size).toBeGreaterThan(0);
+    expect(config.placement).toBe("scope");
+  });
+
+  it("takes round-robin placement as the fallback setting and refuses anything else, naming the choices", () => {
+    expect(loadRealtimeConfig({ REALTIME_PLACEMENT: "round-robin" }).placement).toBe("round-robin");
+    expect(() => loadRealtimeConfig({ REALTIME_PLACEMENT: "sticky" })).toThrow(/REALTIME_PLACEMENT[\s\S]*scope[\s\S]*round-robin/);
   });
 
   it("reads a comma-separated origin list, normalised to origins", () => {

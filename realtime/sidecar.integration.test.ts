@@ -315,6 +315,11 @@ describe("GET /api/realtime/ticket", () => {
     expect(body.expiresAt).toBeGreaterThan(Date.now() + 50_000);
     expect(body.expiresAt).toBeLessThanOrEqual(Date.now() + 61_000);
 
+    // The placement hint the sidecar's primary places the socket by: the zone commander's zone and its district.
+    const claims = JSON.parse(Buffer.from(body.ticket.split(".")[1]!, "base64url").toString()) as { pl?: { d: number; z?: number } };
+    expect(session.user.scope.level).toBe("zone");
+    expect(claims.pl).toEqual({ d: expect.any(Number) as number, z: session.user.scope.id });
+
     const client = await LiveClient.connect(sidecar.url, body.ticket);
     open.push(client);
     expect((await client.snapshot()).scope).toEqual(session.user.scope);

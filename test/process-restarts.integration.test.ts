@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServerFrame } from "@/lib/realtime/protocol";
 import { createRedis } from "@/lib/redis/client";
 import { patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
-import { LiveClient, isEvent, isSnapshot, isTelemetryOf, ticketFor, waitUntil } from "@/test/support/sidecar";
+import { LiveClient, isEvent, isSnapshot, isTelemetryOf, probePlacement, ticketFor, waitUntil } from "@/test/support/sidecar";
 import { startTestStack, startWeb, type Managed, type TestStack } from "@/test/support/stack";
 import { monotonicMs, sleep } from "@/test/support/load/clock";
 import { TelemetryDriver } from "@/test/support/load/telemetry-driver";
@@ -27,10 +27,11 @@ beforeAll(async () => {
   redis = createRedis(stack.redis.url);
   await redis.connect();
   vehicles = await db.vehicles(20);
-  // The cluster hands connections out round-robin once both workers listen; keep opening until both serve some.
+  // Workers take sockets once they listen; fresh placement hints spread city dashboards (else kept together) over
+  // both. Keep opening until both serve some.
   for (let u = 1; u <= 40 && (dashboards.length < 4 || new Set(dashboards.map((d) => d.workerPid)).size < 2); u++) {
     if (u > 4) await sleep(100);
-    dashboards.push(await TimedClient.open(stack.env.REALTIME_PUBLIC_URL!, CITY, u));
+    dashboards.push(await TimedClient.open(stack.env.REALTIME_PUBLIC_URL!, CITY, u, probePlacement()));
   }
   expect(new Set(dashboards.map((d) => d.workerPid)).size).toBe(2);
 });
@@ -180,7 +181,8 @@ describe("a realtime worker killed mid-stream", () => {
     const fleet = vehicles.slice(14, 20);
     const patrols: number[] = [];
     for (const v of fleet) patrols.push((await api(base, "/api/patrols/start", { token: v.token, method: "POST" })).body.patrolId as number);
-    const clients = await Promise.all([21, 22, 23, 24, 25, 26].map((u) => TimedClient.open(url, CITY, u)));
+    // Fresh placement hints spread the city dashboards (else kept together on one worker) over both workers.
+    const clients = await Promise.all([21, 22, 23, 24, 25, 26].map((u) => TimedClient.open(url, CITY, u, probePlacement())));
     await Promise.all(clients.map((c) => c.snapshot()));
     const driver = new TelemetryDriver(base, { intervalMs: 150 });
     fleet.forEach((v, i) => driver.add(patrols[i]!, v.token));
@@ -217,7 +219,8 @@ describe("a realtime worker killed mid-stream", () => {
     }, "the cluster's metrics", 15_000);
     expect(metrics).toMatch(/^sentinel_realtime_worker_restarts_total 1$/m);
     await waitUntil(async () => {
-      const probe = await LiveClient.connect(url, await ticketFor(CITY, 40, "ADMIN"));
+      // A fresh hint goes to the least-loaded worker: the replacement, which holds nothing yet.
+      const probe = await LiveClient.connect(url, await ticketFor(CITY, 40, "ADMIN", probePlacement()));
       await probe.close();
       return probe.workerPid !== victimPid && !survivors.some((c) => c.workerPid === probe.workerPid);
     }, "a client served by the replacement worker");

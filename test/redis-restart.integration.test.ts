@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis } from "@/lib/redis/client";
 import { scopeSetKey } from "@/lib/redis/keys";
-import { isSnapshot, isTelemetryOf, waitUntil } from "@/test/support/sidecar";
+import { isSnapshot, isTelemetryOf, probePlacement, waitUntil } from "@/test/support/sidecar";
 import { startTestStack, type TestStack } from "@/test/support/stack";
 import { monotonicMs, sleep } from "@/test/support/load/clock";
 import { TelemetryDriver } from "@/test/support/load/telemetry-driver";
@@ -45,7 +45,8 @@ describe("Redis restarted mid-stream (no persistence)", () => {
       patrols.set(res.body.patrolId as number, v);
     }
     const ids = [...patrols.keys()].sort((a, b) => a - b);
-    const dashboards = await Promise.all([1, 2, 3, 4].map((u) => TimedClient.open(url, CITY, u)));
+    // Fresh placement hints spread the city dashboards (else kept together on one worker) over both workers.
+    const dashboards = await Promise.all([1, 2, 3, 4].map((u) => TimedClient.open(url, CITY, u, probePlacement())));
     expect(new Set(dashboards.map((d) => d.workerPid)).size).toBe(2);
     for (const d of dashboards) expect((await d.snapshot()).patrols.map((p) => p.patrolId)).toEqual(ids);
 

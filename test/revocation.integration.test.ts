@@ -179,7 +179,9 @@ describe("open sockets follow the user row, on every realtime worker", () => {
   const after = (socket: LiveClient, snapshot: object) => socket.frames.slice(socket.frames.indexOf(snapshot as never) + 1);
 
   beforeAll(async () => {
-    sidecar = await startSidecar(inject("redisUrl"));
+    // One user's sockets on both workers, so an access change is shown to reach every worker: dealt out in turn (with
+    // scope-affine placement a user's sockets share their zone's worker unless it spills).
+    sidecar = await startSidecar(inject("redisUrl"), { REALTIME_PLACEMENT: "round-robin" });
     const station = await prisma.station.findUniqueOrThrow({ where: { id: kadavanthra.id }, select: { zoneId: true } });
     zoneId = station.zoneId;
     const neighbour = await prisma.station.findFirstOrThrow({ where: { zoneId, id: { not: kadavanthra.id } }, orderBy: { id: "asc" } });

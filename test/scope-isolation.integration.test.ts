@@ -75,31 +75,6 @@ interface SosOp {
 
 type Op = { kind: "start"; ordinal: number; vehicle: number; station: number } | { kind: "stop"; ordinal: number };
 
-let stack: TestStack;
-let db: StackDb;
-
-beforeAll(async () => {
-  console.log(`scope isolation seed ${SEED} (reproduce with SCOPE_ISOLATION_SEED=${SEED})`);
-  stack = await startTestStack({
-    label: "scope",
-    seedProfile: "bench",
-    secrets: TEST_SECRETS,
-    realtime: true,
-    env: {
-      REALTIME_WORKERS: "2",
-      TELEMETRY_RATE_PER_SECOND: "100",
-      // A dashboard of this test never falls behind for long; conflation would hide a lost frame.
-      REALTIME_CONFLATE_BYTES: String(64 * 1024 * 1024),
-      REALTIME_MAX_QUEUED_EVENTS: "100000",
-    },
-  });
-  db = new StackDb(stack.databaseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await db?.end();
-  await stack?.stop();
-});
 
 /** The seeded plan: users' scopes, the vehicle and station of each patrol, and the order of starts and stops. */
 function plan(stations: StackStation[], vehicleCount: number) {
@@ -273,7 +248,36 @@ function violations(
   return out;
 }
 
-describe("scope isolation under churn", () => {
+// Sockets placed by their zone (the default) and dealt out in turn (REALTIME_PLACEMENT=round-robin): isolation must
+// not depend on which worker holds a dashboard.
+describe.each(["scope", "round-robin"] as const)("scope isolation under churn, placement %s", (placement) => {
+  let stack: TestStack;
+  let db: StackDb;
+
+  beforeAll(async () => {
+    console.log(`scope isolation seed ${SEED}, placement ${placement} (reproduce with SCOPE_ISOLATION_SEED=${SEED})`);
+    stack = await startTestStack({
+      label: "scope",
+      seedProfile: "bench",
+      secrets: TEST_SECRETS,
+      realtime: true,
+      env: {
+        REALTIME_WORKERS: "2",
+        REALTIME_PLACEMENT: placement,
+        TELEMETRY_RATE_PER_SECOND: "100",
+        // A dashboard of this test never falls behind for long; conflation would hide a lost frame.
+        REALTIME_CONFLATE_BYTES: String(64 * 1024 * 1024),
+        REALTIME_MAX_QUEUED_EVENTS: "100000",
+      },
+    });
+    db = new StackDb(stack.databaseUrl);
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.end();
+    await stack?.stop();
+  });
+
   it("gives 100 random dashboards on 2 workers every frame of their jurisdiction and nothing else, while 1,000 patrols start and stop", async () => {
     const began = monotonicMs();
     const base = stack.baseUrl;

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { WebSocket } from "ws";
 import { signVehicleToken } from "../../lib/auth/tokens";
+import type { Placement } from "../../lib/realtime/placement";
 import type { Scope } from "../../lib/scope";
 import { monotonicMs } from "./load/clock";
 import { LiveClient, ticketFor } from "./sidecar";
@@ -127,8 +128,8 @@ export class TimedClient extends LiveClient {
   }
 
   /** Opens a dashboard of `scope` for user `userId` (a fresh ticket each time). */
-  static async open(url: string, scope: Scope, userId: number): Promise<TimedClient> {
-    return TimedClient.withTicket(url, await ticketFor(scope, userId, scope.level === "city" ? "ADMIN" : "COMMANDER"));
+  static async open(url: string, scope: Scope, userId: number, placement?: Placement): Promise<TimedClient> {
+    return TimedClient.withTicket(url, await ticketFor(scope, userId, scope.level === "city" ? "ADMIN" : "COMMANDER", placement));
   }
 
   /** Opens `url?ticket=…` with a ticket obtained elsewhere (e.g. from `GET /api/realtime/ticket`). */
