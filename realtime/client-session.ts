@@ -130,7 +130,7 @@ export class ClientSession {
   }
 
   /** Sends `heartbeat` (a HEARTBEAT frame) if the socket was silent for `idleMs` — only once its SNAPSHOT went out. */
-  keepalive(now: number, idleMs: number, heartbeat: string): void {
+  keepalive(now: number, idleMs: number, heartbeat: Buffer | string): void {
     if (this.snapshotSent && !this.closed) this.outbox.keepalive(now, idleMs, heartbeat);
   }
 
@@ -305,16 +305,19 @@ export class ClientSession {
   }
 }
 
-/** The frame of a STATUS or ALERT event, encoded once per event however many sessions forward it. */
-const frames = new WeakMap<ControlEvent, string>();
-function encodedFrame(event: Extract<ControlEvent, { type: "STATUS" | "ALERT" }>): string {
+/**
+ * The frame of a STATUS or ALERT event, encoded once per event however many sessions forward it — as a Buffer, so the
+ * socket writer frames it once too (frame-writer.ts).
+ */
+const frames = new WeakMap<ControlEvent, Buffer>();
+function encodedFrame(event: Extract<ControlEvent, { type: "STATUS" | "ALERT" }>): Buffer {
   let frame = frames.get(event);
   if (frame === undefined) {
     const value: StatusEventFrame | AlertFrame =
       event.type === "ALERT"
         ? { type: "ALERT", alert: event.alert }
         : { type: "SYSTEM_EVENT", event: "STATUS", patrolId: event.patrol.patrolId, status: event.patrol.status, at: event.at };
-    frames.set(event, (frame = JSON.stringify(value)));
+    frames.set(event, (frame = Buffer.from(JSON.stringify(value))));
   }
   return frame;
 }

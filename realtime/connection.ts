@@ -4,8 +4,9 @@ import type { TicketClaims, VerifiedTicket } from "../lib/auth/tokens";
 import { refuse } from "./admission";
 import { ClientSession, type SessionContext } from "./client-session";
 import { refusal, type RealtimeError } from "./errors";
+import { SocketFrameSink } from "./frame-writer";
 import type { Heartbeat } from "./heartbeat";
-import type { FrameSink, OutboxOptions } from "./outbox";
+import type { OutboxOptions } from "./outbox";
 import type { WriteCoalescer } from "./write-coalescer";
 
 /** One open dashboard socket: who it is, its session, and how to end it. */
@@ -80,15 +81,7 @@ export interface ConnectionDeps {
 export function openConnection(ws: WebSocket, socket: Duplex, claims: VerifiedTicket, deps: ConnectionDeps): Connection {
   // Conflation waits for "drain", which the socket only emits once its buffer passed its high-water mark.
   const limits = { ...deps.limits, conflateBytes: Math.max(deps.limits.conflateBytes, socket.writableHighWaterMark) };
-  const sink: FrameSink = {
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    send(data, options) {
-      deps.coalescer.hold(socket);
-      ws.send(data, options);
-    },
-  };
+  const sink = new SocketFrameSink(ws, socket, deps.coalescer);
   const session: ClientSession = new ClientSession(claims, sink, limits, deps.session, (err) => close(err));
   const { log } = session;
   function close(err: RealtimeError): void {

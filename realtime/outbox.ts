@@ -1,10 +1,11 @@
 import { metrics } from "./metrics";
 
-/** The part of a `ws` WebSocket the outbox writes to. */
+/** The part of a socket the outbox writes to (frame-writer.ts's SocketFrameSink in the worker). */
 export interface FrameSink {
   /** Bytes queued in the socket and not yet handed to the kernel. */
   readonly bufferedAmount: number;
-  send(data: Buffer | string, options: { binary: false }): void;
+  /** Writes one text frame carrying `payload` (a Buffer shared by many sockets is framed once). */
+  send(payload: Buffer | string): void;
 }
 
 /** Outbox settings. */
@@ -32,7 +33,7 @@ export type SystemFrameType = "SNAPSHOT" | "ADD_CAR" | "REMOVE_CAR" | "STATUS" |
  */
 export class Outbox {
   private conflating = false;
-  private events: Array<{ frame: string; type: SystemFrameType }> = [];
+  private events: Array<{ frame: Buffer | string; type: SystemFrameType }> = [];
   private readonly latest = new Map<number, Buffer>();
   private queuedBytes = 0;
   /** When the last frame was handed to the socket (epoch ms), for the keepalive. */
@@ -61,7 +62,7 @@ export class Outbox {
   }
 
   /** Sends a SYSTEM_EVENT frame; while the socket is behind it is queued, never dropped. */
-  sendEvent(frame: string, type: SystemFrameType): void {
+  sendEvent(frame: Buffer | string, type: SystemFrameType): void {
     if (!this.conflating && this.sink.bufferedAmount <= this.options.conflateBytes) {
       this.write(frame);
       metrics.eventsOut.inc({ type });
@@ -112,7 +113,7 @@ export class Outbox {
    * Sends `heartbeat` (a HEARTBEAT frame, `encodeHeartbeatFrame(now)`) when nothing was written for `idleMs` (and
    * nothing is queued: a socket that is behind is not silent, and its queue goes first). True when it was sent.
    */
-  keepalive(now: number, idleMs: number, heartbeat: string): boolean {
+  keepalive(now: number, idleMs: number, heartbeat: Buffer | string): boolean {
     if (this.conflating || now - this.lastWriteAt < idleMs) return false;
     this.write(heartbeat);
     metrics.heartbeatsOut.inc();
@@ -131,7 +132,7 @@ export class Outbox {
   }
 
   private write(frame: Buffer | string): void {
-    this.sink.send(frame, { binary: false });
+    this.sink.send(frame);
     this.lastWriteAt = Date.now();
   }
 }
