@@ -1,7 +1,7 @@
 // npx tsx bench/connection-memory.ts [--clients 2000] [--stations 20] [--patrols 5] [--frames 0] – what one dashboard
 // socket costs a realtime worker: memory per idle connection (after a full GC) and, with --frames, worker CPU per
 // delivered frame.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -46,6 +46,18 @@ class CountingDashboard {
     ws.on("error", () => undefined);
     this.closed = new Promise((resolve) => ws.once("close", () => resolve()));
   }
+}
+
+/** Clock ticks of user and system CPU `pid` has used so far (/proc/<pid>/stat utime and stime). */
+function cpuTicks(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
+/** Write system calls (write, writev, sendmsg…) `pid` has made so far (/proc/<pid>/io syscw). */
+function writeSyscalls(pid: number): number {
+  return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1]);
 }
 
 async function main(): Promise<void> {
@@ -143,6 +155,8 @@ async function main(): Promise<void> {
 
     if (frames > 0) {
       const cpuBefore = cpuSeconds(workerPid)!;
+      const ticksBefore = cpuTicks(workerPid);
+      const writesBefore = writeSyscalls(workerPid);
       const receivedBefore = open.reduce((n, d) => n + d.telemetry, 0);
       const expected = Math.floor(clients / stations) * frames;
       for (let i = 0; i < frames; i++) {
@@ -156,7 +170,13 @@ async function main(): Promise<void> {
       }
       const delivered = open.reduce((n, d) => n + d.telemetry, 0) - receivedBefore;
       const cpuS = cpuSeconds(workerPid)! - cpuBefore;
-      console.log(`  fan-out: ${frames} frames at ${rate}/s, ${delivered} delivered (≈${expected} expected); worker CPU ${cpuS.toFixed(2)} s, ${((cpuS * 1e6) / delivered).toFixed(1)} µs per delivered frame`);
+      const ticks = cpuTicks(workerPid);
+      const userShare = (ticks.user - ticksBefore.user) / Math.max(1, ticks.user - ticksBefore.user + ticks.system - ticksBefore.system);
+      console.log(
+        `  fan-out: ${frames} frames at ${rate}/s, ${delivered} delivered (≈${expected} expected); worker CPU ${cpuS.toFixed(2)} s ` +
+          `(${Math.round(userShare * 100)} % user), ${((cpuS * 1e6) / delivered).toFixed(1)} µs and ` +
+          `${((writeSyscalls(workerPid) - writesBefore) / delivered).toFixed(2)} write syscalls per delivered frame`,
+      );
     }
 
     await closeAll(open.splice(0));
