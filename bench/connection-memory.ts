@@ -135,7 +135,11 @@ async function main(): Promise<void> {
       await Promise.all(dashboards.map((d) => d.closed));
     };
     const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
-    const memory = async () => collectedMemory([workerPid], memoryDir);
+    // The probe's whole answer (process.memoryUsage() after a full GC), not only the sums collectedMemory returns.
+    const memory = async (): Promise<NodeJS.MemoryUsage> => {
+      await collectedMemory([workerPid], memoryDir);
+      return JSON.parse(readFileSync(path.join(memoryDir, `${workerPid}.json`), "utf8")) as NodeJS.MemoryUsage;
+    };
 
     await closeAll(await connect(WARMUP_CLIENTS, 1_000_000));
     await settle();
@@ -151,7 +155,11 @@ async function main(): Promise<void> {
     console.log(`worker ${workerPid}: ${clients} idle station dashboards over ${stations} stations (${patrolsPerStation} patrols each), connected in ${connectS.toFixed(1)} s`);
     console.log(`  before: RSS ${mib(before.rss)} MiB, heap ${mib(before.heapUsed)} MiB (after ${WARMUP_CLIENTS} warm-up connections, full GC)`);
     console.log(`  idle:   RSS ${mib(idle.rss)} MiB, heap ${mib(idle.heapUsed)} MiB (after ${IDLE_MS / 1000} s idle, full GC)`);
-    console.log(`  per idle connection: RSS ${kib((idle.rss - before.rss) / clients)} KiB, heap ${kib((idle.heapUsed - before.heapUsed) / clients)} KiB`);
+    const perClient = (key: keyof NodeJS.MemoryUsage) => kib((idle[key] - before[key]) / clients);
+    console.log(
+      `  per idle connection: RSS ${perClient("rss")} KiB, heap ${perClient("heapUsed")} KiB ` +
+        `(V8 heap committed ${perClient("heapTotal")} KiB, external ${perClient("external")} KiB)`,
+    );
 
     if (frames > 0) {
       const cpuBefore = cpuSeconds(workerPid)!;

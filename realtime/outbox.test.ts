@@ -18,7 +18,7 @@ const event = (name: string, patrolId: number) => JSON.stringify({ type: "SYSTEM
 function setup(maxQueuedEvents = 100) {
   const socket = new FakeSocket();
   let overflows = 0;
-  const outbox = new Outbox(socket, { conflateBytes: THRESHOLD, maxQueuedEvents, onOverflow: () => overflows++ });
+  const outbox = new Outbox(socket, { conflateBytes: THRESHOLD, maxQueuedEvents }, () => overflows++);
   return { socket, outbox, overflows: () => overflows };
 }
 

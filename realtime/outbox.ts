@@ -8,14 +8,12 @@ export interface FrameSink {
   send(payload: Buffer | string): void;
 }
 
-/** Outbox settings. */
-export interface OutboxOptions {
+/** Outbox limits: one object the worker's outboxes share. */
+export interface OutboxLimits {
   /** Buffered bytes above which telemetry is conflated (REALTIME_CONFLATE_BYTES, default 64 KiB). */
-  conflateBytes: number;
+  readonly conflateBytes: number;
   /** System events queued before they are dropped in favour of a fresh SNAPSHOT (REALTIME_MAX_QUEUED_EVENTS, default 1000). */
-  maxQueuedEvents: number;
-  /** Called when queued events overflowed and were discarded: the client needs a fresh SNAPSHOT. */
-  onOverflow(): void;
+  readonly maxQueuedEvents: number;
 }
 
 /** Labels of the system frames, for the events-out counter. */
@@ -34,24 +32,28 @@ export type SystemFrameType = "SNAPSHOT" | "ADD_CAR" | "REMOVE_CAR" | "STATUS" |
 export class Outbox {
   private conflating = false;
   private events: Array<{ frame: Buffer | string; type: SystemFrameType }> = [];
-  private readonly latest = new Map<number, Buffer>();
+  /** The conflated TELEMETRY, latest per patrol; made when a socket first falls behind (most never do). */
+  private latest: Map<number, Buffer> | null = null;
   private queuedBytes = 0;
   /** When the last frame was handed to the socket (epoch ms), for the keepalive. */
   private lastWriteAt = Date.now();
 
   constructor(
     private readonly sink: FrameSink,
-    private readonly options: OutboxOptions,
+    private readonly limits: OutboxLimits,
+    /** Called when queued events overflowed and were discarded: the client needs a fresh SNAPSHOT. */
+    private readonly onOverflow: () => void,
   ) {}
 
   /** Sends one TELEMETRY frame (bytes as published), or keeps it as the patrol's latest while the socket is behind. */
   sendTelemetry(patrolId: number, frame: Buffer): void {
-    if (!this.conflating && this.sink.bufferedAmount <= this.options.conflateBytes) {
+    if (!this.conflating && this.sink.bufferedAmount <= this.limits.conflateBytes) {
       this.write(frame);
       metrics.framesOut.inc();
       return;
     }
     this.conflating = true;
+    this.latest ??= new Map();
     const replaced = this.latest.get(patrolId);
     if (replaced) {
       this.queuedBytes -= replaced.length;
@@ -63,7 +65,7 @@ export class Outbox {
 
   /** Sends a SYSTEM_EVENT frame; while the socket is behind it is queued, never dropped. */
   sendEvent(frame: Buffer | string, type: SystemFrameType): void {
-    if (!this.conflating && this.sink.bufferedAmount <= this.options.conflateBytes) {
+    if (!this.conflating && this.sink.bufferedAmount <= this.limits.conflateBytes) {
       this.write(frame);
       metrics.eventsOut.inc({ type });
       return;
@@ -71,9 +73,9 @@ export class Outbox {
     this.conflating = true;
     this.events.push({ frame, type });
     this.queuedBytes += frame.length;
-    if (this.events.length > this.options.maxQueuedEvents) {
+    if (this.events.length > this.limits.maxQueuedEvents) {
       this.discardQueue();
-      this.options.onOverflow();
+      this.onOverflow();
     }
   }
 
@@ -85,10 +87,10 @@ export class Outbox {
 
   /** Drops the queued TELEMETRY of a removed patrol, so nothing of it follows its REMOVE_CAR. */
   forget(patrolId: number): void {
-    const dropped = this.latest.get(patrolId);
+    const dropped = this.latest?.get(patrolId);
     if (!dropped) return;
     this.queuedBytes -= dropped.length;
-    this.latest.delete(patrolId);
+    this.latest?.delete(patrolId);
   }
 
   /** Writes everything queued (system frames first, in order); call when the socket drained. */
@@ -100,13 +102,14 @@ export class Outbox {
       this.write(frame);
       metrics.eventsOut.inc({ type });
     }
-    for (const frame of this.latest.values()) {
+    const latest = this.latest;
+    this.latest = null;
+    for (const frame of latest?.values() ?? []) {
       this.write(frame);
       metrics.framesOut.inc();
     }
-    this.latest.clear();
     this.queuedBytes = 0;
-    this.conflating = this.sink.bufferedAmount > this.options.conflateBytes;
+    this.conflating = this.sink.bufferedAmount > this.limits.conflateBytes;
   }
 
   /**
@@ -127,7 +130,7 @@ export class Outbox {
 
   private discardQueue(): void {
     this.events = [];
-    this.latest.clear();
+    this.latest = null;
     this.queuedBytes = 0;
   }
 
