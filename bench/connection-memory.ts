@@ -1,4 +1,4 @@
-// npx tsx bench/connection-memory.ts [--clients 2000] [--stations 20] [--patrols 5] [--frames 0] – what one dashboard
+// npx tsx bench/connection-memory.ts [--clients 2000] [--stations 20] [--patrols 5] [--idle 5] [--frames 0] – what one dashboard
 // socket costs a realtime worker: memory per idle connection (after a full GC) and, with --frames, worker CPU per
 // delivered frame.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -18,14 +18,12 @@ import { TEST_SECRETS } from "../test/support/secrets";
  * the dashboards received. Nothing here is product code: it starts what the integration tests start.
  */
 
-const USAGE = "npx tsx bench/connection-memory.ts [--clients 2000] [--stations 20] [--patrols 5] [--frames 0] [--rate 200]";
+const USAGE = "npx tsx bench/connection-memory.ts [--clients 2000] [--stations 20] [--patrols 5] [--idle 5] [--frames 0] [--rate 200]";
 
 /** Connections opened at once, as the bench's dashboard processes do: 25. */
 const CONNECT_BATCH = 25;
 /** Connections opened and closed before the first reading, so lazily built module state is not charged to the clients. */
 const WARMUP_CLIENTS = 100;
-/** How long the dashboards stay connected and idle before the reading: keepalive HEARTBEATs flow meanwhile. */
-const IDLE_MS = 5_000;
 
 /** A dashboard that only counts what it receives. */
 class CountingDashboard {
@@ -68,6 +66,7 @@ async function main(): Promise<void> {
       patrols: { type: "string", default: "5" },
       frames: { type: "string", default: "0" },
       rate: { type: "string", default: "200" },
+      idle: { type: "string", default: "5" },
       help: { type: "boolean", default: false },
     },
   });
@@ -77,6 +76,8 @@ async function main(): Promise<void> {
   const patrolsPerStation = Number(values.patrols);
   const frames = Number(values.frames);
   const rate = Number(values.rate);
+  // How long the dashboards stay connected and idle before the reading (keepalive HEARTBEATs flow meanwhile), in ms.
+  const idleMs = Number(values.idle) * 1000;
 
   // Ticket signing reads lib/env: the test secrets first, then the modules that read them.
   Object.assign(process.env, TEST_SECRETS, { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" });
@@ -147,14 +148,14 @@ async function main(): Promise<void> {
     const started = Date.now();
     open.push(...(await connect(clients, 1)));
     const connectS = (Date.now() - started) / 1000;
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    await new Promise((resolve) => setTimeout(resolve, idleMs));
     const idle = await memory();
 
     const kib = (bytes: number) => (bytes / 1024).toFixed(1);
     const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
     console.log(`worker ${workerPid}: ${clients} idle station dashboards over ${stations} stations (${patrolsPerStation} patrols each), connected in ${connectS.toFixed(1)} s`);
     console.log(`  before: RSS ${mib(before.rss)} MiB, heap ${mib(before.heapUsed)} MiB (after ${WARMUP_CLIENTS} warm-up connections, full GC)`);
-    console.log(`  idle:   RSS ${mib(idle.rss)} MiB, heap ${mib(idle.heapUsed)} MiB (after ${IDLE_MS / 1000} s idle, full GC)`);
+    console.log(`  idle:   RSS ${mib(idle.rss)} MiB, heap ${mib(idle.heapUsed)} MiB (after ${idleMs / 1000} s idle, full GC)`);
     const perClient = (key: keyof NodeJS.MemoryUsage) => kib((idle[key] - before[key]) / clients);
     console.log(
       `  per idle connection: RSS ${perClient("rss")} KiB, heap ${perClient("heapUsed")} KiB ` +
