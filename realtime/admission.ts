@@ -94,8 +94,10 @@ export function admission(deps: AdmissionDeps): (req: IncomingMessage, socket: D
     return claims;
   }
 
+  // One listener for every socket, rather than a closure kept by each.
+  const onSocketError = (err: Error) => log.debug({ err: err.message }, "socket error");
   return (req, socket, head) => {
-    socket.on("error", (err) => log.debug({ err: err.message }, "socket error"));
+    socket.on("error", onSocketError);
     admit(req, socket, head).catch((err: unknown) => {
       log.error({ err }, "upgrade failed");
       socket.destroy();

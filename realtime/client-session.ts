@@ -11,7 +11,7 @@ import {
 import { controlChannel, patrolChannel, userControlChannel } from "../lib/redis/keys";
 import { formatScope, sameScope, scopeContains, type Scope } from "../lib/scope";
 import { refusal, RealtimeError } from "./errors";
-import { Outbox, type FrameSink, type OutboxOptions } from "./outbox";
+import { Outbox, type FrameSink, type OutboxLimits } from "./outbox";
 import type { ScopeStateReader } from "./scope-state";
 import type { SubscriptionRegistry } from "./subscription-registry";
 
@@ -58,8 +58,10 @@ export class ClientSession {
   private readonly jobs: Job[] = [];
   private running = false;
   private syncing = false;
-  private readonly adding = new Set<number>();
-  private readonly held = new Map<number, Buffer>();
+  /** The patrol an ADD_CAR is being prepared for (jobs run one at a time, so one at most). */
+  private adding: number | null = null;
+  /** TELEMETRY held while a job reads Redis, latest per patrol; made on first use (an idle socket never needs one). */
+  private held: Map<number, Buffer> | null = null;
   private closed = false;
   /** True once the first SNAPSHOT was written: nothing but a SNAPSHOT may come first. */
   private snapshotSent = false;
@@ -71,8 +73,6 @@ export class ClientSession {
   private control: string;
   private readonly userControl: string;
   private readonly outbox: Outbox;
-  /** The session's logger: every line names the user and scope. */
-  readonly log: Logger;
 
   constructor(
     /** Who is connected and what they may see. */
@@ -80,7 +80,7 @@ export class ClientSession {
     /** The socket the session writes to, through its own outbox. */
     sink: FrameSink,
     /** The outbox's limits; an overflowed outbox re-syncs the session. */
-    limits: Omit<OutboxOptions, "onOverflow">,
+    limits: OutboxLimits,
     private readonly ctx: SessionContext,
     /** Called when the session cannot go on (Redis failed mid-sync): close the socket with this error. */
     private readonly onFatal: (err: RealtimeError) => void,
@@ -88,8 +88,15 @@ export class ClientSession {
     this.scope = claims.scope;
     this.control = controlChannel(ctx.prefix, claims.scope);
     this.userControl = userControlChannel(ctx.prefix, claims.userId);
-    this.log = ctx.log.child({ userId: claims.userId, scope: formatScope(claims.scope) });
-    this.outbox = new Outbox(sink, { ...limits, onOverflow: () => this.resync() });
+    this.outbox = new Outbox(sink, limits, () => this.resync());
+  }
+
+  /**
+   * The session's logger: every line names the user and scope. Made for each use rather than kept: a session logs a
+   * few lines in its life, and a child logger kept by every idle socket costs more than making those few.
+   */
+  get log(): Logger {
+    return this.ctx.log.child({ userId: this.claims.userId, scope: formatScope(this.scope) });
   }
 
   /** Runs the connect sequence: control channel, scope set, data channels, one read, SNAPSHOT. */
@@ -115,7 +122,7 @@ export class ClientSession {
 
   /** A TELEMETRY frame from one of the session's data channels, as the exact bytes published. */
   onTelemetry(patrolId: number, frame: Buffer): void {
-    if (this.syncing || this.accessChanging || this.adding.has(patrolId)) this.held.set(patrolId, frame);
+    if (this.syncing || this.accessChanging || this.adding === patrolId) (this.held ??= new Map()).set(patrolId, frame);
     else if (this.visible.has(patrolId)) this.outbox.sendTelemetry(patrolId, frame);
   }
 
@@ -130,7 +137,7 @@ export class ClientSession {
   }
 
   /** Sends `heartbeat` (a HEARTBEAT frame) if the socket was silent for `idleMs` — only once its SNAPSHOT went out. */
-  keepalive(now: number, idleMs: number, heartbeat: string): void {
+  keepalive(now: number, idleMs: number, heartbeat: Buffer | string): void {
     if (this.snapshotSent && !this.closed) this.outbox.keepalive(now, idleMs, heartbeat);
   }
 
@@ -144,7 +151,7 @@ export class ClientSession {
     if (this.closed) return;
     this.closed = true;
     this.jobs.length = 0;
-    this.held.clear();
+    this.held = null;
     this.ctx.registry.releaseAll(this);
   }
 
@@ -204,11 +211,11 @@ export class ClientSession {
       const snapshot: SnapshotFrame = { type: "SNAPSHOT", scope: this.scope, patrols, alerts: alerts.filter((a) => scopeContains(this.scope, a)) };
       this.outbox.sendSnapshot(JSON.stringify(snapshot));
       this.snapshotSent = true;
-      for (const [id, frame] of this.held) if (this.visible.has(id)) this.outbox.sendTelemetry(id, frame);
+      for (const [id, frame] of this.held ?? []) if (this.visible.has(id)) this.outbox.sendTelemetry(id, frame);
       this.log.debug({ patrols: patrols.length }, "snapshot sent");
     } finally {
       this.syncing = false;
-      this.held.clear();
+      this.held = null;
     }
   }
 
@@ -237,22 +244,23 @@ export class ClientSession {
       this.log.warn({ patrolId: id }, "control event outside the channel's scope dropped");
       return;
     }
-    this.adding.add(id);
+    this.adding = id;
     try {
       await this.ctx.registry.acquire(this, [patrolChannel(this.ctx.prefix, id)]);
       this.subscribed.add(id);
       // A point published before the subscription took effect (a device reporting right after its start) never
       // reaches this worker as a message; the state plane has it. Read once subscribed, so nothing falls between.
-      const stored = this.held.get(id) ? null : await this.ctx.state.lastFrame(id);
+      const stored = this.held?.get(id) ? null : await this.ctx.state.lastFrame(id);
       if (this.closed || this.stopQueued(id)) return;
       this.visible.add(id);
       const frame: SystemEventFrame = { type: "SYSTEM_EVENT", event: "ADD_CAR", patrol: patrolView(event.patrol, null) };
       this.outbox.sendEvent(JSON.stringify(frame), "ADD_CAR");
-      const latest = this.held.get(id) ?? stored;
+      const latest = this.held?.get(id) ?? stored;
       if (latest) this.outbox.sendTelemetry(id, latest);
     } finally {
-      this.adding.delete(id);
-      this.held.delete(id);
+      this.adding = null;
+      this.held?.delete(id);
+      if (this.held?.size === 0) this.held = null;
     }
   }
 
@@ -305,16 +313,19 @@ export class ClientSession {
   }
 }
 
-/** The frame of a STATUS or ALERT event, encoded once per event however many sessions forward it. */
-const frames = new WeakMap<ControlEvent, string>();
-function encodedFrame(event: Extract<ControlEvent, { type: "STATUS" | "ALERT" }>): string {
+/**
+ * The frame of a STATUS or ALERT event, encoded once per event however many sessions forward it — as a Buffer, so the
+ * socket writer frames it once too (frame-writer.ts).
+ */
+const frames = new WeakMap<ControlEvent, Buffer>();
+function encodedFrame(event: Extract<ControlEvent, { type: "STATUS" | "ALERT" }>): Buffer {
   let frame = frames.get(event);
   if (frame === undefined) {
     const value: StatusEventFrame | AlertFrame =
       event.type === "ALERT"
         ? { type: "ALERT", alert: event.alert }
         : { type: "SYSTEM_EVENT", event: "STATUS", patrolId: event.patrol.patrolId, status: event.patrol.status, at: event.at };
-    frames.set(event, (frame = JSON.stringify(value)));
+    frames.set(event, (frame = Buffer.from(JSON.stringify(value))));
   }
   return frame;
 }

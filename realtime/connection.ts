@@ -1,11 +1,12 @@
 import type { Duplex } from "node:stream";
-import type { WebSocket } from "ws";
+import { WebSocket } from "ws";
 import type { TicketClaims, VerifiedTicket } from "../lib/auth/tokens";
 import { refuse } from "./admission";
 import { ClientSession, type SessionContext } from "./client-session";
 import { refusal, type RealtimeError } from "./errors";
+import { SocketFrameSink } from "./frame-writer";
 import type { Heartbeat } from "./heartbeat";
-import type { FrameSink, OutboxOptions } from "./outbox";
+import type { OutboxLimits } from "./outbox";
 import type { WriteCoalescer } from "./write-coalescer";
 
 /** One open dashboard socket: who it is, its session, and how to end it. */
@@ -65,7 +66,7 @@ export class ConnectionRegistry implements Iterable<Connection> {
 export interface ConnectionDeps {
   session: SessionContext;
   /** REALTIME_CONFLATE_BYTES and REALTIME_MAX_QUEUED_EVENTS. */
-  limits: Omit<OutboxOptions, "onOverflow">;
+  limits: OutboxLimits;
   heartbeat: Heartbeat;
   connections: ConnectionRegistry;
   /** Frames of one turn of the event loop leave each socket in one write. */
@@ -78,41 +79,65 @@ export interface ConnectionDeps {
  * the connect sequence (SNAPSHOT).
  */
 export function openConnection(ws: WebSocket, socket: Duplex, claims: VerifiedTicket, deps: ConnectionDeps): Connection {
-  // Conflation waits for "drain", which the socket only emits once its buffer passed its high-water mark.
-  const limits = { ...deps.limits, conflateBytes: Math.max(deps.limits.conflateBytes, socket.writableHighWaterMark) };
-  const sink: FrameSink = {
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    send(data, options) {
-      deps.coalescer.hold(socket);
-      ws.send(data, options);
-    },
-  };
-  const session: ClientSession = new ClientSession(claims, sink, limits, deps.session, (err) => close(err));
-  const { log } = session;
-  function close(err: RealtimeError): void {
-    refuse(ws, err, log);
-  }
-  const connection: Connection = {
-    claims,
-    session,
-    closed: new Promise((resolve) => ws.once("close", () => resolve())),
-    close,
-    terminate: () => ws.terminate(),
-  };
-  deps.connections.add(connection);
-  socket.on("drain", () => session.flush());
-  // The feed is receive-only: a client that sends data is broken or probing.
-  ws.once("message", () => close(refusal("CLIENT_MESSAGE")));
-  ws.on("error", (err) => log.debug({ err: err.message }, "socket error"));
-  ws.once("close", (code) => {
-    session.close();
-    deps.connections.remove(connection);
-    log.info({ code }, "client disconnected");
-  });
-  deps.heartbeat.watch(ws);
-  log.info({ role: claims.role }, "client connected");
-  session.start();
+  const connection = new SocketConnection(ws, socket, claims, deps);
+  connection.session.log.info({ role: claims.role }, "client connected");
+  connection.session.start();
   return connection;
+}
+
+/**
+ * An admitted socket and its session. Thousands of these sit idle on a worker, so what each holds is kept small:
+ * one listener per event (no `once` wrappers), methods on the prototype rather than closures, and the `closed`
+ * promise only made when someone waits for it (a shutdown).
+ */
+class SocketConnection implements Connection {
+  readonly session: ClientSession;
+  private waiting: { promise: Promise<void>; resolve: () => void } | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    socket: Duplex,
+    readonly claims: VerifiedTicket,
+    deps: ConnectionDeps,
+  ) {
+    // Conflation waits for "drain", which the socket only emits once its buffer passed its high-water mark.
+    const limits =
+      socket.writableHighWaterMark > deps.limits.conflateBytes ? { ...deps.limits, conflateBytes: socket.writableHighWaterMark } : deps.limits;
+    const session = new ClientSession(claims, new SocketFrameSink(ws, socket, deps.coalescer), limits, deps.session, (err) => this.close(err));
+    this.session = session;
+    deps.connections.add(this);
+    socket.on("drain", () => session.flush());
+    // The feed is receive-only: a client that sends data is broken or probing (closed on its first message).
+    ws.on("message", () => {
+      if (ws.readyState === WebSocket.OPEN) this.close(refusal("CLIENT_MESSAGE"));
+    });
+    ws.on("error", (err) => session.log.debug({ err: err.message }, "socket error"));
+    ws.on("close", (code) => {
+      this.ended = true;
+      session.close();
+      deps.connections.remove(this);
+      this.waiting?.resolve();
+      session.log.info({ code }, "client disconnected");
+    });
+    deps.heartbeat.watch(ws);
+  }
+
+  get closed(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    if (!this.waiting) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.waiting = { promise, resolve };
+    }
+    return this.waiting.promise;
+  }
+
+  close(err: RealtimeError): void {
+    refuse(this.ws, err, this.session.log);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
 }

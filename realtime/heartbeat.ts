@@ -9,9 +9,20 @@ export class Heartbeat {
   private readonly sockets = new Set<WebSocket>();
   private readonly answered = new WeakSet<WebSocket>();
   private timer: NodeJS.Timeout | null = null;
+  /** Listeners shared by every socket (ws calls them with the socket as `this`), rather than two closures per socket. */
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onClose: (this: WebSocket) => void;
 
   /** `intervalMs`: REALTIME_HEARTBEAT_MS (default 15 s). */
-  constructor(private readonly intervalMs: number) {}
+  constructor(private readonly intervalMs: number) {
+    const { sockets, answered } = this;
+    this.onPong = function (this: WebSocket) {
+      answered.add(this);
+    };
+    this.onClose = function (this: WebSocket) {
+      sockets.delete(this);
+    };
+  }
 
   /** Starts pinging. */
   start(): void {
@@ -28,8 +39,8 @@ export class Heartbeat {
   watch(ws: WebSocket): void {
     this.sockets.add(ws);
     this.answered.add(ws);
-    ws.on("pong", () => this.answered.add(ws));
-    ws.once("close", () => this.sockets.delete(ws));
+    ws.on("pong", this.onPong);
+    ws.on("close", this.onClose);
   }
 
   private beat(): void {

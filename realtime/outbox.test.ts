@@ -6,9 +6,8 @@ import { Outbox, type FrameSink } from "./outbox";
 class FakeSocket implements FrameSink {
   bufferedAmount = 0;
   readonly written: string[] = [];
-  send(data: Buffer | string, options: { binary: false }): void {
-    expect(options.binary).toBe(false);
-    this.written.push(data.toString());
+  send(payload: Buffer | string): void {
+    this.written.push(payload.toString());
   }
 }
 
@@ -19,7 +18,7 @@ const event = (name: string, patrolId: number) => JSON.stringify({ type: "SYSTEM
 function setup(maxQueuedEvents = 100) {
   const socket = new FakeSocket();
   let overflows = 0;
-  const outbox = new Outbox(socket, { conflateBytes: THRESHOLD, maxQueuedEvents, onOverflow: () => overflows++ });
+  const outbox = new Outbox(socket, { conflateBytes: THRESHOLD, maxQueuedEvents }, () => overflows++);
   return { socket, outbox, overflows: () => overflows };
 }
 

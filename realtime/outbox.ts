@@ -1,20 +1,19 @@
 import { metrics } from "./metrics";
 
-/** The part of a `ws` WebSocket the outbox writes to. */
+/** The part of a socket the outbox writes to (frame-writer.ts's SocketFrameSink in the worker). */
 export interface FrameSink {
   /** Bytes queued in the socket and not yet handed to the kernel. */
   readonly bufferedAmount: number;
-  send(data: Buffer | string, options: { binary: false }): void;
+  /** Writes one text frame carrying `payload` (a Buffer shared by many sockets is framed once). */
+  send(payload: Buffer | string): void;
 }
 
-/** Outbox settings. */
-export interface OutboxOptions {
+/** Outbox limits: one object the worker's outboxes share. */
+export interface OutboxLimits {
   /** Buffered bytes above which telemetry is conflated (REALTIME_CONFLATE_BYTES, default 64 KiB). */
-  conflateBytes: number;
+  readonly conflateBytes: number;
   /** System events queued before they are dropped in favour of a fresh SNAPSHOT (REALTIME_MAX_QUEUED_EVENTS, default 1000). */
-  maxQueuedEvents: number;
-  /** Called when queued events overflowed and were discarded: the client needs a fresh SNAPSHOT. */
-  onOverflow(): void;
+  readonly maxQueuedEvents: number;
 }
 
 /** Labels of the system frames, for the events-out counter. */
@@ -32,25 +31,29 @@ export type SystemFrameType = "SNAPSHOT" | "ADD_CAR" | "REMOVE_CAR" | "STATUS" |
  */
 export class Outbox {
   private conflating = false;
-  private events: Array<{ frame: string; type: SystemFrameType }> = [];
-  private readonly latest = new Map<number, Buffer>();
+  private events: Array<{ frame: Buffer | string; type: SystemFrameType }> = [];
+  /** The conflated TELEMETRY, latest per patrol; made when a socket first falls behind (most never do). */
+  private latest: Map<number, Buffer> | null = null;
   private queuedBytes = 0;
   /** When the last frame was handed to the socket (epoch ms), for the keepalive. */
   private lastWriteAt = Date.now();
 
   constructor(
     private readonly sink: FrameSink,
-    private readonly options: OutboxOptions,
+    private readonly limits: OutboxLimits,
+    /** Called when queued events overflowed and were discarded: the client needs a fresh SNAPSHOT. */
+    private readonly onOverflow: () => void,
   ) {}
 
   /** Sends one TELEMETRY frame (bytes as published), or keeps it as the patrol's latest while the socket is behind. */
   sendTelemetry(patrolId: number, frame: Buffer): void {
-    if (!this.conflating && this.sink.bufferedAmount <= this.options.conflateBytes) {
+    if (!this.conflating && this.sink.bufferedAmount <= this.limits.conflateBytes) {
       this.write(frame);
       metrics.framesOut.inc();
       return;
     }
     this.conflating = true;
+    this.latest ??= new Map();
     const replaced = this.latest.get(patrolId);
     if (replaced) {
       this.queuedBytes -= replaced.length;
@@ -61,8 +64,8 @@ export class Outbox {
   }
 
   /** Sends a SYSTEM_EVENT frame; while the socket is behind it is queued, never dropped. */
-  sendEvent(frame: string, type: SystemFrameType): void {
-    if (!this.conflating && this.sink.bufferedAmount <= this.options.conflateBytes) {
+  sendEvent(frame: Buffer | string, type: SystemFrameType): void {
+    if (!this.conflating && this.sink.bufferedAmount <= this.limits.conflateBytes) {
       this.write(frame);
       metrics.eventsOut.inc({ type });
       return;
@@ -70,9 +73,9 @@ export class Outbox {
     this.conflating = true;
     this.events.push({ frame, type });
     this.queuedBytes += frame.length;
-    if (this.events.length > this.options.maxQueuedEvents) {
+    if (this.events.length > this.limits.maxQueuedEvents) {
       this.discardQueue();
-      this.options.onOverflow();
+      this.onOverflow();
     }
   }
 
@@ -84,10 +87,10 @@ export class Outbox {
 
   /** Drops the queued TELEMETRY of a removed patrol, so nothing of it follows its REMOVE_CAR. */
   forget(patrolId: number): void {
-    const dropped = this.latest.get(patrolId);
+    const dropped = this.latest?.get(patrolId);
     if (!dropped) return;
     this.queuedBytes -= dropped.length;
-    this.latest.delete(patrolId);
+    this.latest?.delete(patrolId);
   }
 
   /** Writes everything queued (system frames first, in order); call when the socket drained. */
@@ -99,20 +102,21 @@ export class Outbox {
       this.write(frame);
       metrics.eventsOut.inc({ type });
     }
-    for (const frame of this.latest.values()) {
+    const latest = this.latest;
+    this.latest = null;
+    for (const frame of latest?.values() ?? []) {
       this.write(frame);
       metrics.framesOut.inc();
     }
-    this.latest.clear();
     this.queuedBytes = 0;
-    this.conflating = this.sink.bufferedAmount > this.options.conflateBytes;
+    this.conflating = this.sink.bufferedAmount > this.limits.conflateBytes;
   }
 
   /**
    * Sends `heartbeat` (a HEARTBEAT frame, `encodeHeartbeatFrame(now)`) when nothing was written for `idleMs` (and
    * nothing is queued: a socket that is behind is not silent, and its queue goes first). True when it was sent.
    */
-  keepalive(now: number, idleMs: number, heartbeat: string): boolean {
+  keepalive(now: number, idleMs: number, heartbeat: Buffer | string): boolean {
     if (this.conflating || now - this.lastWriteAt < idleMs) return false;
     this.write(heartbeat);
     metrics.heartbeatsOut.inc();
@@ -126,12 +130,12 @@ export class Outbox {
 
   private discardQueue(): void {
     this.events = [];
-    this.latest.clear();
+    this.latest = null;
     this.queuedBytes = 0;
   }
 
   private write(frame: Buffer | string): void {
-    this.sink.send(frame, { binary: false });
+    this.sink.send(frame);
     this.lastWriteAt = Date.now();
   }
 }

@@ -127,7 +127,8 @@ export function runWorker(config: RealtimeConfig): void {
     config.keepaliveMs > 0
       ? setInterval(() => {
           const now = Date.now();
-          const heartbeat = encodeHeartbeatFrame(now);
+          // One Buffer for every socket of the tick: its frame is built once (frame-writer.ts).
+          const heartbeat = Buffer.from(encodeHeartbeatFrame(now));
           for (const { session } of connections) session.keepalive(now, config.keepaliveMs, heartbeat);
         }, Math.max(100, config.keepaliveMs / 2))
       : null;
