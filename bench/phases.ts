@@ -34,13 +34,18 @@ export interface BenchContext {
 
 /**
  * Work run alongside a measured window's telemetry (the SOS drill), handed what
- * the dashboards decoded in that window.
+ * the dashboards decoded in that window, or counters read around it (the city
+ * tier's Redis and socket counts); every hook is optional.
  */
 export interface WindowCompanion {
+  /** Called right before the window opens (its telemetry and CPU count start right after). */
+  start?(): Promise<void>;
   /** Runs while the window's telemetry flows; `durationS` is the window's length. */
-  run(durationS: number): Promise<void>;
+  run?(durationS: number): Promise<void>;
+  /** Called right after the window's drain wait and CPU count, before the dashboards are asked for their frames. */
+  stop?(): Promise<void>;
   /** Called once, after the window's drain wait, with everything the dashboards kept. */
-  received(collected: Collected): void;
+  received?(collected: Collected): void;
 }
 
 /** CPU of one role over a window, with its cost per 1,000 delivered frames (or per 1,000 requests). */
@@ -107,9 +112,12 @@ export interface ConnectReport {
   byWorker: Record<string, number>;
   /** Workers that died and were replaced by their primary between connecting and the end of the window (must be 0). */
   workersReplaced: number;
-  /** Tier workers' memory (summed, each read right after a full GC) before connecting and after the streaming window; null if not measured. */
+  /** Tier workers' memory (summed, each read right after a full GC) before connecting, once connected (before any telemetry) and after the streaming window; null if not measured. */
   workersBefore: { rssMb: number; heapMb: number } | null;
+  workersConnected: { rssMb: number; heapMb: number } | null;
   workersAfterWindow: { rssMb: number; heapMb: number } | null;
+  /** (RSS once connected − RSS before connecting) / clients: what an idle connected client costs (its SNAPSHOT sent). */
+  perIdleClientKb: number | null;
   /** (RSS after the window − RSS before connecting) / clients: what a connected, streaming client costs. */
   perClientKb: number | null;
   /** The same for the V8 heap in use: the client's live objects. */
@@ -191,8 +199,8 @@ async function workersMemory(ctx: BenchContext, system: RealtimeSystem): Promise
 
 /**
  * Connects every dashboard to `system`. Its workers' memory is read (after a
- * full GC) before connecting, and again by `finish()` after the window; a
- * worker that was replaced meanwhile is counted in `workersReplaced`.
+ * full GC) before connecting, once connected, and again by `finish()` after the
+ * window; a worker that was replaced meanwhile is counted in `workersReplaced`.
  */
 export async function connectDashboards(
   ctx: BenchContext,
@@ -207,6 +215,8 @@ export async function connectDashboards(
   for (const c of clients) byWorker[String(c.worker ?? "unknown")] = (byWorker[String(c.worker ?? "unknown")] ?? 0) + 1;
   const connected = clients.filter((c) => c.snapshotPatrols >= 0).length;
   const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
+  const idle = connected ? await workersMemory(ctx, system) : null;
+  const sameWorkers = system.workerPids().every((pid) => workersAtStart.includes(pid));
   const report: ConnectReport = {
     clients: connected,
     failed: ctx.dashboards.length - connected,
@@ -215,7 +225,9 @@ export async function connectDashboards(
     byWorker,
     workersReplaced: 0,
     workersBefore: before && { rssMb: mb(before.rss), heapMb: mb(before.heapUsed) },
+    workersConnected: idle && { rssMb: mb(idle.rss), heapMb: mb(idle.heapUsed) },
     workersAfterWindow: null,
+    perIdleClientKb: before && idle && sameWorkers ? round((idle.rss - before.rss) / 1024 / connected, 1) : null,
     perClientKb: null,
     perClientHeapKb: null,
   };
@@ -280,15 +292,17 @@ export async function measureWindow(
   companion?: WindowCompanion,
 ): Promise<WindowReport> {
   await ctx.pool.collect(); // frames of earlier traffic are not part of this window
+  await companion?.start?.();
   const cpu = new CpuWindow([...system.roles(), ...ctx.sharedRoles]);
   ctx.driver.startRecording();
   cpu.start();
-  const [paced] = await Promise.all([runPaced(rate, durationS, () => ctx.driver.point(ctx.web)), companion?.run(durationS)]);
+  const [paced] = await Promise.all([runPaced(rate, durationS, () => ctx.driver.point(ctx.web)), companion?.run?.(durationS)]);
   await sleep(ctx.scenario.drainMs);
   const usage = cpu.stop();
+  await companion?.stop?.();
   const { sent, responseMs, tally } = ctx.driver.stopRecording();
   const collected = await ctx.pool.collect();
-  companion?.received(collected);
+  companion?.received?.(collected);
   const { frames, clients } = collected;
   const join = joinDeliveries(sent, frames, (id) => ctx.visible.get(id) ?? new Set());
   const delivery = deliveryReport(ctx, join, clients);
