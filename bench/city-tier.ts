@@ -68,31 +68,35 @@ export async function runCityTier(base: CityBase, stack: TestStack, city: CitySc
     visible: visiblePatrols(dashboards, base.patrols),
     sharedRoles: [...base.sharedRoles, { name: "dashboards (load)", kind: "load", pids: pool.pids } satisfies ProcessRole],
   });
+  const running: Array<{ system: RealtimeSystem; hot: boolean }> = [];
   try {
     const mix = withDashboards(chooseCityDashboards(city.clients, base.patrols));
     const systems: CitySystemReport[] = [];
     let hotSpot: CityHotSpotReport | null = null;
-    // Every window on servers of its own, so each starts from the same idle memory and empty subscriptions.
+    // Every window on servers of its own. They all start before the first window and idle until their turn: a
+    // process just started gives memory back to the OS for tens of seconds, which would hide what connections cost
+    // (and compiling TypeScript in 8 new workers would take CPU from a window under way).
     const runs: Array<{ start: () => Promise<RealtimeSystem>; hot?: true }> = [
       { start: () => startSentinel(stack, city.workers) },
       ...(city.hotSpot ? [{ start: () => startSentinel(stack, city.workers), hot: true as const }] : []),
       { start: () => startSentinel(stack, city.workers, { REALTIME_PLACEMENT: "round-robin" }) },
       ...(scenario.baselines ? [{ start: () => startFirehose(stack, city.workers) }, { start: () => startSocketIo(stack, city.workers) }] : []),
     ];
-    for (const run of runs) {
-      const system = await run.start();
+    log(`city: starting ${runs.length} tiers of ${city.workers} workers each`);
+    for (const run of runs) running.push({ system: await run.start(), hot: run.hot === true });
+    for (const { system, hot } of running) {
       try {
-        if (!run.hot) {
-          log(`city: ${system.name}, ${city.workers} workers, ${city.clients} dashboards in ${city.dashboardProcesses} processes, ${scenario.rate} points/s for ${city.windowS} s`);
+        if (!hot) {
+          log(`city: ${system.name}, ${city.clients} dashboards in ${city.dashboardProcesses} processes, ${scenario.rate} points/s for ${city.windowS} s`);
           systems.push(await cityWindow(mix, system, stack, log));
           continue;
         }
-        const hot = busiestStation(base.patrols);
-        const dashboards = chooseCityDashboards(city.clients, base.patrols, hot.stationId);
+        const spot = busiestStation(base.patrols);
+        const dashboards = chooseCityDashboards(city.clients, base.patrols, spot.stationId);
         const stationDashboards = dashboards.filter((d) => d.scope.level === "station").length;
-        log(`city: ${system.name} hot spot, ${stationDashboards} of the dashboards on station ${hot.stationId} (${hot.patrols} patrols)`);
+        log(`city: ${system.name} hot spot, ${stationDashboards} of the dashboards on station ${spot.stationId} (${spot.patrols} patrols)`);
         const report = await cityWindow(withDashboards(dashboards), system, stack, log);
-        hotSpot = { ...report, stationId: hot.stationId, stationPatrols: hot.patrols, stationDashboards };
+        hotSpot = { ...report, stationId: spot.stationId, stationPatrols: spot.patrols, stationDashboards };
       } finally {
         await system.stop();
       }
@@ -110,6 +114,8 @@ export async function runCityTier(base: CityBase, stack: TestStack, city: CitySc
     };
   } finally {
     await pool.stop();
+    // Stopping is idempotent: what a failed window left running stops here.
+    for (const { system } of running) await system.stop();
   }
 }
 

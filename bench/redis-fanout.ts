@@ -103,6 +103,8 @@ export class RedisFanoutProbe {
     const connect = async () => {
       // RESP2, so the INFO reply taken out below is a plain bulk string (pushes are the same size in RESP2 and RESP3).
       const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, protocol: 2 });
+      // A lost connection fails the window's next command (stop() then throws); the event itself needs no action.
+      redis.on("error", () => undefined);
       await redis.connect();
       return redis;
     };

@@ -115,7 +115,7 @@ const DEFAULT: Scenario = {
 };
 
 /** The city tier with `--quick`: a smoke test's size. */
-const QUICK_CITY: CityScenario = { clients: 600, dashboardProcesses: 2, workers: 4, windowS: 3, hotSpot: true };
+const QUICK_CITY: CityScenario = { clients: 600, dashboardProcesses: 2, workers: 2, windowS: 3, hotSpot: true };
 
 /** `--quick`: the same phases, shortened to finish in under a minute (the smoke test's run). */
 const QUICK: Partial<Scenario> = {

@@ -29,6 +29,7 @@ export interface RealtimeSystem {
   redisPatterns: string[];
   /** Starts what must run only while this tier is measured (the Socket.IO emitter bridge); idempotent. */
   activate(): Promise<void>;
+  /** Stops what the tier started (nothing for the stack's own sidecar); stopping again does nothing. */
   stop(): Promise<void>;
 }
 
