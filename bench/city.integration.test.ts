@@ -61,6 +61,7 @@ function expectFullDelivery(s: CitySystemReport, clients: number, workers: numbe
   expect(s.workerIo.writes, `${label}: socket writes`).toBeGreaterThan(0);
   expect(s.window.cpu.roles.filter((r) => r.kind === "tier").length, `${label}: primary and workers`).toBe(workers + 1);
   expect(s.connect.perIdleClientKb, `${label}: RSS per idle connection`).not.toBeNull();
+  expect(s.connect.perIdleClientSinceStartKb, `${label}: RSS per idle connection from the empty tier`).not.toBeNull();
 }
 
 describe("npm run bench -- --city --quick", () => {
@@ -103,7 +104,7 @@ describe("npm run bench -- --city --quick", () => {
         /Redis → worker messages per delivered frame ≤ 0\.2× the firehose$/,
         /p99 end-to-end < 25 ms/,
         /every expected frame delivered, 0 out of scope$/,
-        /≤ 20 KiB realtime RSS per idle connection$/,
+        /≤ 20 KiB realtime RSS per idle connection/,
         /^city hot spot .*p99 < 50 ms$/,
       ]) {
         expect(targets, String(wanted)).toContainEqual(expect.stringMatching(wanted));
