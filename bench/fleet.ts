@@ -132,6 +132,9 @@ async function withRedis<T>(redisUrl: string, work: (redis: Redis) => Promise<T>
   }
 }
 
+/** Dashboards per scope level (a mix). */
+type LevelCounts = Record<Scope["level"], number>;
+
 /**
  * `count` dashboards in a mix like a real force's: half station chiefs, a
  * quarter division, 15 % zone, ~7 % district and ~3 % city (admin) views,
@@ -142,25 +145,63 @@ export function chooseDashboards(count: number, patrols: BenchPatrol[]): Dashboa
   const district = Math.max(1, Math.round(count / 15));
   const zone = Math.max(1, Math.round(count * 0.15));
   const division = Math.max(1, Math.round(count * 0.25));
-  const station = Math.max(1, count - city - district - zone - division);
+  return dashboardsOf({ station: Math.max(1, count - city - district - zone - division), division, zone, district, city }, patrols);
+}
+
+/**
+ * `count` dashboards as a whole force's control rooms would hold them (issue #14's city tier): 70 % station, 20 %
+ * division, 8 % zone, 1 % district and 1 % city views, spread evenly over the units that have patrols — or, with
+ * `hotStation`, every station view on that one station (a major incident).
+ */
+export function chooseCityDashboards(count: number, patrols: BenchPatrol[], hotStation?: number): DashboardSpec[] {
+  const city = Math.max(1, Math.round(count * 0.01));
+  const district = Math.max(1, Math.round(count * 0.01));
+  const zone = Math.max(1, Math.round(count * 0.08));
+  const division = Math.max(1, Math.round(count * 0.2));
+  return dashboardsOf({ station: Math.max(1, count - city - district - zone - division), division, zone, district, city }, patrols, hotStation);
+}
+
+/** The station with the most patrols (the lowest id among equals): where a hot spot hurts most. */
+export function busiestStation(patrols: BenchPatrol[]): { stationId: number; patrols: number } {
+  const counts = new Map<number, number>();
+  for (const p of patrols) counts.set(p.stationId, (counts.get(p.stationId) ?? 0) + 1);
+  let best = { stationId: 0, patrols: 0 };
+  for (const [stationId, n] of counts) if (n > best.patrols || (n === best.patrols && stationId < best.stationId)) best = { stationId, patrols: n };
+  return best;
+}
+
+/** Dashboards of each level in `counts`, spread evenly over the units that have patrols (station ones all on `hotStation` when given). */
+function dashboardsOf(counts: LevelCounts, patrols: BenchPatrol[], hotStation?: number): DashboardSpec[] {
   const unitsOf = (pick: (p: BenchPatrol) => number) => [...new Set(patrols.map(pick))].sort((a, b) => a - b);
   const spread = (units: number[], n: number) => Array.from({ length: n }, (_, i) => units[Math.floor((i * units.length) / n) % units.length]!);
+  const stations = hotStation === undefined ? unitsOf((p) => p.stationId) : [hotStation];
   const scopes: Scope[] = [
-    ...spread(unitsOf((p) => p.stationId), station).map((id) => ({ level: "station" as const, id })),
-    ...spread(unitsOf((p) => p.divisionId), division).map((id) => ({ level: "division" as const, id })),
-    ...spread(unitsOf((p) => p.zoneId), zone).map((id) => ({ level: "zone" as const, id })),
-    ...spread(unitsOf((p) => p.districtId), district).map((id) => ({ level: "district" as const, id })),
-    ...Array.from({ length: city }, () => ({ level: "city" as const, id: null })),
+    ...spread(stations, counts.station).map((id) => ({ level: "station" as const, id })),
+    ...spread(unitsOf((p) => p.divisionId), counts.division).map((id) => ({ level: "division" as const, id })),
+    ...spread(unitsOf((p) => p.zoneId), counts.zone).map((id) => ({ level: "zone" as const, id })),
+    ...spread(unitsOf((p) => p.districtId), counts.district).map((id) => ({ level: "district" as const, id })),
+    ...Array.from({ length: counts.city }, () => ({ level: "city" as const, id: null })),
   ];
-  return scopes.map((scope, clientId) => ({
-    clientId,
-    // Tickets are signed by the benchmark, so users need not exist; distinct ids keep per-user limits out of the way.
-    userId: 1_000_000 + clientId,
-    role: scope.level === "city" ? "ADMIN" : "COMMANDER",
-    scope,
-    // As the web tier issues it: the district and zone of the scope, read from any patrol inside it.
-    placement: placementOf(scope, patrols.find((p) => scopeContains(scope, p))!),
-  }));
+  return scopes.map((scope, clientId) => {
+    const inside = patrols.find((p) => scopeContains(scope, p));
+    if (!inside) throw new Error(`no patrol in the dashboard scope ${scope.level} ${scope.id}`);
+    return {
+      clientId,
+      // Tickets are signed by the benchmark, so users need not exist; distinct ids keep per-user limits out of the way.
+      userId: 1_000_000 + clientId,
+      role: scope.level === "city" ? "ADMIN" : "COMMANDER",
+      scope,
+      // As the web tier issues it: the district and zone of the scope, read from any patrol inside it.
+      placement: placementOf(scope, inside),
+    };
+  });
+}
+
+/** Dashboards per scope level, for the report. */
+export function levelCounts(dashboards: DashboardSpec[]): Record<string, number> {
+  const levels: Record<string, number> = {};
+  for (const d of dashboards) levels[d.scope.level] = (levels[d.scope.level] ?? 0) + 1;
+  return levels;
 }
 
 /** The patrols each dashboard may see, by client id. */

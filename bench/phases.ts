@@ -34,13 +34,18 @@ export interface BenchContext {
 
 /**
  * Work run alongside a measured window's telemetry (the SOS drill), handed what
- * the dashboards decoded in that window.
+ * the dashboards decoded in that window, or counters read around it (the city
+ * tier's Redis and socket counts); every hook is optional.
  */
 export interface WindowCompanion {
+  /** Called right before the window opens (its telemetry and CPU count start right after). */
+  start?(): Promise<void>;
   /** Runs while the window's telemetry flows; `durationS` is the window's length. */
-  run(durationS: number): Promise<void>;
+  run?(durationS: number): Promise<void>;
+  /** Called right after the window's drain wait and CPU count, before the dashboards are asked for their frames. */
+  stop?(): Promise<void>;
   /** Called once, after the window's drain wait, with everything the dashboards kept. */
-  received(collected: Collected): void;
+  received?(collected: Collected): void;
 }
 
 /** CPU of one role over a window, with its cost per 1,000 delivered frames (or per 1,000 requests). */
@@ -107,9 +112,19 @@ export interface ConnectReport {
   byWorker: Record<string, number>;
   /** Workers that died and were replaced by their primary between connecting and the end of the window (must be 0). */
   workersReplaced: number;
-  /** Tier workers' memory (summed, each read right after a full GC) before connecting and after the streaming window; null if not measured. */
+  /** Tier workers' memory (summed, each read right after a full GC) before connecting, once connected (before any telemetry) and after the streaming window; null if not measured. */
   workersBefore: { rssMb: number; heapMb: number } | null;
+  workersConnected: { rssMb: number; heapMb: number } | null;
   workersAfterWindow: { rssMb: number; heapMb: number } | null;
+  /**
+   * What one more idle connection (its SNAPSHOT sent) costs: (RSS with every dashboard connected − RSS with the
+   * first half connected) / the second half's clients. Clear of what the first connections cost once (code
+   * compiled, buffers grown) and of start-up memory the workers were still giving back — two Sentinel sidecars
+   * started alike read 799 and 652 MB before connecting 2,000 dashboards, and 874 and 867 MB after.
+   */
+  perIdleClientKb: number | null;
+  /** (RSS with every dashboard connected − RSS before connecting) / clients: the same from an empty tier, one-time costs included. */
+  perIdleClientSinceStartKb: number | null;
   /** (RSS after the window − RSS before connecting) / clients: what a connected, streaming client costs. */
   perClientKb: number | null;
   /** The same for the V8 heap in use: the client's live objects. */
@@ -190,9 +205,10 @@ async function workersMemory(ctx: BenchContext, system: RealtimeSystem): Promise
 }
 
 /**
- * Connects every dashboard to `system`. Its workers' memory is read (after a
- * full GC) before connecting, and again by `finish()` after the window; a
- * worker that was replaced meanwhile is counted in `workersReplaced`.
+ * Connects every dashboard to `system`, in two halves (every other dashboard
+ * first). Its workers' memory is read (after a full GC) before connecting,
+ * after each half, and again by `finish()` after the window; a worker that was
+ * replaced meanwhile is counted in `workersReplaced`.
  */
 export async function connectDashboards(
   ctx: BenchContext,
@@ -200,22 +216,42 @@ export async function connectDashboards(
 ): Promise<{ report: ConnectReport; finish(): Promise<void> }> {
   const workersAtStart = system.workerPids();
   const before = await workersMemory(ctx, system);
-  const started = monotonicMs();
-  const { clients, errors } = await ctx.pool.connect(system.transport, system.url, ctx.dashboards, ctx.patrols, { keepFrames: true, reconnect: false });
-  const seconds = round((monotonicMs() - started) / 1000, 1);
+  const halves = [ctx.dashboards.filter((_, i) => i % 2 === 0), ctx.dashboards.filter((_, i) => i % 2 === 1)];
+  const clients: ClientStatus[] = [];
+  const errors: string[] = [];
+  const memory: Array<CollectedMemory | null> = [];
+  const connectedPerHalf: number[] = [];
+  const isConnected = (c: ClientStatus) => c.snapshotPatrols >= 0;
+  let connectMs = 0;
+  for (const half of halves) {
+    const started = monotonicMs();
+    const connected = await ctx.pool.connect(system.transport, system.url, half, ctx.patrols, { keepFrames: true, reconnect: false });
+    connectMs += monotonicMs() - started;
+    clients.push(...connected.clients);
+    errors.push(...connected.errors);
+    connectedPerHalf.push(connected.clients.filter(isConnected).length);
+    memory.push(await workersMemory(ctx, system));
+  }
   const byWorker: Record<string, number> = {};
   for (const c of clients) byWorker[String(c.worker ?? "unknown")] = (byWorker[String(c.worker ?? "unknown")] ?? 0) + 1;
-  const connected = clients.filter((c) => c.snapshotPatrols >= 0).length;
+  const connected = clients.filter(isConnected).length;
+  const [half, idle] = memory;
+  const sameWorkers = system.workerPids().every((pid) => workersAtStart.includes(pid));
+  const perClient = (from: CollectedMemory | null | undefined, to: CollectedMemory | null | undefined, n: number) =>
+    from && to && n > 0 && sameWorkers ? round((to.rss - from.rss) / 1024 / n, 1) : null;
   const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
   const report: ConnectReport = {
     clients: connected,
     failed: ctx.dashboards.length - connected,
     errors: errors.slice(0, 5),
-    seconds,
+    seconds: round(connectMs / 1000, 1),
     byWorker,
     workersReplaced: 0,
     workersBefore: before && { rssMb: mb(before.rss), heapMb: mb(before.heapUsed) },
+    workersConnected: idle ? { rssMb: mb(idle.rss), heapMb: mb(idle.heapUsed) } : null,
     workersAfterWindow: null,
+    perIdleClientKb: perClient(half, idle, connectedPerHalf[1] ?? 0),
+    perIdleClientSinceStartKb: perClient(before, idle, connected),
     perClientKb: null,
     perClientHeapKb: null,
   };
@@ -280,15 +316,17 @@ export async function measureWindow(
   companion?: WindowCompanion,
 ): Promise<WindowReport> {
   await ctx.pool.collect(); // frames of earlier traffic are not part of this window
+  await companion?.start?.();
   const cpu = new CpuWindow([...system.roles(), ...ctx.sharedRoles]);
   ctx.driver.startRecording();
   cpu.start();
-  const [paced] = await Promise.all([runPaced(rate, durationS, () => ctx.driver.point(ctx.web)), companion?.run(durationS)]);
+  const [paced] = await Promise.all([runPaced(rate, durationS, () => ctx.driver.point(ctx.web)), companion?.run?.(durationS)]);
   await sleep(ctx.scenario.drainMs);
   const usage = cpu.stop();
+  await companion?.stop?.();
   const { sent, responseMs, tally } = ctx.driver.stopRecording();
   const collected = await ctx.pool.collect();
-  companion?.received(collected);
+  companion?.received?.(collected);
   const { frames, clients } = collected;
   const join = joinDeliveries(sent, frames, (id) => ctx.visible.get(id) ?? new Set());
   const delivery = deliveryReport(ctx, join, clients);

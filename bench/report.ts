@@ -1,3 +1,4 @@
+import type { CityReport, CitySystemReport } from "./city-tier";
 import type { HistoryReport } from "./history-tier";
 import type { SosReport } from "./sos-drill";
 import type { RampReport, SaturationReport, StreamingReport, WindowReport } from "./phases";
@@ -44,8 +45,8 @@ export interface TargetCheck {
   met: boolean;
 }
 
-/** Everything one `npm run bench` measured (written as JSON). */
-export interface BenchReport {
+/** What every report starts with: the run, the machine and the fleet. */
+export interface ReportHeader {
   version: 1;
   command: string;
   startedAt: string;
@@ -54,7 +55,12 @@ export interface BenchReport {
   scenario: Scenario;
   /** Settings of the stack that differ from production defaults. */
   stackEnv: Record<string, string>;
+  /** The fleet and the dashboards of the run's main phase (the city tier's with `--city`). */
   fleet: { stations: number; patrols: number; dashboards: Record<string, number>; dashboardProcesses: number };
+}
+
+/** Everything one `npm run bench` measured (written as JSON). */
+export interface BenchReport extends ReportHeader {
   /** Sentinel first, then the baselines. */
   streaming: StreamingReport[];
   sql: SqlReport;
@@ -73,10 +79,18 @@ export interface BenchReport {
   sos: SosReport & { window: WindowReport };
   /** The history tier, unless run with --no-history. */
   history: HistoryReport | null;
+  /** The city tier, last (not with --quick or --no-city). */
+  city: CityReport | null;
   targets: TargetCheck[];
 }
 
-const SYSTEM_TITLE: Record<string, string> = { sentinel: "Sentinel", firehose: "firehose", socketio: "Socket.IO" };
+/** What `npm run bench -- --city` measured: the city tier alone. */
+export interface CityBenchReport extends ReportHeader {
+  city: CityReport;
+  targets: TargetCheck[];
+}
+
+const SYSTEM_TITLE: Record<string, string> = { sentinel: "Sentinel", "sentinel (round-robin)": "Sentinel (round-robin)", firehose: "firehose", socketio: "Socket.IO" };
 
 /** CPU seconds of the roles of `kinds` in a window. */
 export function cpuOf(w: WindowReport, kinds: string[], nameMatch?: RegExp): number {
@@ -179,6 +193,60 @@ export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
   return checks;
 }
 
+/** Realtime RSS per idle connection the city tier must stay within: 20 KiB. */
+export const CITY_IDLE_RSS_TARGET_KB = 20;
+
+/** Compares the city tier with the issue's targets (Sentinel with its default placement against the baselines). */
+export function cityTargets(city: CityReport): TargetCheck[] {
+  const sentinel = city.systems.find((x) => x.system === "sentinel")!;
+  const firehose = city.systems.find((x) => x.system === "firehose");
+  const socketio = city.systems.find((x) => x.system === "socketio");
+  const w = sentinel.window;
+  const tier = `city tier (${city.clients.toLocaleString("en-US")} dashboards, ${city.workers} workers)`;
+  const leaks = w.delivery.outOfScope + w.delivery.snapshotOutOfScope;
+  const idleKb = sentinel.connect.perIdleClientKb;
+  const checks: TargetCheck[] = [];
+  if (socketio) {
+    const ratio = perKFrames(w, ["tier"]) / perKFrames(socketio.window, ["tier"]);
+    checks.push({ target: `${tier}: realtime CPU per delivered frame ≤ 0.5× Socket.IO`, measured: `${fmt(ratio, 2)}×`, met: ratio <= 0.5 });
+  }
+  if (firehose) {
+    const ratio = redisMessagesPerFrame(sentinel) / redisMessagesPerFrame(firehose);
+    checks.push({
+      target: `${tier}: Redis → worker messages per delivered frame ≤ 0.2× the firehose`,
+      measured: `${fmt(redisMessagesPerFrame(sentinel), 3)} vs ${fmt(redisMessagesPerFrame(firehose), 3)} (${fmt(ratio, 2)}×)`,
+      met: ratio <= 0.2 && sentinel.redis.stable && firehose.redis.stable,
+    });
+  }
+  checks.push(
+    { target: `${tier}: p99 end-to-end < 25 ms at ${city.rate} msg/s`, measured: `p99 ${fmt(w.latencyMs.p99, 2)} ms`, met: w.latencyMs.p99 < 25 },
+    {
+      target: `${tier}: every expected frame delivered, 0 out of scope`,
+      measured: `${w.delivery.delivered}/${w.delivery.expected}, ${leaks} out of scope, ${w.delivery.closedByServer} dropped`,
+      met: w.delivery.ratio === 1 && leaks === 0 && w.delivery.closedByServer === 0,
+    },
+    {
+      target: `${tier}: ≤ ${CITY_IDLE_RSS_TARGET_KB} KiB realtime RSS per idle connection (the second half of the dashboards connected)`,
+      measured: idleKb === null ? "not measured" : `${fmt(idleKb, 1)} KiB`,
+      met: idleKb !== null && idleKb <= CITY_IDLE_RSS_TARGET_KB,
+    },
+  );
+  const hot = city.hotSpot;
+  if (hot) {
+    checks.push({
+      target: `city hot spot (${hot.stationDashboards.toLocaleString("en-US")} of ${city.clients.toLocaleString("en-US")} dashboards on one station): p99 < 50 ms`,
+      measured: `p99 ${fmt(hot.window.latencyMs.p99, 2)} ms, ${hot.window.delivery.delivered}/${hot.window.delivery.expected} delivered`,
+      met: hot.window.latencyMs.p99 < 50 && hot.window.delivery.ratio === 1,
+    });
+  }
+  return checks;
+}
+
+/** Redis → worker pushes per delivered frame in a city window. */
+export function redisMessagesPerFrame(x: CitySystemReport): number {
+  return x.window.delivery.delivered ? x.redis.messages / x.window.delivery.delivered : 0;
+}
+
 /** "12.3 % less", or "4.0 % more" when history came out ahead (noise). */
 function costText(costPercent: number): string {
   return costPercent >= 0 ? `${fmt(costPercent, 1)} % less` : `${fmt(-costPercent, 1)} % more`;
@@ -201,8 +269,25 @@ function errorsText(errors: Record<string, number>): string {
   return entries.length ? entries.map(([k, v]) => `${v}× ${k}`).join(", ") : "0";
 }
 
+/** The title and the run's line. */
+function titleLines(r: ReportHeader): string[] {
+  return [
+    `# Sentinel benchmark — ${r.startedAt.replace("T", " ").slice(0, 16)} UTC`,
+    "",
+    `\`${r.command}\` · ${r.durationS.toFixed(0)} s · ${r.machine.nproc} cores (${r.machine.cpuModel}), Node ${r.machine.node}, ${r.machine.os}, load average at start ${r.machine.loadavgAtStart.map((l) => l.toFixed(2)).join(" ")}`,
+    "",
+  ];
+}
+
+function targetLines(targets: TargetCheck[]): string[] {
+  return ["## Targets", "", "| target | measured | met |", "|---|---|---|", ...targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} |`), ""];
+}
+
 /** The report as Markdown: the comparison tables the README quotes. */
-export function renderMarkdown(r: BenchReport): string {
+export function renderMarkdown(r: BenchReport | CityBenchReport): string {
+  if (!("streaming" in r)) {
+    return [...titleLines(r), `${r.fleet.patrols.toLocaleString("en-US")} patrols over ${r.fleet.stations} stations`, "", ...cityLines(r.city, r.machine), ...targetLines(r.targets)].join("\n");
+  }
   const s = r.scenario;
   const streams = r.streaming;
   const sentinel = streams[0]!;
@@ -215,10 +300,7 @@ export function renderMarkdown(r: BenchReport): string {
     value(x) === null || value(sentinel) === null ? "–" : cell((y) => value(y)!, 1)(x);
   const levels = Object.entries(r.fleet.dashboards).map(([level, n]) => `${n} ${level}`).join(" / ");
   const lines = [
-    `# Sentinel benchmark — ${r.startedAt.replace("T", " ").slice(0, 16)} UTC`,
-    "",
-    `\`${r.command}\` · ${r.durationS.toFixed(0)} s · ${r.machine.nproc} cores (${r.machine.cpuModel}), Node ${r.machine.node}, ${r.machine.os}, load average at start ${r.machine.loadavgAtStart.map((l) => l.toFixed(2)).join(" ")}`,
-    "",
+    ...titleLines(r),
     `${r.fleet.patrols.toLocaleString("en-US")} patrols over ${r.fleet.stations} stations · ${s.clients} dashboards (${levels}) in ${r.fleet.dashboardProcesses} processes · ` +
       `${s.rate} points/s for ${s.windowS} s per tier after ${s.warmupS} s warm-up · ${s.workers} realtime workers per tier · ` +
       Object.entries(r.stackEnv).map(([k, v]) => `${k}=${v}`).join(", "),
@@ -239,7 +321,8 @@ export function renderMarkdown(r: BenchReport): string {
     row("… plus emitter work (s / 1k frames)", vsSentinel((x) => perKFrames(x.window, ["tier", "emitter"]), 4)),
     row("Redis CPU s / 1k frames", vsSentinel((x) => perKFrames(x.window, ["backend"], /^redis/), 4)),
     row("web (Next) CPU s / 1k frames", vsSentinel((x) => perKFrames(x.window, ["backend"], /^web/), 4)),
-    row("memory per connected client: RSS (KiB)", orDash((x) => x.connect.perClientKb, vsSentinel)),
+    row("memory per idle client (connected, before streaming; second half of the dashboards): RSS (KiB)", orDash((x) => x.connect.perIdleClientKb, vsSentinel)),
+    row("memory per connected client after streaming: RSS (KiB)", orDash((x) => x.connect.perClientKb, vsSentinel)),
     row("… of it live JS heap (KiB)", orDash((x) => x.connect.perClientHeapKb, vsSentinel)),
     row("workers replaced during the run (crashes)", (x) => String(x.connect.workersReplaced)),
     row("clients per worker", (x) => Object.values(x.connect.byWorker).join(" / ")),
@@ -351,8 +434,67 @@ export function renderMarkdown(r: BenchReport): string {
       "",
     );
   }
-  lines.push("## Targets", "", "| target | measured | met |", "|---|---|---|");
-  for (const t of r.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} |`);
-  lines.push("");
+  if (r.city) lines.push(...cityLines(r.city, r.machine));
+  lines.push(...targetLines(r.targets));
   return lines.join("\n");
+}
+
+/** The city tier's section: one column per tier, then the hot spot. */
+function cityLines(c: CityReport, machine: MachineInfo): string[] {
+  const sentinel = c.systems.find((x) => x.system === "sentinel")!;
+  const columns: Array<{ title: string; x: CitySystemReport }> = [
+    ...c.systems.map((x) => ({ title: SYSTEM_TITLE[x.system] ?? x.system, x })),
+    ...(c.hotSpot ? [{ title: "Sentinel, hot spot", x: c.hotSpot }] : []),
+  ];
+  const row = (label: string, cell: (x: CitySystemReport) => string) => `| ${label} | ${columns.map((col) => cell(col.x)).join(" | ")} |`;
+  const perFrame = (x: CitySystemReport, n: number) => (x.window.delivery.delivered ? n / x.window.delivery.delivered : 0);
+  // Against Sentinel's column, for the three tiers measured on the same dashboards (not the hot spot's).
+  const vsSentinel = (value: (x: CitySystemReport) => number, digits: number) => (x: CitySystemReport) =>
+    x === sentinel || x === c.hotSpot ? fmt(value(x), digits) : `${fmt(value(x), digits)} (${ratio(value(x), value(sentinel))})`;
+  const kib = (value: number | null) => (value === null ? "–" : fmt(value, 1));
+  const unsound = (x: CitySystemReport) => (x.redis.stable ? "" : " (subscriptions changed in the window)");
+  const levels = Object.entries(c.dashboards).map(([level, n]) => `${n.toLocaleString("en-US")} ${level}`).join(" / ");
+  const hot = c.hotSpot;
+  return [
+    `## City tier: ${c.clients.toLocaleString("en-US")} dashboards, ${c.workers} realtime workers per tier`,
+    "",
+    `${levels} dashboards in ${c.dashboardProcesses} processes · ${c.rate} points/s for ${c.windowS} s per tier after ${c.warmupS} s warm-up · ` +
+      `each tier on ${c.workers} workers of its own (Sentinel once with its default placement, once with REALTIME_PLACEMENT=round-robin)` +
+      (hot ? ` · hot spot: the same dashboards with all ${hot.stationDashboards.toLocaleString("en-US")} station views on station ${hot.stationId} (${hot.stationPatrols} patrols), Sentinel with its default placement` : ""),
+    "",
+    `| | ${columns.map((col) => col.title).join(" | ")} |`,
+    `|---|${columns.map(() => "---:").join("|")}|`,
+    row("latency p50 / p99 / max (ms)", (x) => `${fmt(x.window.latencyMs.p50, 2)} / ${fmt(x.window.latencyMs.p99, 2)} / ${fmt(x.window.latencyMs.max, 1)}`),
+    row("frames delivered / expected", (x) => `${x.window.delivery.delivered.toLocaleString("en-US")} / ${x.window.delivery.expected.toLocaleString("en-US")} (${fmt(x.window.delivery.ratio, 4)})`),
+    row("out-of-scope frames (incl. snapshot) · clients dropped", (x) => `${x.window.delivery.outOfScope + x.window.delivery.snapshotOutOfScope} · ${x.window.delivery.closedByServer}`),
+    row("realtime tier CPU s / 1k frames", vsSentinel((x) => perKFrames(x.window, ["tier"]), 4)),
+    row("… plus emitter work (s / 1k frames)", vsSentinel((x) => perKFrames(x.window, ["tier", "emitter"]), 4)),
+    row("Redis → worker messages per frame", (x) => vsSentinel(redisMessagesPerFrame, 3)(x) + unsound(x)),
+    row("Redis → worker bytes per frame", (x) => vsSentinel((y) => perFrame(y, y.redis.bytes), 1)(x) + unsound(x)),
+    row("cross-check: Redis output to every connection, bytes per frame", (x) => fmt(perFrame(x, x.redis.redisOutputBytes), 1)),
+    row("cross-check: bytes the workers read, per frame", (x) => fmt(perFrame(x, x.workerIo.readBytes), 1)),
+    row("workers' write syscalls per frame", vsSentinel((x) => perFrame(x, x.workerIo.writes), 3)),
+    row("Redis subscriptions of the workers: channels / patterns", (x) => `${x.redis.channelSubscriptions.toLocaleString("en-US")} / ${x.redis.patternSubscriptions}`),
+    row("RSS per idle connection: second half of the dashboards (KiB)", (x) => kib(x.connect.perIdleClientKb)),
+    row("… every dashboard, from the empty tier (KiB)", (x) => kib(x.connect.perIdleClientSinceStartKb)),
+    row("RSS per connection after streaming (KiB)", (x) => kib(x.connect.perClientKb)),
+    row("clients per worker", (x) => Object.values(x.connect.byWorker).join(" / ")),
+    row("workers replaced during the run (crashes)", (x) => String(x.connect.workersReplaced)),
+    row("machine CPU s used outside the measured processes", (x) => `${fmt(x.window.cpu.unaccountedS, 1)} of ${fmt(x.window.cpu.wallS * machine.nproc, 0)}`),
+    "",
+    "*Redis → worker messages and bytes*: Redis 7.0 counts no output per client, so a tap connection subscribed to every channel counts what was " +
+      "published in the window, and each message is multiplied by the tier's worker connections that receive it: `PUBSUB NUMSUB` of its channel " +
+      "(Sentinel's per-patrol channels) plus the workers' connections holding a pattern that matches it (the firehose's `live:patrol:*`, " +
+      "the Socket.IO adapter's `socket.io#/#*`, which gets one broadcast per point); bytes are those pushes as RESP " +
+      "(framing, channel, pattern, payload). The Socket.IO emitter bridge's own subscription is not a worker's and is not counted. " +
+      "*Cross-checks*: Redis's `total_net_output_bytes` counts every connection (replies to the web tier's ingest scripts, the Socket.IO bridge's input), " +
+      "and the workers' `rchar` (/proc/<pid>/io) every byte they read: the pushes, replies to their own commands (the firehose's first meta lookup of each patrol) and the dashboards' pongs. " +
+      "*Write syscalls*: `syscw` of the tier's workers (write and writev: frames, heartbeats, pings) over the window. " +
+      "*RSS per idle connection*: the workers' RSS after full GCs once every dashboard is connected and has its SNAPSHOT (no telemetry yet), " +
+      "minus the same with every other dashboard connected, per client of the second half: what one more connection costs, clear of one-time costs " +
+      "(code compiled, buffers grown) and of start-up memory a new process gives back over tens of seconds, which moved the reading before connecting " +
+      "by ±150 MB between two Sentinel sidecars started alike. *From the empty tier*: minus the reading before connecting, per client; " +
+      "*after streaming*: the reading after the window minus before connecting, per client.",
+    "",
+  ];
 }

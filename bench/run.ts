@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--ramp] [--json FILE] – Sentinel against a firehose, Socket.IO and the ingestion floor, on its own stack.
+// npm run bench [-- --quick] [--city] [--ramp] [--json FILE] – Sentinel against a firehose, Socket.IO and the ingestion floor, on its own stack.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -8,13 +8,14 @@ import { ROOT, startTestStack, type TestStack } from "../test/support/stack";
 import { TEST_SECRETS } from "../test/support/secrets";
 import { monotonicMs, sleep } from "../test/support/load/clock";
 import { DashboardPool } from "../test/support/load/dashboards";
-import { chooseDashboards, issueDeviceIds, loadOrganisation, patrolsAtNewestTs, startFleet, visiblePatrols } from "./fleet";
+import { runCityTier } from "./city-tier";
+import { chooseDashboards, issueDeviceIds, levelCounts, loadOrganisation, patrolsAtNewestTs, startFleet, visiblePatrols, type BenchPatrol } from "./fleet";
 import { LocalHttpClient } from "../test/support/load/http-client";
 import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } from "./phases";
 import { SosDrill } from "./sos-drill";
 import { parentOf, processTree, type ProcessRole } from "../test/support/load/proc";
 import { historyTier } from "./history-tier";
-import { checkTargets, renderMarkdown, type BenchReport, type MachineInfo } from "./report";
+import { checkTargets, cityTargets, renderMarkdown, type BenchReport, type CityBenchReport, type MachineInfo } from "./report";
 import { BENCH_TELEMETRY_RATE_PER_SECOND, parseScenario, USAGE, type Scenario } from "./scenario";
 import { backendPids, SQL_STATS_FLUSH_MS, SqlWindow } from "./sql-stats";
 import { sentinelSystem, startFirehose, startFloorServer, startSocketIo, type RealtimeSystem } from "./systems";
@@ -99,22 +100,104 @@ async function waitUntil(monotonicDeadline: number): Promise<void> {
   if (left > 0) await sleep(left);
 }
 
+/**
+ * The stack's settings for a run, and the environment every server started with the stack's environment (web,
+ * realtime, baselines, floor) gets: the memory probe preloaded, and the CPU profiler with --profile.
+ */
+function benchEnv(scenario: Scenario) {
+  const memoryDir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-memory-"));
+  const preload = (file: string) => `--import ${pathToFileURL(path.join(__dirname, file)).href}`;
+  if (scenario.profileDir) mkdirSync(scenario.profileDir, { recursive: true });
+  return {
+    stackEnv: { TELEMETRY_RATE_PER_SECOND: String(BENCH_TELEMETRY_RATE_PER_SECOND), REALTIME_WORKERS: String(scenario.workers), LOG_LEVEL: "warn" },
+    probeEnv: {
+      NODE_OPTIONS: [preload("memory-probe.mjs"), ...(scenario.profileDir ? [preload("cpu-profiler.mjs")] : [])].join(" "),
+      SENTINEL_BENCH_MEMORY_DIR: memoryDir,
+      SENTINEL_BENCH_PROFILE_DIR: scenario.profileDir ?? undefined,
+    },
+    memoryDir,
+  };
+}
+
+/** Ctrl-C or a kill: never leave the servers (each in its own process group) behind. Returns what removes the handlers again. */
+function stopOnSignal(stop: () => Promise<void>): () => void {
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the stack`);
+    void stop().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  return () => {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+  };
+}
+
+/** Puts the scenario's patrols on the road through the vehicle API, each vehicle with an OsmAnd device id. */
+async function startBenchFleet(stack: TestStack, scenario: Scenario, web: LocalHttpClient): Promise<{ stations: number; patrols: BenchPatrol[] }> {
+  const org = await loadOrganisation(stack.databaseUrl);
+  // Every n-th vehicle, so a smaller fleet still spans the whole organisation.
+  const vehicles = org.vehicles.filter((_, i) => i % Math.max(1, Math.floor(org.vehicles.length / scenario.patrols)) === 0).slice(0, scenario.patrols);
+  const password = stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD;
+  const redisPrefix = stack.env.REDIS_PREFIX ?? "";
+  log(`starting ${vehicles.length} patrols through the vehicle API, each vehicle with an OsmAnd device id`);
+  // Phones as units: every vehicle also gets an OsmAnd device id (SQL, so before the window).
+  const patrols = await issueDeviceIds(stack.databaseUrl, stack.redis.url, redisPrefix, await startFleet(web, password, org.stations, vehicles));
+  return { stations: org.stations.size, patrols };
+}
+
+/** The stack's processes charged in every window — web, Redis, PostgreSQL backends — and the driver (this process). */
+async function stackRoles(stack: TestStack): Promise<{ web: ProcessRole; redis: ProcessRole; driver: ProcessRole; all: ProcessRole[] }> {
+  const web: ProcessRole = { name: "web (next start)", kind: "backend", pids: processTree(stack.web.child.pid!) };
+  const redis: ProcessRole = { name: "redis-server", kind: "backend", pids: [stack.redis.child.pid!] };
+  const driver: ProcessRole = { name: "driver (load)", kind: "load", pids: [process.pid] };
+  return { web, redis, driver, all: [web, redis, { name: "postgres backends", kind: "backend", pids: await backendPids(stack.databaseUrl) }, driver] };
+}
+
+/** `npm run bench -- --city`: the city tier alone, on a stack without a sidecar of its own (the tier starts its tiers). */
+async function runCityBenchmark(scenario: Scenario, command: string): Promise<CityBenchReport> {
+  const startedAt = new Date();
+  const started = monotonicMs();
+  const machine = machineInfo();
+  const { stackEnv, probeEnv, memoryDir } = benchEnv(scenario);
+  log('starting a private stack (database seeded "bench", redis-server, next start)');
+  const stack = await startTestStack({ label: "bench", seedProfile: "bench", secrets: TEST_SECRETS, env: { ...stackEnv, ...probeEnv } });
+  const web = new LocalHttpClient(stack.baseUrl);
+  const stopEverything = async () => {
+    web.close();
+    await stack.stop();
+    rmSync(memoryDir, { recursive: true, force: true });
+  };
+  const removeSignalHandlers = stopOnSignal(stopEverything);
+  try {
+    const { stations, patrols } = await startBenchFleet(stack, scenario, web);
+    const roles = await stackRoles(stack);
+    const driver = new TelemetryDriver(stack.baseUrl, { patrols });
+    const city = await runCityTier({ scenario, web, driver, patrols, sharedRoles: roles.all, memoryDir }, stack, scenario.city, log);
+    return {
+      version: 1,
+      command,
+      startedAt: startedAt.toISOString(),
+      durationS: Math.round((monotonicMs() - started) / 1000),
+      machine,
+      scenario,
+      stackEnv: { TELEMETRY_RATE_PER_SECOND: stackEnv.TELEMETRY_RATE_PER_SECOND, REALTIME_WORKERS: String(scenario.city.workers) },
+      fleet: { stations, patrols: patrols.length, dashboards: city.dashboards, dashboardProcesses: scenario.city.dashboardProcesses },
+      city,
+      targets: cityTargets(city),
+    };
+  } finally {
+    removeSignalHandlers();
+    await stopEverything();
+  }
+}
+
 /** Runs every phase on a fresh stack and returns the report. */
 async function runBenchmark(scenario: Scenario, command: string): Promise<BenchReport> {
   const startedAt = new Date();
   const started = monotonicMs();
   const machine = machineInfo();
-  const stackEnv = { TELEMETRY_RATE_PER_SECOND: String(BENCH_TELEMETRY_RATE_PER_SECOND), REALTIME_WORKERS: String(scenario.workers), LOG_LEVEL: "warn" };
-  // Every server started with the stack's environment (web, realtime, baselines, floor) preloads the memory probe,
-  // and the CPU profiler with --profile.
-  const memoryDir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-memory-"));
-  const preload = (file: string) => `--import ${pathToFileURL(path.join(__dirname, file)).href}`;
-  if (scenario.profileDir) mkdirSync(scenario.profileDir, { recursive: true });
-  const probeEnv = {
-    NODE_OPTIONS: [preload("memory-probe.mjs"), ...(scenario.profileDir ? [preload("cpu-profiler.mjs")] : [])].join(" "),
-    SENTINEL_BENCH_MEMORY_DIR: memoryDir,
-    SENTINEL_BENCH_PROFILE_DIR: scenario.profileDir ?? undefined,
-  };
+  const { stackEnv, probeEnv, memoryDir } = benchEnv(scenario);
   log(`starting a private stack (database seeded "bench", redis-server, next start, realtime ×${scenario.workers})`);
   const stack: TestStack = await startTestStack({ label: "bench", seedProfile: "bench", secrets: TEST_SECRETS, env: { ...stackEnv, ...probeEnv }, realtime: true });
   const pool = DashboardPool.start(scenario.dashboardProcesses, stack.env);
@@ -133,35 +216,17 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
     await stack.stop();
     rmSync(memoryDir, { recursive: true, force: true });
   };
-  // Ctrl-C or a kill: never leave the servers (each in its own process group) behind.
-  const interrupted = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping the stack`);
-    void stopEverything().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", interrupted);
-  process.once("SIGTERM", interrupted);
+  const removeSignalHandlers = stopOnSignal(stopEverything);
   try {
-    const org = await loadOrganisation(stack.databaseUrl);
-    // Every n-th vehicle, so a smaller fleet still spans the whole organisation.
-    const vehicles = org.vehicles.filter((_, i) => i % Math.max(1, Math.floor(org.vehicles.length / scenario.patrols)) === 0).slice(0, scenario.patrols);
+    const { stations, patrols } = await startBenchFleet(stack, scenario, web);
     const password = stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD;
     const redisPrefix = stack.env.REDIS_PREFIX ?? "";
-    log(`starting ${vehicles.length} patrols through the vehicle API, each vehicle with an OsmAnd device id`);
-    // Phones as units: every vehicle also gets an OsmAnd device id (SQL, so before the window).
-    const patrols = await issueDeviceIds(stack.databaseUrl, stack.redis.url, redisPrefix, await startFleet(web, password, org.stations, vehicles));
     // The last SQL the benchmark causes until the window: statistics must flush before the window opens.
     const sqlQuietFrom = monotonicMs();
     const dashboards = chooseDashboards(scenario.clients, patrols);
-    const webRole: ProcessRole = { name: "web (next start)", kind: "backend", pids: processTree(stack.web.child.pid!) };
-    const redisRole: ProcessRole = { name: "redis-server", kind: "backend", pids: [stack.redis.child.pid!] };
-    const driverRole: ProcessRole = { name: "driver (load)", kind: "load", pids: [process.pid] };
-    const sharedRoles: ProcessRole[] = [
-      webRole,
-      redisRole,
-      { name: "postgres backends", kind: "backend", pids: await backendPids(stack.databaseUrl) },
-      driverRole,
-      { name: "dashboards (load)", kind: "load", pids: pool.pids },
-    ];
+    const roles = await stackRoles(stack);
+    const { web: webRole, redis: redisRole, driver: driverRole } = roles;
+    const sharedRoles: ProcessRole[] = [...roles.all, { name: "dashboards (load)", kind: "load", pids: pool.pids }];
     const ctx: BenchContext = { scenario, web, driver: new TelemetryDriver(stack.baseUrl, { patrols }), pool, patrols, dashboards, visible: visiblePatrols(dashboards, patrols), sharedRoles, memoryDir };
     const sentinel = await sentinelSystem(stack, scenario.workers);
     const [firehose, socketio] = (await baselineServers) ?? [null, null];
@@ -263,8 +328,9 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
         })
       : null;
 
-    const levels: Record<string, number> = {};
-    for (const d of dashboards) levels[d.scope.level] = (levels[d.scope.level] ?? 0) + 1;
+    // Last: thousands of dashboards on more workers, with every tier started afresh.
+    const city = scenario.cityTier === "last" ? await runCityTier({ ...ctx, sharedRoles: roles.all }, stack, scenario.city, log) : null;
+
     const partial: Omit<BenchReport, "targets"> = {
       version: 1,
       command,
@@ -273,7 +339,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
       machine,
       scenario,
       stackEnv: { TELEMETRY_RATE_PER_SECOND: stackEnv.TELEMETRY_RATE_PER_SECOND, REALTIME_WORKERS: stackEnv.REALTIME_WORKERS },
-      fleet: { stations: org.stations.size, patrols: patrols.length, dashboards: levels, dashboardProcesses: scenario.dashboardProcesses },
+      fleet: { stations, patrols: patrols.length, dashboards: levelCounts(dashboards), dashboardProcesses: scenario.dashboardProcesses },
       streaming,
       sql: { ...sqlDelta, points: webPoints, osmandPoints, transactionsPerPoint: webPoints ? sqlDelta.transactions / webPoints : 0 },
       ingestion: { nextSingle, nextOsmand, nextBatch, nextPing, floorSingle, floorBatch },
@@ -285,11 +351,11 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
       ramp,
       sos,
       history,
+      city,
     };
-    return { ...partial, targets: checkTargets(partial) };
+    return { ...partial, targets: [...checkTargets(partial), ...(city ? cityTargets(city) : [])] };
   } finally {
-    process.off("SIGINT", interrupted);
-    process.off("SIGTERM", interrupted);
+    removeSignalHandlers();
     await stopEverything();
   }
 }
@@ -299,7 +365,7 @@ async function main(): Promise<void> {
   if (scenario === "help") return console.log(USAGE);
   holdBuild(scenario.rebuild);
   const command = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
-  const report = await runBenchmark(scenario, command);
+  const report = scenario.cityTier === "only" ? await runCityBenchmark(scenario, command) : await runBenchmark(scenario, command);
   const markdown = renderMarkdown(report);
   if (scenario.jsonPath) {
     writeFileSync(scenario.jsonPath, JSON.stringify(report, null, 2));

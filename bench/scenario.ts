@@ -1,6 +1,20 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 
+/** The city tier (bench/city-tier.ts): a whole force's dashboards against every tier on more workers. */
+export interface CityScenario {
+  /** Dashboards (default 10,000: 70 % station, 20 % division, 8 % zone, 1 % district, 1 % city). */
+  clients: number;
+  /** Processes holding them (default 4). */
+  dashboardProcesses: number;
+  /** Realtime workers of every tier in the city tier (default 8). */
+  workers: number;
+  /** Measured streaming window per tier, seconds (default 20). */
+  windowS: number;
+  /** Also measure Sentinel with every station dashboard on the busiest station (default yes). */
+  hotSpot: boolean;
+}
+
 /** Everything a benchmark run is parameterised by. */
 export interface Scenario {
   name: "default" | "quick";
@@ -56,6 +70,10 @@ export interface Scenario {
   alertRate: number;
   /** How long they are fed (default 10 s). */
   alertS: number;
+  /** The city tier: the only phase (`--city`), the last one (the full run's default) or skipped (`--quick`, `--no-city`). */
+  cityTier: "only" | "last" | "off";
+  /** Its settings (patrols, rate, warm-up and drain are the scenario's). */
+  city: CityScenario;
 }
 
 /** Per-vehicle telemetry limit the benchmark's stack runs with: 1000/s, so the limiter never caps a measurement. */
@@ -92,7 +110,12 @@ const DEFAULT: Scenario = {
   historyLagS: 10,
   alertRate: 2_000,
   alertS: 10,
+  cityTier: "last",
+  city: { clients: 10_000, dashboardProcesses: 4, workers: 8, windowS: 20, hotSpot: true },
 };
+
+/** The city tier with `--quick`: a smoke test's size. */
+const QUICK_CITY: CityScenario = { clients: 600, dashboardProcesses: 2, workers: 2, windowS: 3, hotSpot: true };
 
 /** `--quick`: the same phases, shortened to finish in under a minute (the smoke test's run). */
 const QUICK: Partial<Scenario> = {
@@ -110,16 +133,23 @@ const QUICK: Partial<Scenario> = {
   historyLagRate: 200,
   historyLagS: 3,
   alertS: 3,
+  cityTier: "off",
+  city: QUICK_CITY,
 };
 
 /** Usage text of `npm run bench`. */
-export const USAGE = `Usage: npm run bench -- [--quick] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--no-history] [--rebuild] [--profile DIR]
-  --quick         short run (< 1 min): ${QUICK.patrols} patrols, ${QUICK.clients} dashboards, ${QUICK.windowS} s windows
+export const USAGE = `Usage: npm run bench -- [--quick] [--city | --no-city] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--no-history] [--rebuild] [--profile DIR]
+  --quick         short run (< 1 min): ${QUICK.patrols} patrols, ${QUICK.clients} dashboards, ${QUICK.windowS} s windows, no city tier
+  --city          the city tier only: ${DEFAULT.city.clients.toLocaleString("en-US")} dashboards (70 % station, 20 % division, 8 % zone, 1 % district, 1 % city)
+                  in ${DEFAULT.city.dashboardProcesses} processes, ${DEFAULT.city.workers} realtime workers per tier, ${DEFAULT.city.windowS} s windows, plus a Sentinel hot spot;
+                  with --quick: ${QUICK_CITY.clients} dashboards in ${QUICK_CITY.dashboardProcesses} processes, ${QUICK_CITY.workers} workers, ${QUICK_CITY.windowS} s windows
+                  (without --city the full run ends with the city tier; --quick skips it)
+  --no-city       skip the city tier
   --ramp          also raise the rate until p99 > ${RAMP_P99_LIMIT_MS} ms or errors, per tier
   --json FILE     write the JSON report to FILE (default: bench/results/<timestamp>.json and latest.md)
   --rate N        streaming rate in points/s (default ${DEFAULT.rate})
-  --clients N     dashboard clients (default ${DEFAULT.clients})
-  --window S      streaming window in seconds (default ${DEFAULT.windowS})
+  --clients N     dashboard clients (default ${DEFAULT.clients}; with --city, the city tier's)
+  --window S      streaming window in seconds (default ${DEFAULT.windowS}; with --city, the city tier's)
   --no-baselines  skip the firehose and Socket.IO baselines
   --no-history    skip the history tier (writer throughput and lag, track API on an 8-hour track, alert rules at ${DEFAULT.alertRate} points/s)
   --rebuild       rebuild the web app first
@@ -138,6 +168,8 @@ export function parseScenario(argv: string[]): Scenario | "help" {
     args: argv,
     options: {
       quick: { type: "boolean", default: false },
+      city: { type: "boolean", default: false },
+      "no-city": { type: "boolean", default: false },
       ramp: { type: "boolean", default: false },
       json: { type: "string" },
       rate: { type: "string" },
@@ -151,12 +183,19 @@ export function parseScenario(argv: string[]): Scenario | "help" {
     },
   });
   if (values.help) return "help";
+  if (values.city && values["no-city"]) throw new Error(`--city and --no-city exclude each other.\n${USAGE}`);
   const base = values.quick ? { ...DEFAULT, ...QUICK } : DEFAULT;
+  // --clients and --window size the tier the run is about: the city tier's with --city, else the streaming tier's.
+  const city = values.city
+    ? { ...base.city, clients: Math.round(positive("clients", values.clients, base.city.clients)), windowS: positive("window", values.window, base.city.windowS) }
+    : base.city;
   return {
     ...base,
     rate: positive("rate", values.rate, base.rate),
-    clients: Math.round(positive("clients", values.clients, base.clients)),
-    windowS: positive("window", values.window, base.windowS),
+    clients: values.city ? base.clients : Math.round(positive("clients", values.clients, base.clients)),
+    windowS: values.city ? base.windowS : positive("window", values.window, base.windowS),
+    cityTier: values.city ? "only" : values["no-city"] ? "off" : base.cityTier,
+    city,
     baselines: !values["no-baselines"],
     history: !values["no-history"],
     ramp: values.ramp,

@@ -307,10 +307,10 @@ export async function startTestStack(opts: {
 
 /**
  * Starts the realtime sidecar (`realtime/main.ts`, a cluster of
- * `REALTIME_WORKERS`) and waits for its `/healthz`.
+ * `REALTIME_WORKERS`) and waits (`timeoutMs`, default 30 s) for its `/healthz`.
  */
-export function startRealtime(env: EnvVars & { REALTIME_PORT: string }): Promise<Managed> {
-  return startService("realtime", "realtime/main.ts", env.REALTIME_PORT, env);
+export function startRealtime(env: EnvVars & { REALTIME_PORT: string }, timeoutMs = 30_000): Promise<Managed> {
+  return startService("realtime", "realtime/main.ts", env.REALTIME_PORT, env, timeoutMs);
 }
 
 /** Starts the history writer (`history/main.ts`) and waits for its `/healthz` on `HISTORY_METRICS_PORT`. */
@@ -318,12 +318,12 @@ export function startHistory(env: EnvVars & { HISTORY_METRICS_PORT: string }): P
   return startService("history", "history/main.ts", env.HISTORY_METRICS_PORT, env);
 }
 
-/** Runs `script` with tsx in production mode and waits (30 s at most) for `/healthz` on `port`. */
-async function startService(name: string, script: string, port: string, env: EnvVars): Promise<Managed> {
+/** Runs `script` with tsx in production mode and waits (`timeoutMs`, default 30 s) for `/healthz` on `port`. */
+async function startService(name: string, script: string, port: string, env: EnvVars, timeoutMs = 30_000): Promise<Managed> {
   const service = startProcess(`${name}:${port}`, process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), script], { ...env, NODE_ENV: "production" });
   // With an ops token a bare request gets 401 at once, before the service is ready: ask as the operator would.
   const ops: Record<string, string> = env.METRICS_TOKEN ? { authorization: `Bearer ${env.METRICS_TOKEN}` } : {};
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, ops).catch(async (err: unknown) => {
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, timeoutMs, ops).catch(async (err: unknown) => {
     await service.stop();
     throw err;
   });

@@ -237,15 +237,17 @@ function reply(message: DashboardReply): void {
 
 async function connectAll(command: Extract<DashboardCommand, { type: "connect" }>): Promise<void> {
   const chains = new Map(command.patrols.map(([patrolId, stationId, divisionId, zoneId, districtId]) => [patrolId, { stationId, divisionId, zoneId, districtId }]));
-  clients = command.clients.map((spec) => new DashboardClient(spec, chains, command.behaviour, command.transport, command.url));
+  // Added to the clients already connected (none after a "disconnect").
+  const added = command.clients.map((spec) => new DashboardClient(spec, chains, command.behaviour, command.transport, command.url));
+  clients.push(...added);
   latency = emptyHistogram();
   const errors: string[] = [];
-  for (let i = 0; i < clients.length; i += CONNECT_BATCH) {
+  for (let i = 0; i < added.length; i += CONNECT_BATCH) {
     await Promise.all(
-      clients.slice(i, i + CONNECT_BATCH).map((client) => client.open().catch((err: unknown) => errors.push(err instanceof Error ? err.message : String(err)))),
+      added.slice(i, i + CONNECT_BATCH).map((client) => client.open().catch((err: unknown) => errors.push(err instanceof Error ? err.message : String(err)))),
     );
   }
-  reply({ type: "connected", clients: clients.map((c) => c.status), errors });
+  reply({ type: "connected", clients: added.map((c) => c.status), errors });
 }
 
 process.on("message", (command: DashboardCommand) => {

@@ -110,6 +110,11 @@ export interface Collected {
 
 /** Longest wait for a load process to answer: 60 s. */
 const REPLY_TIMEOUT_MS = 60_000;
+/**
+ * Longer for a `connect`, by the clients a process opens (25 at a time, each waiting for its SNAPSHOT): 100 ms
+ * more per client. 500 clients per process took over a minute on 2 cores loaded 8-fold; 2,500 must not time out.
+ */
+const CONNECT_MS_PER_CLIENT = 100;
 /** How long a load process may take to leave once told to: 2 s. */
 const EXIT_TIMEOUT_MS = 2_000;
 
@@ -135,7 +140,10 @@ export class DashboardPool {
     return this.children.map((c) => c.pid!);
   }
 
-  /** Connects `dashboards` (dealt round-robin over the processes) and waits for every SNAPSHOT. */
+  /**
+   * Connects `dashboards` (dealt round-robin over the processes) besides those already connected, and waits for
+   * every SNAPSHOT; returns the status of each of these.
+   */
   async connect(
     transport: Transport,
     url: string,
@@ -147,7 +155,8 @@ export class DashboardPool {
     const replies = await Promise.all(
       this.children.map((child, i) => {
         const clients = dashboards.filter((d) => d.clientId % this.children.length === i);
-        return this.ask(child, { type: "connect", transport, url, patrols: chains, clients, behaviour }, "connected");
+        const timeoutMs = REPLY_TIMEOUT_MS + clients.length * CONNECT_MS_PER_CLIENT;
+        return this.ask(child, { type: "connect", transport, url, patrols: chains, clients, behaviour }, "connected", timeoutMs);
       }),
     );
     return { clients: replies.flatMap((r) => r.clients), errors: replies.flatMap((r) => r.errors) };
@@ -180,12 +189,17 @@ export class DashboardPool {
     );
   }
 
-  private ask<T extends DashboardReply["type"]>(child: ChildProcess, command: DashboardCommand, expect: T): Promise<Extract<DashboardReply, { type: T }>> {
+  private ask<T extends DashboardReply["type"]>(
+    child: ChildProcess,
+    command: DashboardCommand,
+    expect: T,
+    timeoutMs = REPLY_TIMEOUT_MS,
+  ): Promise<Extract<DashboardReply, { type: T }>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         child.off("message", onMessage);
-        reject(new Error(`dashboard process ${child.pid} did not answer "${command.type}" within ${REPLY_TIMEOUT_MS / 1000} s`));
-      }, REPLY_TIMEOUT_MS);
+        reject(new Error(`dashboard process ${child.pid} did not answer "${command.type}" within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
       const onMessage = (message: DashboardReply) => {
         if (message.type !== expect) return;
         clearTimeout(timer);

@@ -85,6 +85,21 @@ export function commandLine(pid: number): string {
 }
 
 /**
+ * The value of `name` in `pid`'s environment as it was started (/proc/<pid>/environ), or null when it is unset,
+ * the process is gone, or it is not ours to read.
+ */
+export function envValue(pid: number, name: string): string | null {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, "utf8")
+      .split("\0")
+      .find((e) => e.startsWith(`${name}=`));
+    return entry === undefined ? null : entry.slice(name.length + 1);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Processes whose environment (as they were started: /proc/<pid>/environ)
  * holds `name=value`. Only processes of our own user (or all, as root) can be
  * read; zombies show an empty environment and are not found.
@@ -100,8 +115,8 @@ export function processesWithEnv(name: string, value: string): number[] {
   });
 }
 
-/** TCP ports `pid` listens on (IPv4 and IPv6), ascending. */
-export function listeningPorts(pid: number): number[] {
+/** Inodes of the sockets `pid` holds open (empty when it is gone). */
+function socketInodes(pid: number): Set<string> {
   const inodes = new Set<string>();
   try {
     for (const fd of readdirSync(`/proc/${pid}/fd`)) {
@@ -113,9 +128,22 @@ export function listeningPorts(pid: number): number[] {
       }
     }
   } catch {
-    return [];
+    /* gone */
   }
-  const ports = new Set<number>();
+  return inodes;
+}
+
+/** One row of the kernel's TCP tables (IPv4 and IPv6): ports, state (0A is LISTEN, 01 ESTABLISHED) and socket inode. */
+interface TcpSocket {
+  localPort: number;
+  remotePort: number;
+  state: string;
+  inode: string;
+}
+
+/** Every TCP socket of the machine's network namespace, from /proc/net/tcp and /proc/net/tcp6. */
+function tcpSockets(): TcpSocket[] {
+  const sockets: TcpSocket[] = [];
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let text = "";
     try {
@@ -123,13 +151,63 @@ export function listeningPorts(pid: number): number[] {
     } catch {
       continue;
     }
-    // Columns: sl local_address rem_address st … inode; st 0A is LISTEN, the port is hex after the colon.
+    // Columns: sl local_address rem_address st … inode; each port is hex after the address's colon.
     for (const line of text.split("\n").slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols[3] === "0A" && inodes.has(cols[9] ?? "")) ports.add(parseInt(cols[1]!.split(":")[1]!, 16));
+      if (cols.length < 10) continue;
+      const port = (address: string) => parseInt(address.split(":")[1]!, 16);
+      sockets.push({ localPort: port(cols[1]!), remotePort: port(cols[2]!), state: cols[3]!, inode: cols[9]! });
     }
   }
+  return sockets;
+}
+
+/** TCP ports `pid` listens on (IPv4 and IPv6), ascending. */
+export function listeningPorts(pid: number): number[] {
+  const inodes = socketInodes(pid);
+  if (inodes.size === 0) return [];
+  const ports = new Set(tcpSockets().filter((s) => s.state === "0A" && inodes.has(s.inode)).map((s) => s.localPort));
   return [...ports].sort((a, b) => a - b);
+}
+
+/**
+ * Local ports of the established TCP connections each of `pids` holds to `remotePort` on this machine, by pid: how
+ * a server (Redis's `CLIENT LIST` names each client by its address) tells which of its clients a process is.
+ */
+export function connectionPortsTo(pids: number[], remotePort: number): Map<number, number[]> {
+  const toRemote = new Map(tcpSockets().filter((s) => s.state === "01" && s.remotePort === remotePort).map((s) => [s.inode, s.localPort]));
+  return new Map(
+    pids.map((pid) => [
+      pid,
+      [...socketInodes(pid)]
+        .map((inode) => toRemote.get(inode))
+        .filter((port): port is number => port !== undefined)
+        .sort((a, b) => a - b),
+    ]),
+  );
+}
+
+/** Bytes and calls of a process's read- and write-family syscalls so far (/proc/<pid>/io: rchar, wchar, syscr, syscw). */
+export interface IoCounters {
+  readBytes: number;
+  writtenBytes: number;
+  reads: number;
+  writes: number;
+}
+
+/**
+ * I/O counters of `pid`, or null when it is gone or not ours to read. `writes` counts write(2)/writev(2) calls,
+ * which is how libuv writes to a socket (sendmsg is not counted, and Node does not use it for TCP).
+ */
+export function ioCounters(pid: number): IoCounters | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, "utf8");
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+    const counters = { readBytes: field("rchar"), writtenBytes: field("wchar"), reads: field("syscr"), writes: field("syscw") };
+    return Object.values(counters).every(Number.isFinite) ? counters : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Busy CPU seconds of the whole machine since boot (every core; /proc/stat minus idle and iowait). */
@@ -212,6 +290,36 @@ export class CpuWindow {
     const start = this.before.get(pid);
     const end = cpuSeconds(pid);
     return start === undefined || end === null ? 0 : end - start;
+  }
+}
+
+/**
+ * Read and write syscalls (and bytes) of a set of processes between `start()`
+ * and `stop()`, summed; a process not there at both ends is left out.
+ */
+export class IoWindow {
+  private before = new Map<number, IoCounters>();
+
+  constructor(private readonly pids: () => number[]) {}
+
+  /** Marks the start of the window. */
+  start(): void {
+    this.before = new Map(this.pids().flatMap((pid): Array<[number, IoCounters]> => {
+      const counters = ioCounters(pid);
+      return counters ? [[pid, counters]] : [];
+    }));
+  }
+
+  /** The counters' growth since `start()`, summed over the processes read at both ends. */
+  stop(): IoCounters {
+    const total: IoCounters = { readBytes: 0, writtenBytes: 0, reads: 0, writes: 0 };
+    for (const pid of this.pids()) {
+      const start = this.before.get(pid);
+      const end = ioCounters(pid);
+      if (!start || !end) continue;
+      for (const key of Object.keys(total) as Array<keyof IoCounters>) total[key] += end[key] - start[key];
+    }
+    return total;
   }
 }
 
