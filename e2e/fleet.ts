@@ -34,8 +34,9 @@ export async function loadFleet(): Promise<{ stations: Station[]; vehicles: Vehi
  * without the fleet's last three seeded ones, which security-headers, hostile-names and cross-site take from the
  * end. Specs share the suite's stack and take Kadavanthra's from the back, each its own: replay -1, access-live -2,
  * trails -3 and -4, replay with several patrols -5 and -6, control-room -7, accessibility -1 and -2 again (the live-map specs take from the front,
- * and so do connection (the first) and triage (the first three); specs run one at a time and stop their patrols, so
- * a vehicle shared with them is never driven twice at once).
+ * and so do connection (the first) and triage (the first three); city-map takes every other station's, for a fleet
+ * large enough to aggregate; specs run one at a time and stop their patrols, so a vehicle shared with them is never
+ * driven twice at once).
  */
 export function spareVehicles(vehicles: Vehicle[], stationId: number): Vehicle[] {
   const seeded = vehicles.filter((v) => !v.callSign.startsWith("E2E-"));

@@ -1,4 +1,4 @@
-// npm run db:seed [demo|bench] [--quiet] – load a seed profile into DATABASE_URL (safe to run again).
+// npm run db:seed [demo|bench|city] [--quiet] – load a seed profile into DATABASE_URL (safe to run again).
 import "dotenv/config";
 import { SEED_PROFILES, seededVehicleSecret, type SeedProfile } from "../lib/seed/seed";
 

@@ -5,12 +5,15 @@ import "leaflet/dist/leaflet.css";
 import { useEffect, useRef, useState } from "react";
 import { MapContainer, TileLayer, useMap } from "react-leaflet";
 import type { StationPin } from "@/lib/org/stations-in-scope";
+import type { PatrolView } from "@/lib/realtime/protocol";
+import { AggregateLayer } from "./aggregate-layer";
 import { ALERT_KIND_LABEL, boundaryRings } from "./control-room-format";
 import { ageingClock, type FleetState, type FleetStore } from "./fleet-store";
 import { patrolMatcher, type PatrolFilter } from "./patrol-triage";
 import { textLabel } from "./text-label";
 import { FOLLOWED_TRAIL_MS, TrailBook, type TrailPoint } from "./trail-book";
 import { TrailLayer } from "./trail-layer";
+import { showsAggregates } from "./unit-aggregates";
 import { VehicleLayer } from "./vehicle-layer";
 
 /** Following a patrol zooms in at least this far (street level, where call-sign labels show). */
@@ -210,8 +213,14 @@ function Pointer({ focus, probe, onProbe }: Pick<LiveMapViewProps, "focus" | "pr
 /** Keys with which Leaflet pans the map (its keyboard handler): panning by keyboard stops following like a drag does. */
 const PAN_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]);
 
+/**
+ * The vehicles: a marker each, or at city zoom with a large fleet (`showsAggregates`) an aggregate per station or
+ * group of stations, with the units under an SOS and the followed one still drawn as markers on top, so neither is
+ * ever hidden inside a count. Both layers follow the store per animation frame without React.
+ */
 function Vehicles({
   store,
+  stations,
   followId,
   onSelect,
   onUserPan,
@@ -219,9 +228,11 @@ function Vehicles({
   filter,
   stationName,
   onTrailRefilled,
-}: Pick<LiveMapViewProps, "store" | "followId" | "onSelect" | "onUserPan" | "showTrails" | "filter" | "stationName" | "onTrailRefilled">) {
+}: Pick<LiveMapViewProps, "store" | "stations" | "followId" | "onSelect" | "onUserPan" | "showTrails" | "filter" | "stationName" | "onTrailRefilled">) {
   const map = useMap();
   const layerRef = useRef<VehicleLayer | null>(null);
+  const aggregatesRef = useRef<AggregateLayer | null>(null);
+  const stationsRef = useRef(stations);
   const trailsRef = useRef<{ book: TrailBook; layer: TrailLayer } | null>(null);
   const followRef = useRef(followId);
   const showTrailsRef = useRef(showTrails);
@@ -238,6 +249,9 @@ function Vehicles({
   useEffect(() => {
     const layer = new VehicleLayer(map, (id) => callbacks.current.onSelect(id));
     layerRef.current = layer;
+    const aggregates = new AggregateLayer(map);
+    aggregates.setStations(stationsRef.current);
+    aggregatesRef.current = aggregates;
     const book = new TrailBook();
     const trails = new TrailLayer(map, book);
     trailsRef.current = { book, layer: trails };
@@ -245,16 +259,28 @@ function Vehicles({
     window.__sentinelTrails = trails;
     window.__sentinelVehicles = layer;
     const view = () => ({ followed: followRef.current, showAll: showTrailsRef.current, now: Date.now() });
-    const syncMarkers = () => {
+    /** What the markers were last brought in line with besides the patrols: when it changes, every marker is revisited. */
+    let synced: { alerts: FleetState["alerts"]; alarmed: Set<number>; aggregated: boolean } | null = null;
+    /** Counts the units into the aggregates, then draws the markers: every one, or at city zoom only those no count may hide. */
+    const syncMarkers = (full = true) => {
       const state = store.getState();
       const clock = clockOf(state);
       const matches = patrolMatcher(filterRef.current.filter, clock, filterRef.current.stationName);
-      layer.sync(state.patrols, clock, alarmedPatrols(state.alerts), (p) => p.patrolId === followRef.current || matches(p));
+      const followed = followRef.current;
+      const shown = (p: PatrolView) => p.patrolId === followed || matches(p);
+      const alarmed = synced?.alerts === state.alerts ? synced.alarmed : alarmedPatrols(state.alerts);
+      const aggregated = showsAggregates(map.getZoom(), aggregates.count(state.patrols, alarmed, shown));
+      aggregates.display(aggregated);
+      const drawn = aggregated ? (p: PatrolView) => shown(p) && (p.patrolId === followed || alarmed.has(p.patrolId) || !aggregates.covers(p)) : shown;
+      const changedOnly = !full && synced !== null && synced.alarmed === alarmed && synced.aggregated === aggregated;
+      layer.sync(state.patrols, clock, alarmed, drawn, changedOnly);
+      synced = { alerts: state.alerts, alarmed, aggregated };
     };
     resyncRef.current = syncMarkers;
     const render = (slide = false) => {
       const { patrols } = store.getState();
-      syncMarkers();
+      // A batch of frames moves a few markers; the five-second tick (slide) revisits all of them for their freshness.
+      syncMarkers(slide);
       book.observe(patrols);
       trails.draw(view(), slide);
       const followed = followRef.current === null ? undefined : patrols.get(followRef.current)?.last;
@@ -282,6 +308,14 @@ function Vehicles({
     const tick = setInterval(() => render(true), 5_000);
     const onDrag = () => callbacks.current.onUserPan();
     map.on("dragstart", onDrag);
+    // Stations overlap differently at each zoom, and the aggregates give way to markers past `AGGREGATE_MAX_ZOOM`.
+    const onZoom = () => {
+      aggregates.recluster();
+      syncMarkers();
+    };
+    const onMove = () => aggregates.refreshView();
+    map.on("zoomend", onZoom);
+    map.on("moveend", onMove);
     // Leaflet pans on arrow keys while the map has focus: that is the user taking over, as with a drag.
     const onKey = (e: KeyboardEvent) => {
       if (!PAN_KEYS.has(e.key) || followRef.current === null) return;
@@ -294,8 +328,11 @@ function Vehicles({
       unsubscribe();
       clearInterval(tick);
       map.off("dragstart", onDrag);
+      map.off("zoomend", onZoom);
+      map.off("moveend", onMove);
       container.removeEventListener("keydown", onKey);
       layer.destroy();
+      aggregates.destroy();
       trails.destroy();
     };
   }, [map, store]);
@@ -319,6 +356,12 @@ function Vehicles({
     filterRef.current = { filter, stationName };
     resyncRef.current();
   }, [filter, stationName]);
+
+  useEffect(() => {
+    stationsRef.current = stations;
+    aggregatesRef.current?.setStations(stations);
+    resyncRef.current();
+  }, [stations]);
 
   useEffect(() => {
     showTrailsRef.current = showTrails;
@@ -350,6 +393,7 @@ export default function LiveMapView(props: LiveMapViewProps) {
       <Pointer focus={focus} probe={probe} onProbe={onProbe} />
       <Vehicles
         store={store}
+        stations={stations}
         followId={followId}
         onSelect={onSelect}
         onUserPan={onUserPan}

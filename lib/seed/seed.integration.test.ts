@@ -5,6 +5,7 @@ import { verifyDeviceSecret, verifyPassword } from "../auth/password";
 import { PrismaClient } from "../generated/prisma/client";
 import { boundaryProblem } from "../geo/polygon";
 import { BENCH_SHAPE, benchTree } from "./bench";
+import { CITY_AREA, CITY_SHAPE, cityTree } from "./city";
 import { kochiTree } from "./kochi";
 import { seed, seededVehicleSecret, type SeedSummary } from "./seed";
 
@@ -135,12 +136,16 @@ describe("demo seed", () => {
   });
 });
 
-describe("bench seed", () => {
+/** The synthetic profiles: each seeds its whole shape quickly (bulk inserts) and nothing the second time. */
+describe.each([
+  { profile: "bench" as const, tree: benchTree, shape: BENCH_SHAPE, stations: 600, vehicles: 1_000 },
+  { profile: "city" as const, tree: cityTree, shape: CITY_SHAPE, stations: 2_016, vehicles: 5_000 },
+])("$profile seed", ({ profile, tree, shape, stations, vehicles }) => {
   let url: string;
   let prisma: PrismaClient;
 
   beforeAll(async () => {
-    ({ url, prisma } = await openDatabase("seedbench"));
+    ({ url, prisma } = await openDatabase(`seed${profile}`));
   });
 
   afterAll(async () => {
@@ -149,34 +154,85 @@ describe("bench seed", () => {
   });
 
   it("is the same tree on every run", () => {
-    expect(benchTree()).toEqual(benchTree());
+    expect(tree()).toEqual(tree());
   });
 
-  it("seeds 600 stations and 1,000 vehicles in seconds, and nothing the second time", async () => {
+  it(`seeds ${stations} stations and ${vehicles} vehicles in seconds, and nothing the second time`, async () => {
     const started = performance.now();
-    const summary = await seed(prisma, "bench", { password: PASSWORD });
+    const summary = await seed(prisma, profile, { password: PASSWORD });
     const ms = performance.now() - started;
-    console.log(`bench seed: ${ms.toFixed(0)} ms`);
+    console.log(`${profile} seed: ${ms.toFixed(0)} ms`);
     // The target is 10 s; the assertion leaves headroom for slow CI machines.
     expect(ms).toBeLessThan(20_000);
 
-    const { districts, zonesPerDistrict, divisionsPerZone, stationsPerDivision, vehicles } = BENCH_SHAPE;
+    const { districts, zonesPerDistrict, divisionsPerZone, stationsPerDivision } = shape;
     const expected = {
       districts,
       zones: districts * zonesPerDistrict,
       divisions: districts * zonesPerDistrict * divisionsPerZone,
-      stations: 600,
-      vehicles: 1_000,
+      stations,
+      vehicles,
       users: 5,
     };
-    expect(districts * zonesPerDistrict * divisionsPerZone * stationsPerDivision).toBe(600);
-    expect(vehicles).toBe(1_000);
+    expect(districts * zonesPerDistrict * divisionsPerZone * stationsPerDivision).toBe(stations);
+    expect(shape.vehicles).toBe(vehicles);
     expect(summary.counts).toEqual(expected);
     expect(await tableCounts(prisma)).toEqual(expected);
     expect(await brokenChains(prisma)).toBe(0);
 
-    const again = await seed(prisma, "bench", { password: PASSWORD });
+    const again = await seed(prisma, profile, { password: PASSWORD });
     expect(again.created).toEqual(NOTHING);
     expect(await tableCounts(prisma)).toEqual(expected);
+  });
+
+  it("scopes the commanders to the first district, zone, division and station, and lets a seeded vehicle authenticate", async () => {
+    const first = tree().commanders.station;
+    const station = await prisma.station.findUniqueOrThrow({ where: { code: first } });
+    const users = new Map((await prisma.user.findMany()).map((u) => [u.email, u]));
+    const scopeOf = (email: string) => [users.get(email)?.scopeLevel, users.get(email)?.scopeId];
+    expect(scopeOf("admin@sentinel.local")).toEqual(["city", null]);
+    expect(scopeOf("district@sentinel.local")).toEqual(["district", station.districtId]);
+    expect(scopeOf("zone@sentinel.local")).toEqual(["zone", station.zoneId]);
+    expect(scopeOf("division@sentinel.local")).toEqual(["division", station.divisionId]);
+    expect(scopeOf("station@sentinel.local")).toEqual(["station", station.id]);
+    expect(await verifyPassword(users.get("admin@sentinel.local")!.passwordHash, PASSWORD)).toBe(true);
+    const vehicle = await prisma.vehicle.findFirstOrThrow({ where: { homeStationId: station.id }, orderBy: { id: "asc" } });
+    expect(verifyDeviceSecret(vehicle.secretHash, seededVehicleSecret(PASSWORD, vehicle.callSign))).toBe(true);
+  });
+});
+
+describe("city seed's map", () => {
+  const { stations } = cityTree();
+
+  it("stands every station in the city's area, crowding its centre", () => {
+    const { south, north, west, east } = CITY_AREA;
+    for (const s of stations) {
+      expect(s.lat, s.code).toBeGreaterThanOrEqual(south);
+      expect(s.lat, s.code).toBeLessThanOrEqual(north);
+      expect(s.lon, s.code).toBeGreaterThanOrEqual(west);
+      expect(s.lon, s.code).toBeLessThanOrEqual(east);
+    }
+    // The middle ninth of the area (a third of each side) holds well over a ninth of the stations (21 % here).
+    const midLat = (south + north) / 2;
+    const midLon = (west + east) / 2;
+    const central = stations.filter((s) => Math.abs(s.lat - midLat) <= (north - south) / 6 && Math.abs(s.lon - midLon) <= (east - west) / 6);
+    expect(central.length / stations.length).toBeGreaterThan(1.5 / 9);
+  });
+
+  it("keeps each district's stations together: nine in ten nearer their own district's centre than any other's", () => {
+    const tree = cityTree();
+    const districtOf = new Map(tree.divisions.map((d) => [d.code, tree.zones.find((z) => z.code === d.zoneCode)!.districtCode]));
+    const centres = new Map<string, { lat: number; lon: number; n: number }>();
+    for (const s of stations) {
+      const c = centres.get(districtOf.get(s.divisionCode)!) ?? { lat: 0, lon: 0, n: 0 };
+      centres.set(districtOf.get(s.divisionCode)!, { lat: c.lat + s.lat, lon: c.lon + s.lon, n: c.n + 1 });
+    }
+    const mean = [...centres].map(([code, c]) => ({ code, lat: c.lat / c.n, lon: c.lon / c.n }));
+    const misplaced = stations.filter((s) => {
+      const nearest = mean.reduce((a, b) => (Math.hypot(a.lat - s.lat, a.lon - s.lon) <= Math.hypot(b.lat - s.lat, b.lon - s.lon) ? a : b));
+      return nearest.code !== districtOf.get(s.divisionCode);
+    });
+    // Not all: the pull towards the centre bends the districts' blocks, and a block is no circle (5.8 % here).
+    expect(misplaced.length / stations.length).toBeLessThan(0.1);
   });
 });

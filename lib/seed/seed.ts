@@ -2,10 +2,14 @@ import { hashDeviceSecret, hashPassword } from "../auth/password";
 import type { PrismaClient, Role, ScopeLevel } from "../generated/prisma/client";
 import { formatScope, toScope } from "../scope";
 import { benchTree } from "./bench";
+import { cityTree } from "./city";
 import { kochiTree } from "./kochi";
 
-/** Seed profiles: `demo` is Kochi City (30 stations), `bench` a synthetic 600-station city for load tests. */
-export const SEED_PROFILES = { demo: kochiTree, bench: benchTree } as const;
+/**
+ * Seed profiles: `demo` is Kochi City (30 stations), `bench` a synthetic 600-station city for load tests, `city` a
+ * synthetic metropolitan force (2,016 stations, 5,000 vehicles) for the map at city scale.
+ */
+export const SEED_PROFILES = { demo: kochiTree, bench: benchTree, city: cityTree } as const;
 
 export type SeedProfile = keyof typeof SEED_PROFILES;
 
@@ -125,7 +129,7 @@ export async function seed(prisma: PrismaClient, profile: SeedProfile, opts: See
     () => prisma.station.findMany({ where: codes(tree.stations) }),
   );
 
-  // SHA-256 of 1,000 secrets takes a few milliseconds: cheaper than asking which vehicles exist first.
+  // SHA-256 of 5,000 secrets takes a few milliseconds: cheaper than asking which vehicles exist first.
   created.vehicles = (
     await prisma.vehicle.createMany({
       data: tree.vehicles.map((v) => ({

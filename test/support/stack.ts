@@ -5,6 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import pg from "pg";
 import { applyMigrations } from "../../lib/migrate";
+import type { SeedProfile } from "../../lib/seed/seed";
 import { stopProcessesWithEnv } from "./load/proc";
 
 /** Extra environment variables for a child process. */
@@ -236,7 +237,7 @@ export interface TestStack {
  */
 export async function startTestStack(opts: {
   label: string;
-  seedProfile: "demo" | "bench";
+  seedProfile: SeedProfile;
   secrets: EnvVars;
   env?: EnvVars;
   realtime?: boolean;
