@@ -143,6 +143,7 @@ export async function startSentinel(stack: TestStack, workers: number, env: EnvV
   }
 }
 
+/** Sentinel's sidecar on `port` as a tier of the benchmark. */
 function sentinelOn(cluster: ClusterProcesses, name: "sentinel" | "sentinel (round-robin)", port: number, stop: () => Promise<void>): RealtimeSystem {
   return {
     name,
