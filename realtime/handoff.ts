@@ -20,13 +20,15 @@ export const RELEASED_MESSAGE = "sentinel:socket-closed";
 /** IPC message from a worker: it listens and can take sockets. */
 export const READY_MESSAGE = "sentinel:ready";
 
-/** The largest request head the primary reads (an upgrade's is < 1 KiB; Node's own limit is 16 KiB). */
+/** The longest request line the primary reads (an upgrade's is < 1 KiB; Node's limit for a whole head is 16 KiB). */
 const MAX_HEAD_BYTES = 16 * 1024;
-const HEAD_END = Buffer.from("\r\n\r\n");
+const LINE_END = Buffer.from("\r\n");
+/** What the first bytes of an HTTP request look like: a method (letters) then a space, or a method still arriving. */
+const REQUEST_LINE_START = /^[A-Z]{1,16}(?: |$)/;
 
 interface HandoffMessage {
   type: typeof HANDOFF_MESSAGE;
-  /** What the primary read of the request, base64. */
+  /** What the primary read of the request (its request line at least), base64. */
   head: string;
   target: PlacementTarget;
 }
@@ -41,13 +43,13 @@ export interface HandoffDeps {
   placer: Placer;
   /** The live worker with this cluster id, if it is still there. */
   worker(id: number): Worker | undefined;
-  /** REALTIME_HANDSHAKE_TIMEOUT_MS: a connection must send its request head within it. */
+  /** REALTIME_HANDSHAKE_TIMEOUT_MS: a connection must send its request line within it. */
   handshakeTimeoutMs: number;
   log: Logger;
 }
 
 /**
- * The primary's server on REALTIME_PORT: reads each connection's request head (bounded in size and time, so a
+ * The primary's server on REALTIME_PORT: reads each connection's request line (bounded in size and time, so a
  * slow or silent client ties up nothing), places it by its ticket, and hands it to that worker. Requests without a
  * ticket (health checks, metrics) go to the least-loaded worker.
  */
@@ -66,7 +68,9 @@ export function handoffServer(deps: HandoffDeps): net.Server {
       chunks.push(chunk);
       size += chunk.length;
       const head = Buffer.concat(chunks, size);
-      if (head.includes(HEAD_END)) {
+      // The ticket is in the request line: once it is complete the worker takes the rest (its HTTP server times out
+      // slow headers). Bytes that cannot start a request line go to a worker at once, whose parser answers 400.
+      if (head.includes(LINE_END) || !REQUEST_LINE_START.test(head.subarray(0, 17).toString("latin1"))) {
         stop();
         hand(socket, head);
       } else if (size > MAX_HEAD_BYTES) {
