@@ -64,6 +64,8 @@ afterEach(async () => {
 
 afterAll(async () => {
   await sidecar?.process.stop();
+  const left = await redis?.keys(`${prefix}*`);
+  if (left?.length) await redis.del(...left);
   redis?.disconnect();
 });
 

@@ -28,9 +28,13 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** The whole state plane as plain data: every set's members, meta hash and vehicle key. */
+/**
+ * The web app's whole state plane (no REDIS_PREFIX, like the rebuild) as plain data: every set's members, meta hash
+ * and vehicle key. Keys under another suite's prefix are not the app's and are not rebuilt.
+ */
 async function statePlane(): Promise<Record<string, unknown>> {
-  const keys = (await redis.keys("*")).filter((k) => /active_patrols$|^patrol:\d+:meta$|^vehicle:\d+:active_patrol$/.test(k)).sort();
+  const ownKey = /^(?:city:|(?:station|division|zone|district):\d+:)active_patrols$|^patrol:\d+:meta$|^vehicle:\d+:active_patrol$/;
+  const keys = (await redis.keys("*")).filter((k) => ownKey.test(k)).sort();
   const state: Record<string, unknown> = {};
   for (const key of keys) {
     const type = await redis.type(key);
