@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--city] [--ramp] [--json FILE] – Sentinel against a firehose, Socket.IO and the ingestion floor, on its own stack.
+// npm run bench [-- --quick] [--city | --map] [--ramp] [--json FILE] – Sentinel against a firehose, Socket.IO and the ingestion floor, on its own stack.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -9,13 +9,14 @@ import { TEST_SECRETS } from "../test/support/secrets";
 import { monotonicMs, sleep } from "../test/support/load/clock";
 import { DashboardPool } from "../test/support/load/dashboards";
 import { runCityTier } from "./city-tier";
+import { runMapTier } from "./map-tier";
 import { chooseDashboards, issueDeviceIds, levelCounts, loadOrganisation, patrolsAtNewestTs, startFleet, visiblePatrols, type BenchPatrol } from "./fleet";
 import { LocalHttpClient } from "../test/support/load/http-client";
 import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } from "./phases";
 import { SosDrill } from "./sos-drill";
 import { parentOf, processTree, type ProcessRole } from "../test/support/load/proc";
 import { historyTier } from "./history-tier";
-import { checkTargets, cityTargets, renderMarkdown, type BenchReport, type CityBenchReport, type MachineInfo } from "./report";
+import { checkTargets, cityTargets, mapTargets, renderMarkdown, type BenchReport, type CityBenchReport, type MachineInfo, type MapBenchReport } from "./report";
 import { BENCH_TELEMETRY_RATE_PER_SECOND, parseScenario, USAGE, type Scenario } from "./scenario";
 import { backendPids, SQL_STATS_FLUSH_MS, SqlWindow } from "./sql-stats";
 import { sentinelSystem, startFirehose, startFloorServer, startSocketIo, type RealtimeSystem } from "./systems";
@@ -28,7 +29,7 @@ import { TelemetryDriver } from "../test/support/load/telemetry-driver";
  */
 const BUILD_LOCK = "/tmp/sentinel-build.lock";
 /** Routes the benchmark calls; a build without them is stale. */
-const REQUIRED_ROUTES = ["/api/ping", "/api/telemetry", "/api/telemetry/batch", "/api/osmand", "/api/vehicles/token", "/api/patrols/start"];
+const REQUIRED_ROUTES = ["/map", "/api/ping", "/api/telemetry", "/api/telemetry/batch", "/api/osmand", "/api/vehicles/token", "/api/patrols/start"];
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
 
 /** True when `.next` holds a production build with every route the benchmark calls. */
@@ -192,7 +193,36 @@ async function runCityBenchmark(scenario: Scenario, command: string): Promise<Ci
   }
 }
 
-/** Runs every phase on a fresh stack and returns the report. */
+/** `npm run bench -- --map`: the map tier alone, on a stack of its own (seeded "city"). */
+async function runMapBenchmark(scenario: Scenario, command: string): Promise<MapBenchReport> {
+  const startedAt = new Date();
+  const started = monotonicMs();
+  const machine = machineInfo();
+  const map = await runMapTier(scenario.map, log);
+  return {
+    version: 1,
+    command,
+    startedAt: startedAt.toISOString(),
+    durationS: Math.round((monotonicMs() - started) / 1000),
+    machine,
+    scenario,
+    stackEnv: { TELEMETRY_RATE_PER_SECOND: String(BENCH_TELEMETRY_RATE_PER_SECOND), REALTIME_WORKERS: "2" },
+    fleet: { stations: map.stations, patrols: map.vehicles, dashboards: { city: 1 }, dashboardProcesses: 0 },
+    map,
+    targets: mapTargets(map),
+  };
+}
+
+/** The full run: every phase on a fresh stack, then (unless skipped) the map tier on a stack of its own. */
+async function runFullBenchmark(scenario: Scenario, command: string): Promise<BenchReport> {
+  const started = monotonicMs();
+  const report = await runBenchmark(scenario, command);
+  if (scenario.mapTier !== "last") return report;
+  const map = await runMapTier(scenario.map, log);
+  return { ...report, durationS: Math.round((monotonicMs() - started) / 1000), map, targets: [...report.targets, ...mapTargets(map)] };
+}
+
+/** Runs every phase on a fresh stack and returns the report (the map tier, on a stack of its own, follows it). */
 async function runBenchmark(scenario: Scenario, command: string): Promise<BenchReport> {
   const startedAt = new Date();
   const started = monotonicMs();
@@ -352,6 +382,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
       sos,
       history,
       city,
+      map: null,
     };
     return { ...partial, targets: [...checkTargets(partial), ...(city ? cityTargets(city) : [])] };
   } finally {
@@ -365,7 +396,12 @@ async function main(): Promise<void> {
   if (scenario === "help") return console.log(USAGE);
   holdBuild(scenario.rebuild);
   const command = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
-  const report = scenario.cityTier === "only" ? await runCityBenchmark(scenario, command) : await runBenchmark(scenario, command);
+  const report =
+    scenario.cityTier === "only"
+      ? await runCityBenchmark(scenario, command)
+      : scenario.mapTier === "only"
+        ? await runMapBenchmark(scenario, command)
+        : await runFullBenchmark(scenario, command);
   const markdown = renderMarkdown(report);
   if (scenario.jsonPath) {
     writeFileSync(scenario.jsonPath, JSON.stringify(report, null, 2));

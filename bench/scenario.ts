@@ -15,6 +15,20 @@ export interface CityScenario {
   hotSpot: boolean;
 }
 
+/** The map tier (bench/map-tier.ts): the city-wide map in Chromium with the `city` fleet reporting. */
+export interface MapScenario {
+  /** Vehicles put on patrol, from the `city` profile's 5,000 (default all). */
+  vehicles: number;
+  /** Each vehicle posts a point this often, ms (default 2,000: 5,000 vehicles are 2,500 points/s). */
+  intervalMs: number;
+  /** Measured window in the page, per view, seconds (default 20). */
+  windowS: number;
+  /** Streaming with the page open before each window, after every vehicle is on the map, seconds (default 5). */
+  warmupS: number;
+  /** Also measure a view zoomed in past AGGREGATE_MAX_ZOOM over a district (default yes). */
+  zoomedIn: boolean;
+}
+
 /** Everything a benchmark run is parameterised by. */
 export interface Scenario {
   name: "default" | "quick";
@@ -74,6 +88,10 @@ export interface Scenario {
   cityTier: "only" | "last" | "off";
   /** Its settings (patrols, rate, warm-up and drain are the scenario's). */
   city: CityScenario;
+  /** The map tier: the only phase (`--map`), the last one (the full run's default) or skipped (`--quick`, `--no-map`, `--city`). */
+  mapTier: "only" | "last" | "off";
+  /** Its settings. */
+  map: MapScenario;
 }
 
 /** Per-vehicle telemetry limit the benchmark's stack runs with: 1000/s, so the limiter never caps a measurement. */
@@ -112,10 +130,15 @@ const DEFAULT: Scenario = {
   alertS: 10,
   cityTier: "last",
   city: { clients: 10_000, dashboardProcesses: 4, workers: 8, windowS: 20, hotSpot: true },
+  mapTier: "last",
+  map: { vehicles: 5_000, intervalMs: 2_000, windowS: 20, warmupS: 5, zoomedIn: true },
 };
 
 /** The city tier with `--quick`: a smoke test's size. */
 const QUICK_CITY: CityScenario = { clients: 600, dashboardProcesses: 2, workers: 2, windowS: 3, hotSpot: true };
+
+/** The map tier with `--quick`: a smoke test's size. */
+const QUICK_MAP: MapScenario = { vehicles: 300, intervalMs: 2_000, windowS: 3, warmupS: 1, zoomedIn: true };
 
 /** `--quick`: the same phases, shortened to finish in under a minute (the smoke test's run). */
 const QUICK: Partial<Scenario> = {
@@ -135,21 +158,28 @@ const QUICK: Partial<Scenario> = {
   alertS: 3,
   cityTier: "off",
   city: QUICK_CITY,
+  mapTier: "off",
+  map: QUICK_MAP,
 };
 
 /** Usage text of `npm run bench`. */
-export const USAGE = `Usage: npm run bench -- [--quick] [--city | --no-city] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--no-history] [--rebuild] [--profile DIR]
+export const USAGE = `Usage: npm run bench -- [--quick] [--city | --no-city] [--map | --no-map] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--no-history] [--rebuild] [--profile DIR]
   --quick         short run (< 1 min): ${QUICK.patrols} patrols, ${QUICK.clients} dashboards, ${QUICK.windowS} s windows, no city tier
   --city          the city tier only: ${DEFAULT.city.clients.toLocaleString("en-US")} dashboards (70 % station, 20 % division, 8 % zone, 1 % district, 1 % city)
                   in ${DEFAULT.city.dashboardProcesses} processes, ${DEFAULT.city.workers} realtime workers per tier, ${DEFAULT.city.windowS} s windows, plus a Sentinel hot spot;
                   with --quick: ${QUICK_CITY.clients} dashboards in ${QUICK_CITY.dashboardProcesses} processes, ${QUICK_CITY.workers} workers, ${QUICK_CITY.windowS} s windows
                   (without --city the full run ends with the city tier; --quick skips it)
   --no-city       skip the city tier
+  --map           the map tier only: the city-wide map in Chromium (a fresh database seeded "city"), ${DEFAULT.map.vehicles.toLocaleString("en-US")} vehicles
+                  each reporting every ${DEFAULT.map.intervalMs / 1000} s, frame gaps and long tasks over ${DEFAULT.map.windowS} s windows at city zoom and zoomed in;
+                  with --quick: ${QUICK_MAP.vehicles} vehicles, ${QUICK_MAP.windowS} s windows
+                  (without --map the full run ends with the map tier, after the city tier; --quick and --city skip it)
+  --no-map        skip the map tier
   --ramp          also raise the rate until p99 > ${RAMP_P99_LIMIT_MS} ms or errors, per tier
   --json FILE     write the JSON report to FILE (default: bench/results/<timestamp>.json and latest.md)
   --rate N        streaming rate in points/s (default ${DEFAULT.rate})
   --clients N     dashboard clients (default ${DEFAULT.clients}; with --city, the city tier's)
-  --window S      streaming window in seconds (default ${DEFAULT.windowS}; with --city, the city tier's)
+  --window S      streaming window in seconds (default ${DEFAULT.windowS}; with --city, the city tier's; with --map, the map tier's)
   --no-baselines  skip the firehose and Socket.IO baselines
   --no-history    skip the history tier (writer throughput and lag, track API on an 8-hour track, alert rules at ${DEFAULT.alertRate} points/s)
   --rebuild       rebuild the web app first
@@ -170,6 +200,8 @@ export function parseScenario(argv: string[]): Scenario | "help" {
       quick: { type: "boolean", default: false },
       city: { type: "boolean", default: false },
       "no-city": { type: "boolean", default: false },
+      map: { type: "boolean", default: false },
+      "no-map": { type: "boolean", default: false },
       ramp: { type: "boolean", default: false },
       json: { type: "string" },
       rate: { type: "string" },
@@ -184,18 +216,25 @@ export function parseScenario(argv: string[]): Scenario | "help" {
   });
   if (values.help) return "help";
   if (values.city && values["no-city"]) throw new Error(`--city and --no-city exclude each other.\n${USAGE}`);
+  if (values.map && values["no-map"]) throw new Error(`--map and --no-map exclude each other.\n${USAGE}`);
+  if (values.map && values.city) throw new Error(`--map and --city each run one tier alone: run them one after the other.\n${USAGE}`);
   const base = values.quick ? { ...DEFAULT, ...QUICK } : DEFAULT;
-  // --clients and --window size the tier the run is about: the city tier's with --city, else the streaming tier's.
+  // --clients and --window size the tier the run is about: the city tier's with --city, the map tier's window with
+  // --map, else the streaming tier's.
   const city = values.city
     ? { ...base.city, clients: Math.round(positive("clients", values.clients, base.city.clients)), windowS: positive("window", values.window, base.city.windowS) }
     : base.city;
+  const map = values.map ? { ...base.map, windowS: positive("window", values.window, base.map.windowS) } : base.map;
+  const alone = values.city || values.map;
   return {
     ...base,
     rate: positive("rate", values.rate, base.rate),
-    clients: values.city ? base.clients : Math.round(positive("clients", values.clients, base.clients)),
-    windowS: values.city ? base.windowS : positive("window", values.window, base.windowS),
-    cityTier: values.city ? "only" : values["no-city"] ? "off" : base.cityTier,
+    clients: alone ? base.clients : Math.round(positive("clients", values.clients, base.clients)),
+    windowS: alone ? base.windowS : positive("window", values.window, base.windowS),
+    cityTier: values.city ? "only" : values["no-city"] || values.map ? "off" : base.cityTier,
     city,
+    mapTier: values.map ? "only" : values["no-map"] || values.city ? "off" : base.mapTier,
+    map,
     baselines: !values["no-baselines"],
     history: !values["no-history"],
     ramp: values.ramp,

@@ -1,0 +1,84 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { AGGREGATE_MAX_ZOOM } from "../components/map/unit-aggregates";
+import type { MapBenchReport } from "./report";
+
+const ROOT = path.resolve(__dirname, "..");
+/**
+ * The quick map tier must finish well inside this: 120 s. On a quiet machine it takes about a minute: seeding
+ * `city` (2,016 stations, 5,000 vehicles), next start, the sidecar, 300 patrols, Chromium and two 3 s windows.
+ */
+const RUN_TIMEOUT_MS = 120_000;
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-map-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `tsx bench/run.ts …args`, SIGTERMed (it then stops its stack and browser) after RUN_TIMEOUT_MS; resolves with the exit code and output tail. */
+function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "bench/run.ts", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: RUN_TIMEOUT_MS,
+      killSignal: "SIGTERM",
+    });
+    let output = "";
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-6_000));
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+describe("npm run bench -- --map --quick", () => {
+  it(
+    "opens the city-wide map in Chromium with every vehicle reporting, and reports frame gaps, long tasks and what the map drew at city zoom and zoomed in",
+    async () => {
+      const file = path.join(dir, "report.json");
+      const { code, output } = await runBench(["--map", "--quick", "--json", file]);
+      expect(code, output).toBe(0);
+      const report = JSON.parse(readFileSync(file, "utf8")) as MapBenchReport;
+
+      expect(report.scenario.name).toBe("quick");
+      expect(report.scenario.mapTier).toBe("only");
+      expect(report).not.toHaveProperty("streaming");
+      expect(report).not.toHaveProperty("city");
+      const map = report.map;
+      expect(map.vehicles).toBe(report.scenario.map.vehicles);
+      expect(map.stations).toBe(2_016);
+      expect(map.firstRound.accepted).toBe(map.vehicles);
+      expect(map.windows.map((w) => w.view)).toEqual(["city", "district"]);
+      const [city, district] = map.windows;
+      // What a user would notice: every vehicle reached the page's store, shown as aggregates at city zoom and as
+      // markers zoomed in; whatever the machine's speed, frames were drawn and counted.
+      for (const w of map.windows) {
+        expect(w.unitsOnMap, `${w.view}: units in the page's store`).toBe(map.vehicles);
+        expect(w.unitsExpected, w.view).toBe(map.vehicles);
+        expect(w.frameGapMs.count, `${w.view}: animation frames`).toBeGreaterThan(0);
+        expect(w.frameGapMs.p99, w.view).toBeGreaterThanOrEqual(w.frameGapMs.p50);
+        expect(w.longTasks.count, w.view).toBeGreaterThanOrEqual(0);
+        expect(w.driver.accepted, `${w.view}: points accepted`).toBeGreaterThan(0);
+        expect(w.framesApplied, `${w.view}: telemetry reached the page`).toBeGreaterThan(0);
+        expect(w.cpu.roles.find((r) => r.name === "chromium")!.cpuS, `${w.view}: Chromium's CPU counted`).toBeGreaterThan(0);
+      }
+      expect(city!.zoom).toBeLessThanOrEqual(AGGREGATE_MAX_ZOOM);
+      expect(city!.aggregates).toBeGreaterThan(0);
+      expect(city!.markers).toBe(0);
+      expect(district!.zoom).toBe(AGGREGATE_MAX_ZOOM + 1);
+      expect(district!.aggregates).toBe(0);
+      expect(district!.markers).toBeGreaterThan(0);
+
+      const targets = report.targets.map((t) => t.target);
+      for (const wanted of [/city view .*frame-gap p99 ≤ 50 ms$/, /city view .*no long task > 100 ms$/, /district .*frame-gap p99 ≤ 50 ms$/, /every unit in the page's store$/]) {
+        expect(targets, String(wanted)).toContainEqual(expect.stringMatching(wanted));
+      }
+      for (const t of report.targets) expect(typeof t.met).toBe("boolean");
+      expect(report.targets.filter((t) => /every unit in the page's store/.test(t.target)).every((t) => t.met)).toBe(true);
+      expect(output).toContain("## Map tier");
+    },
+    RUN_TIMEOUT_MS + 20_000,
+  );
+});
