@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Page } from "@playwright/test";
@@ -101,8 +102,12 @@ interface MapStack {
   stations: Array<{ lat: number; lon: number; districtId: number }>;
 }
 
-/** Runs the map tier on a stack of its own, stopping everything it started (also on failure). */
-export async function runMapTier(map: MapScenario, log: (line: string) => void): Promise<MapReport> {
+/**
+ * Runs the map tier on a stack of its own, stopping everything it started (also on failure). With `profileDir`, also
+ * writes a CPU profile of the page over each window there (`chromium-<view>.cpuprofile`).
+ */
+export async function runMapTier(map: MapScenario, log: (line: string) => void, profileDir: string | null = null): Promise<MapReport> {
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   log('map: starting a private stack (database seeded "city", redis-server, next start, realtime ×2)');
   const stack = await startTestStack({
     label: "bench_map",
@@ -170,7 +175,7 @@ export async function runMapTier(map: MapScenario, log: (line: string) => void):
       const windows: MapWindowReport[] = [];
       const zoom = await page.evaluate(() => window.__sentinelMap!.getZoom());
       log(`map: city view (zoom ${zoom}), ${driven} vehicles every ${map.intervalMs / 1000} s: ${map.warmupS} s warm-up, ${map.windowS} s window`);
-      windows.push(await measuredWindow(ctx, page, { driver, vehicles: driven }, map, "city", roles));
+      windows.push(await measuredWindow(ctx, page, { driver, vehicles: driven }, map, "city", roles, profileDir));
       logWindow(windows.at(-1)!, log);
       if (map.zoomedIn) {
         const district = busiestDistrictCentre(ctx);
@@ -180,7 +185,7 @@ export async function runMapTier(map: MapScenario, log: (line: string) => void):
         );
         await page.waitForFunction(() => Number(document.querySelector<HTMLElement>("#live-map")?.dataset.markers ?? 0) > 0, undefined, { timeout: 30_000 });
         log(`map: zoomed in over the busiest district (zoom ${AGGREGATE_MAX_ZOOM + 1}): ${map.warmupS} s warm-up, ${map.windowS} s window`);
-        windows.push(await measuredWindow(ctx, page, { driver, vehicles: driven }, map, "district", roles));
+        windows.push(await measuredWindow(ctx, page, { driver, vehicles: driven }, map, "district", roles, profileDir));
         logWindow(windows.at(-1)!, log);
       }
       return {
@@ -271,6 +276,7 @@ async function measuredWindow(
   map: MapScenario,
   view: MapWindowReport["view"],
   roles: () => ProcessRole[],
+  profileDir: string | null,
 ): Promise<MapWindowReport> {
   const { driver, vehicles } = driven;
   const rate = (vehicles * 1000) / map.intervalMs;
@@ -279,8 +285,18 @@ async function measuredWindow(
   const cpu = new CpuWindow(roles());
   driver.startRecording();
   cpu.start();
+  const profiler = profileDir ? await page.context().newCDPSession(page) : null;
+  if (profiler) {
+    await profiler.send("Profiler.enable");
+    await profiler.send("Profiler.start");
+  }
   const [measured, paced] = await Promise.all([page.evaluate(recordWindow, map.windowS * 1000), runPaced(rate, map.windowS, () => driver.point(ctx.web))]);
   const usage = cpu.stop();
+  if (profiler && profileDir) {
+    const { profile } = await profiler.send("Profiler.stop");
+    writeFileSync(path.join(profileDir, `chromium-${view}.cpuprofile`), JSON.stringify(profile));
+    await profiler.detach();
+  }
   const { tally } = driver.stopRecording();
   return {
     view,

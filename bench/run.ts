@@ -198,7 +198,7 @@ async function runMapBenchmark(scenario: Scenario, command: string): Promise<Map
   const startedAt = new Date();
   const started = monotonicMs();
   const machine = machineInfo();
-  const map = await runMapTier(scenario.map, log);
+  const map = await runMapTier(scenario.map, log, scenario.profileDir);
   return {
     version: 1,
     command,
@@ -218,7 +218,7 @@ async function runFullBenchmark(scenario: Scenario, command: string): Promise<Be
   const started = monotonicMs();
   const report = await runBenchmark(scenario, command);
   if (scenario.mapTier !== "last") return report;
-  const map = await runMapTier(scenario.map, log);
+  const map = await runMapTier(scenario.map, log, scenario.profileDir);
   return { ...report, durationS: Math.round((monotonicMs() - started) / 1000), map, targets: [...report.targets, ...mapTargets(map)] };
 }
 

@@ -6,7 +6,7 @@ import { BatteryState } from "./battery-state";
 import { batteryReading, DUTY } from "./control-room-format";
 import { DutyBadge } from "./duty-badge";
 import { freshnessOf } from "./fleet-store";
-import { describeFilter, isFiltered, NO_FILTER, patrolComparator, patrolMatcher, SORT_LABEL, stableOrder, type PatrolFilter, type SortKey } from "./patrol-triage";
+import { describeFilter, isFiltered, listedRows, NO_FILTER, patrolComparator, patrolMatcher, SORT_LABEL, stableOrder, type PatrolFilter, type SortKey } from "./patrol-triage";
 
 /** The list re-sorts itself at most this often (default 5 s), and never while the pointer is over it. */
 const RESORT_EVERY_MS = 5_000;
@@ -80,9 +80,10 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
   if (resort || ids.length !== held.ids.length || ids.some((id, i) => held.ids[i] !== id)) setHeld({ ids, basis, epoch });
   const byId = new Map(matching.map((p) => [p.patrolId, p]));
   const rows = ids.flatMap((id) => byId.get(id) ?? []);
+  const listed = listedRows(rows, followId);
 
   // The row that holds the list's one tab stop: the last one focused, else the followed one, else the first.
-  const tabRow = rows.some((p) => p.patrolId === activeId) ? activeId : rows.some((p) => p.patrolId === followId) ? followId : (rows[0]?.patrolId ?? null);
+  const tabRow = listed.some((p) => p.patrolId === activeId) ? activeId : listed.some((p) => p.patrolId === followId) ? followId : (listed[0]?.patrolId ?? null);
 
   useEffect(() => {
     if (menuFor === null) return;
@@ -195,7 +196,7 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
         onPointerLeave={() => (pointerOver.current = false)}
         data-testid="patrol-list"
       >
-        {rows.map((p) => {
+        {listed.map((p) => {
           const state = freshnessOf(p.last, now);
           const battery = batteryReading(p.last?.battery);
           const tabStop = p.patrolId === tabRow;
@@ -281,6 +282,11 @@ export function PatrolSidebar({ patrols, now, stationName, followId, onFollow, o
           );
         })}
       </ul>
+      {listed.length < rows.length && (
+        <p className="muted list-limit" data-testid="list-limit">
+          Showing the first {listed.length.toLocaleString("en-US")} of {rows.length.toLocaleString("en-US")}. Search or filter to find the others.
+        </p>
+      )}
     </aside>
   );
 }

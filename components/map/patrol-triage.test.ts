@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PatrolView } from "@/lib/realtime/protocol";
 import { ageingClock, freshnessOf } from "./fleet-store";
-import { describeFilter, isFiltered, NO_FILTER, patrolComparator, patrolMatcher, stableOrder } from "./patrol-triage";
+import { describeFilter, isFiltered, listedRows, NO_FILTER, patrolComparator, patrolMatcher, stableOrder } from "./patrol-triage";
 
 const NOW = 1_764_200_000_000;
 const patrol = (patrolId: number, callSign: string, change: Partial<PatrolView> = {}): PatrolView => ({
@@ -84,5 +84,20 @@ describe("patrolComparator and stableOrder", () => {
     expect(stableOrder(first, next, bySpeed, true)).toEqual([5, 3, 4, 1]);
     // The same input re-sorted twice gives the same order (no jitter between equal units).
     expect(stableOrder([], [...next].reverse(), bySpeed, true)).toEqual([5, 3, 4, 1]);
+  });
+});
+
+describe("listedRows", () => {
+  const rows = Array.from({ length: 10 }, (_, i) => ({ patrolId: i + 1 }));
+
+  it("draws every row of a short list", () => {
+    expect(listedRows(rows, null, 10).map((r) => r.patrolId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it("draws the first rows of a long list, and the followed unit after them when it is further down", () => {
+    expect(listedRows(rows, null, 3).map((r) => r.patrolId)).toEqual([1, 2, 3]);
+    expect(listedRows(rows, 2, 3).map((r) => r.patrolId)).toEqual([1, 2, 3]);
+    expect(listedRows(rows, 8, 3).map((r) => r.patrolId)).toEqual([1, 2, 3, 8]);
+    expect(listedRows(rows, 99, 3).map((r) => r.patrolId)).toEqual([1, 2, 3]);
   });
 });

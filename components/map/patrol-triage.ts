@@ -81,3 +81,21 @@ export function stableOrder(previous: readonly number[], rows: readonly PatrolVi
   const joined = rows.filter((p) => !known.has(p.patrolId)).sort(compare);
   return [...kept, ...joined.map((p) => p.patrolId)];
 }
+
+/**
+ * Rows the list draws at most (200): a city's 5,000 patrols as rows were 60,000 DOM nodes that React re-rendered
+ * every second (each row's "seen … ago" changes), which held the map's main thread for 100–300 ms at a time
+ * (`npm run bench -- --map`). Sorting and search reach every patrol; the list says how many it does not draw.
+ */
+export const LIST_ROW_LIMIT = 200;
+
+/**
+ * The rows the list draws: the first `limit` in order, and the followed one after them when it is further down, so
+ * the unit the map follows is always in the list.
+ */
+export function listedRows<T extends { patrolId: number }>(rows: readonly T[], followId: number | null, limit = LIST_ROW_LIMIT): T[] {
+  if (rows.length <= limit) return [...rows];
+  const listed = rows.slice(0, limit);
+  const followed = followId === null ? undefined : rows.find((p, i) => i >= limit && p.patrolId === followId);
+  return followed ? [...listed, followed] : listed;
+}
