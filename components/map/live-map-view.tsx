@@ -9,6 +9,7 @@ import type { PatrolView } from "@/lib/realtime/protocol";
 import { AggregateLayer } from "./aggregate-layer";
 import { ALERT_KIND_LABEL, boundaryRings } from "./control-room-format";
 import { ageingClock, type FleetState, type FleetStore } from "./fleet-store";
+import { patchCanvas } from "./patch-canvas";
 import { patrolMatcher, type PatrolFilter } from "./patrol-triage";
 import { textLabel } from "./text-label";
 import { FOLLOWED_TRAIL_MS, TrailBook, type TrailPoint } from "./trail-book";
@@ -210,6 +211,14 @@ function Pointer({ focus, probe, onProbe }: Pick<LiveMapViewProps, "focus" | "pr
   return null;
 }
 
+/**
+ * Moved vehicles are drawn together at most this often (200 ms): each frame in which the canvas changes costs the
+ * page a copy and composite of the whole canvas (software rendering, no GPU), whatever little was redrawn on it.
+ * Zoomed in over a district with 5,000 vehicles reporting, drawing moves every animation frame gave frames of 50–70 ms
+ * (`npm run bench -- --map`). Vehicles report every second or two, so a position shows at most this much later.
+ */
+const MOVES_EVERY_MS = 200;
+
 /** Keys with which Leaflet pans the map (its keyboard handler): panning by keyboard stops following like a drag does. */
 const PAN_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]);
 
@@ -290,8 +299,21 @@ function Vehicles({
       } else if (followed) map.panTo([followed.lat, followed.lon], { animate: false });
     };
     render();
+    let lastRender = performance.now();
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    /** New positions: drawn together, at most every MOVES_EVERY_MS. */
+    const renderMoves = () => {
+      pending ??= setTimeout(
+        () => {
+          pending = undefined;
+          lastRender = performance.now();
+          render();
+        },
+        Math.max(0, lastRender + MOVES_EVERY_MS - performance.now()),
+      );
+    };
     const unsubscribe = store.subscribe((state, previous) => {
-      if (state.version !== previous.version) render();
+      if (state.version !== previous.version) renderMoves();
       // Back from a dropped connection: fill the followed trail's gap from the stored track.
       const back = state.status === "live" && (previous.status === "reconnecting" || previous.status === "offline");
       if (back && followRef.current !== null) {
@@ -326,6 +348,7 @@ function Vehicles({
     container.addEventListener("keydown", onKey);
     return () => {
       unsubscribe();
+      clearTimeout(pending);
       clearInterval(tick);
       map.off("dragstart", onDrag);
       map.off("zoomend", onZoom);
@@ -378,8 +401,9 @@ function Vehicles({
 export default function LiveMapView(props: LiveMapViewProps) {
   const { store, stations, tileUrl, followId, onSelect, onUserPan, showTrails, focus, probe, onProbe, filter, stationName, onTrailRefilled } = props;
   // One canvas for station pins and vehicles alike: a canvas on top of another takes every mouse event, so a
-  // second one hid the station pins' tooltips. The padding keeps markers drawn through short pans.
-  const [renderer] = useState(() => L.canvas({ padding: 0.3 }));
+  // second one hid the station pins' tooltips. The padding keeps markers drawn through short pans; moved markers
+  // redraw their own patches (patch-canvas.ts).
+  const [renderer] = useState(() => patchCanvas({ padding: 0.3 }));
   // A tile that loads clears the notice: a server that was down and came back, or a few tiles missing at the edge.
   const [tilesFailed, setTilesFailed] = useState(false);
   const [tileEvents] = useState<L.LeafletEventHandlerFnMap>(() => ({ tileerror: () => setTilesFailed(true), tileload: () => setTilesFailed(false) }));
