@@ -8,7 +8,7 @@ import type { MapBenchReport } from "./report";
 
 const ROOT = path.resolve(__dirname, "..");
 /**
- * The quick map tier must finish well inside this: 120 s. On a quiet machine it takes about a minute: seeding
+ * The quick map tier must finish well inside this: 120 s. On this 2-core machine under other work it took 30 s: seeding
  * `city` (2,016 stations, 5,000 vehicles), next start, the sidecar, 300 patrols, Chromium and two 3 s windows.
  */
 const RUN_TIMEOUT_MS = 120_000;
