@@ -15,13 +15,16 @@ import { loadOrganisation, startFleet, type BenchPatrol } from "./fleet";
 import { runPaced, type PacedResult } from "./load-shapes";
 import type { MapScenario } from "./scenario";
 import { BENCH_TELEMETRY_RATE_PER_SECOND } from "./scenario";
+import { startFloorServer } from "./systems";
 import { percentiles, type Percentiles } from "./stats";
 
 /**
  * The map tier (issue #14, item 5): the city-wide map in Chromium with a metropolitan fleet reporting. A fresh
  * database seeded `city` (2,016 stations, 5,000 vehicles), a private redis-server, `next start` and the realtime
  * sidecar; every vehicle on patrol through the vehicle API; the city-wide admin's map open in Chromium; a driver
- * posting one point per vehicle every `intervalMs` through `POST /api/telemetry`. In the page, over each window:
+ * posting one point per vehicle every `intervalMs` through `POST /api/telemetry` (or, with `ingest: "floor"`, the
+ * bench's bare ingestion server: the same token check, schemas and Lua script, so the same frames on the same
+ * channels, at rates `next start` cannot reach on a small machine). In the page, over each window:
  * the gaps between animation frames (what a user sees as stutter) and long tasks (PerformanceObserver), the units
  * in the page's store and what the map draws — at city zoom (aggregates), then zoomed in over a district (markers).
  *
@@ -91,6 +94,8 @@ export interface MapReport {
   firstRound: { points: number; accepted: number; acceptedPerS: number; seconds: number; allOnMapS: number };
   /** Vehicles driven every interval in the windows. */
   drivenVehicles: number;
+  /** Where the driver posted: `POST /api/telemetry` on next start, or the bare ingestion server. */
+  ingest: MapScenario["ingest"];
   windows: MapWindowReport[];
 }
 
@@ -98,6 +103,8 @@ export interface MapReport {
 interface MapStack {
   stack: TestStack;
   web: LocalHttpClient;
+  /** Where the driver posts telemetry: the web server, or the bare ingestion server (`MapScenario.ingest`). */
+  ingest: LocalHttpClient;
   patrols: BenchPatrol[];
   stations: Array<{ lat: number; lon: number; districtId: number }>;
 }
@@ -118,9 +125,13 @@ export async function runMapTier(map: MapScenario, log: (line: string) => void, 
   });
   const web = new LocalHttpClient(stack.baseUrl);
   let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
+  let floor: Awaited<ReturnType<typeof startFloorServer>> | null = null;
+  let ingest = web;
   const stopAll = async () => {
     await browser?.close().catch(() => undefined);
+    if (ingest !== web) ingest.close();
     web.close();
+    await floor?.stop();
     await stack.stop();
   };
   const interrupted = () => void stopAll().finally(() => process.exit(130));
@@ -132,7 +143,12 @@ export async function runMapTier(map: MapScenario, log: (line: string) => void, 
     const vehicles = org.vehicles.filter((_, i) => i % Math.max(1, Math.floor(org.vehicles.length / map.vehicles)) === 0).slice(0, map.vehicles);
     log(`map: starting ${vehicles.length} patrols through the vehicle API`);
     const patrols = await startFleet(web, stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD, org.stations, vehicles);
-    const ctx: MapStack = { stack, web, patrols, stations: [...org.stations.values()] };
+    if (map.ingest === "floor") {
+      log("map: starting the bare ingestion server (the same token check, schemas and Lua script as POST /api/telemetry)");
+      floor = await startFloorServer(stack);
+      ingest = new LocalHttpClient(floor.baseUrl);
+    }
+    const ctx: MapStack = { stack, web, ingest, patrols, stations: [...org.stations.values()] };
 
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
     const context = await browser.newContext({ viewport: VIEWPORT });
@@ -157,6 +173,7 @@ export async function runMapTier(map: MapScenario, log: (line: string) => void, 
     const roles = (): ProcessRole[] => [
       chromiumRole(),
       { name: "web (next start)", kind: "backend", pids: processTree(stack.web.child.pid!) },
+      ...(floor ? [{ name: "ingestion server", kind: "backend" as const, pids: floor.pids }] : []),
       { name: "realtime", kind: "tier", pids: processTree(stack.realtime!.child.pid!) },
       { name: "redis-server", kind: "backend", pids: [stack.redis.child.pid!] },
       { name: "driver (load)", kind: "load", pids: [process.pid] },
@@ -196,6 +213,7 @@ export async function runMapTier(map: MapScenario, log: (line: string) => void, 
         warmupS: map.warmupS,
         firstRound,
         drivenVehicles: driven,
+        ingest: map.ingest,
         windows,
       };
     } finally {
@@ -228,17 +246,17 @@ function unitsOnMap(page: Page): Promise<number> {
  * page's store holds every one. The rate the stack accepted meanwhile sizes the driven fleet.
  */
 async function reportEveryVehicleOnce(ctx: MapStack, page: Page, map: MapScenario, log: (line: string) => void): Promise<MapReport["firstRound"]> {
-  const { patrols, stack, web } = ctx;
+  const { patrols, stack, ingest } = ctx;
   const rate = (patrols.length * 1000) / map.intervalMs;
   log(`map: every vehicle reports once (${patrols.length} points at ${rate} points/s) until the page holds them all`);
   const driver = new TelemetryDriver(stack.baseUrl, { patrols });
   try {
     const started = monotonicMs();
-    const paced = await runPaced(rate, patrols.length / rate, () => driver.point(web));
+    const paced = await runPaced(rate, patrols.length / rate, () => driver.point(ingest));
     // The paced loop may end a send or two short of its last due one: the round-robin goes on with the patrols left.
-    for (let sent = paced.sent; sent < patrols.length; sent++) await driver.point(web);
+    for (let sent = paced.sent; sent < patrols.length; sent++) await driver.point(ingest);
     const seconds = (monotonicMs() - started) / 1000;
-    const accepted = driver.acceptedPoints(web);
+    const accepted = driver.acceptedPoints(ingest);
     if (accepted < patrols.length) throw new Error(`map: only ${accepted} of the ${patrols.length} vehicles' first points were accepted`);
     const deadline = started + ON_MAP_TIMEOUT_MS;
     let onMap = await unitsOnMap(page);
@@ -280,7 +298,7 @@ async function measuredWindow(
 ): Promise<MapWindowReport> {
   const { driver, vehicles } = driven;
   const rate = (vehicles * 1000) / map.intervalMs;
-  await runPaced(rate, map.warmupS, () => driver.point(ctx.web));
+  await runPaced(rate, map.warmupS, () => driver.point(ctx.ingest));
   const loadavg1 = round1(os.loadavg()[0]!);
   const cpu = new CpuWindow(roles());
   driver.startRecording();
@@ -290,7 +308,7 @@ async function measuredWindow(
     await profiler.send("Profiler.enable");
     await profiler.send("Profiler.start");
   }
-  const [measured, paced] = await Promise.all([page.evaluate(recordWindow, map.windowS * 1000), runPaced(rate, map.windowS, () => driver.point(ctx.web))]);
+  const [measured, paced] = await Promise.all([page.evaluate(recordWindow, map.windowS * 1000), runPaced(rate, map.windowS, () => driver.point(ctx.ingest))]);
   const usage = cpu.stop();
   if (profiler && profileDir) {
     const { profile } = await profiler.send("Profiler.stop");

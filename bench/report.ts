@@ -547,7 +547,10 @@ function mapLines(m: MapReport, machine: MachineInfo): string[] {
       (all
         ? `then each reported every ${fmt(m.intervalMs / 1000, 0)} s`
         : `the stack accepted too few points/s for every vehicle every ${fmt(m.intervalMs / 1000, 0)} s, so **${m.drivenVehicles.toLocaleString("en-US")} of ${m.vehicles.toLocaleString("en-US")}** reported every ${fmt(m.intervalMs / 1000, 0)} s (the rest stayed on the map, still)`) +
-      ` through \`POST /api/telemetry\`, ${m.warmupS} s before each ${m.windowS} s window. In the page: gaps between \`requestAnimationFrame\` callbacks, \`PerformanceObserver("longtask")\`, the store and the map's counts.`,
+      (m.ingest === "floor"
+        ? " through the bench's bare ingestion server (the token check, schemas and Lua script of `POST /api/telemetry`, so the same frames on the same channels; not next start)"
+        : " through `POST /api/telemetry`") +
+      `, ${m.warmupS} s before each ${m.windowS} s window. In the page: gaps between \`requestAnimationFrame\` callbacks, \`PerformanceObserver("longtask")\`, the store and the map's counts.`,
     "",
     `| | ${m.windows.map((w) => VIEW_TITLE[w.view]).join(" | ")} |`,
     `|---|${m.windows.map(() => "---:").join("|")}|`,
@@ -559,8 +562,8 @@ function mapLines(m: MapReport, machine: MachineInfo): string[] {
     row("aggregates / markers drawn", (w) => `${w.aggregates} / ${w.markers}`),
     row("frames applied to the store (store updates)", (w) => `${w.framesApplied.toLocaleString("en-US")} (${w.storeUpdates.toLocaleString("en-US")})`),
     row("driver: vehicles reporting, points/s planned / accepted (errors)", (w) => `${w.driver.vehicles.toLocaleString("en-US")}, ${fmt(w.driver.targetRate, 0)} / ${fmt(w.driver.acceptedPerS, 0)} (${errorsText(w.driver.errors)})`),
-    row("CPU s: Chromium / next start / realtime / Redis / driver", (w) =>
-      ["chromium", "web (next start)", "realtime", "redis-server", "driver (load)"].map((n) => fmt(cpu(w, n), 1)).join(" / "),
+    row(`CPU s: Chromium / ${m.ingest === "floor" ? "ingestion server" : "next start"} / realtime / Redis / driver`, (w) =>
+      ["chromium", m.ingest === "floor" ? "ingestion server" : "web (next start)", "realtime", "redis-server", "driver (load)"].map((n) => fmt(cpu(w, n), 1)).join(" / "),
     ),
     row("machine busy CPU s (load average at start)", (w) => `${fmt(w.cpu.machineBusyS, 1)} of ${fmt(w.cpu.wallS * machine.nproc, 0)} (${fmt(w.loadavg1, 1)})`),
     "",

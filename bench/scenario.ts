@@ -27,6 +27,11 @@ export interface MapScenario {
   warmupS: number;
   /** Also measure a view zoomed in past AGGREGATE_MAX_ZOOM over a district (default yes). */
   zoomedIn: boolean;
+  /**
+   * Where the driver posts: "next", `POST /api/telemetry` on next start (default), or "floor", the bench's bare
+   * ingestion server (the same token check, schemas and Lua script: the same frames reach the page).
+   */
+  ingest: "next" | "floor";
 }
 
 /** Everything a benchmark run is parameterised by. */
@@ -131,14 +136,14 @@ const DEFAULT: Scenario = {
   cityTier: "last",
   city: { clients: 10_000, dashboardProcesses: 4, workers: 8, windowS: 20, hotSpot: true },
   mapTier: "last",
-  map: { vehicles: 5_000, intervalMs: 2_000, windowS: 20, warmupS: 5, zoomedIn: true },
+  map: { vehicles: 5_000, intervalMs: 2_000, windowS: 20, warmupS: 5, zoomedIn: true, ingest: "next" },
 };
 
 /** The city tier with `--quick`: a smoke test's size. */
 const QUICK_CITY: CityScenario = { clients: 600, dashboardProcesses: 2, workers: 2, windowS: 3, hotSpot: true };
 
 /** The map tier with `--quick`: a smoke test's size. */
-const QUICK_MAP: MapScenario = { vehicles: 300, intervalMs: 2_000, windowS: 3, warmupS: 1, zoomedIn: true };
+const QUICK_MAP: MapScenario = { vehicles: 300, intervalMs: 2_000, windowS: 3, warmupS: 1, zoomedIn: true, ingest: "next" };
 
 /** `--quick`: the same phases, shortened to finish in under a minute (the smoke test's run). */
 const QUICK: Partial<Scenario> = {
@@ -163,7 +168,7 @@ const QUICK: Partial<Scenario> = {
 };
 
 /** Usage text of `npm run bench`. */
-export const USAGE = `Usage: npm run bench -- [--quick] [--city | --no-city] [--map | --no-map] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--no-history] [--rebuild] [--profile DIR]
+export const USAGE = `Usage: npm run bench -- [--quick] [--city | --no-city] [--map | --no-map] [--map-ingest next|floor] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--no-history] [--rebuild] [--profile DIR]
   --quick         short run (< 1 min): ${QUICK.patrols} patrols, ${QUICK.clients} dashboards, ${QUICK.windowS} s windows, no city tier
   --city          the city tier only: ${DEFAULT.city.clients.toLocaleString("en-US")} dashboards (70 % station, 20 % division, 8 % zone, 1 % district, 1 % city)
                   in ${DEFAULT.city.dashboardProcesses} processes, ${DEFAULT.city.workers} realtime workers per tier, ${DEFAULT.city.windowS} s windows, plus a Sentinel hot spot;
@@ -175,6 +180,8 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--city | --no-city] [--
                   with --quick: ${QUICK_MAP.vehicles} vehicles, ${QUICK_MAP.windowS} s windows
                   (without --map the full run ends with the map tier, after the city tier; --quick and --city skip it)
   --no-map        skip the map tier
+  --map-ingest floor  the map tier's driver posts to the bare ingestion server (same token check, schemas and Lua
+                  script as POST /api/telemetry) instead of next start, for the full rate on a small machine
   --ramp          also raise the rate until p99 > ${RAMP_P99_LIMIT_MS} ms or errors, per tier
   --json FILE     write the JSON report to FILE (default: bench/results/<timestamp>.json and latest.md)
   --rate N        streaming rate in points/s (default ${DEFAULT.rate})
@@ -202,6 +209,7 @@ export function parseScenario(argv: string[]): Scenario | "help" {
       "no-city": { type: "boolean", default: false },
       map: { type: "boolean", default: false },
       "no-map": { type: "boolean", default: false },
+      "map-ingest": { type: "string" },
       ramp: { type: "boolean", default: false },
       json: { type: "string" },
       rate: { type: "string" },
@@ -224,7 +232,9 @@ export function parseScenario(argv: string[]): Scenario | "help" {
   const city = values.city
     ? { ...base.city, clients: Math.round(positive("clients", values.clients, base.city.clients)), windowS: positive("window", values.window, base.city.windowS) }
     : base.city;
-  const map = values.map ? { ...base.map, windowS: positive("window", values.window, base.map.windowS) } : base.map;
+  const ingest: string = values["map-ingest"] ?? base.map.ingest;
+  if (ingest !== "next" && ingest !== "floor") throw new Error(`--map-ingest must be next or floor (got "${ingest}").\n${USAGE}`);
+  const map: MapScenario = { ...base.map, ingest: ingest === "floor" ? "floor" : "next", windowS: values.map ? positive("window", values.window, base.map.windowS) : base.map.windowS };
   const alone = values.city || values.map;
   return {
     ...base,
