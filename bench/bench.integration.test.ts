@@ -1,40 +1,22 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { BenchReport } from "./report";
+import { runBench } from "../test/support/bench-run";
 
-const ROOT = path.resolve(__dirname, "..");
 /** The quick benchmark must finish well inside this: 240 s (it takes about a minute and a half on a quiet machine). */
 const RUN_TIMEOUT_MS = 240_000;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `tsx bench/run.ts …args`, SIGTERMed (it then stops its stack) after RUN_TIMEOUT_MS; resolves with the exit code and output tail. */
-function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "bench/run.ts", ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: RUN_TIMEOUT_MS,
-      killSignal: "SIGTERM",
-    });
-    let output = "";
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-6_000));
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    child.on("close", (code) => resolve({ code, output }));
-  });
-}
-
 describe("npm run bench -- --quick", () => {
   it(
     "measures Sentinel and both baselines on the same dashboards without a frame lost or leaking out of scope, phones' OsmAnd points accepted and published, SOS alerts reaching exactly the covering dashboards, and the history tier with its alert rules",
     async () => {
       const file = path.join(dir, "report.json");
-      const { code, output } = await runBench(["--quick", "--json", file]);
+      const { code, output } = await runBench(["--quick", "--json", file], RUN_TIMEOUT_MS);
       expect(code, output).toBe(0);
       const report = JSON.parse(readFileSync(file, "utf8")) as BenchReport;
 

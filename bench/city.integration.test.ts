@@ -1,12 +1,11 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CitySystemReport } from "./city-tier";
 import type { CityBenchReport } from "./report";
+import { runBench } from "../test/support/bench-run";
 
-const ROOT = path.resolve(__dirname, "..");
 /**
  * The quick city tier must finish well inside this: 240 s. On a quiet machine it takes about a minute and a half:
  * the stack, 300 patrols, five tiers of 2 workers started, and five windows of 600 dashboards.
@@ -15,23 +14,6 @@ const RUN_TIMEOUT_MS = 240_000;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-city-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `tsx bench/run.ts …args`, SIGTERMed (it then stops its stack) after RUN_TIMEOUT_MS; resolves with the exit code and output tail. */
-function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "bench/run.ts", ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: RUN_TIMEOUT_MS,
-      killSignal: "SIGTERM",
-    });
-    let output = "";
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-6_000));
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    child.on("close", (code) => resolve({ code, output }));
-  });
-}
 
 /** What every city window must show, whatever the machine's speed: every frame, nothing out of scope, the counters read. */
 function expectFullDelivery(s: CitySystemReport, clients: number, workers: number): void {
@@ -69,7 +51,7 @@ describe("npm run bench -- --city --quick", () => {
     "measures every tier of the city tier on its own workers, and a Sentinel hot spot, without a frame lost or leaking out of scope, with Redis → worker messages and bytes and socket writes per frame",
     async () => {
       const file = path.join(dir, "report.json");
-      const { code, output } = await runBench(["--city", "--quick", "--json", file]);
+      const { code, output } = await runBench(["--city", "--quick", "--json", file], RUN_TIMEOUT_MS);
       expect(code, output).toBe(0);
       const report = JSON.parse(readFileSync(file, "utf8")) as CityBenchReport;
 
