@@ -1,12 +1,11 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { AGGREGATE_MAX_ZOOM } from "../components/map/unit-aggregates";
 import type { MapBenchReport } from "./report";
+import { runBench } from "../test/support/bench-run";
 
-const ROOT = path.resolve(__dirname, "..");
 /**
  * The quick map tier must finish well inside this: 120 s. On this 2-core machine under other work it took 30 s: seeding
  * `city` (2,016 stations, 5,000 vehicles), next start, the sidecar, 300 patrols, Chromium and two 3 s windows.
@@ -16,29 +15,12 @@ const RUN_TIMEOUT_MS = 120_000;
 const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-map-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `tsx bench/run.ts …args`, SIGTERMed (it then stops its stack and browser) after RUN_TIMEOUT_MS; resolves with the exit code and output tail. */
-function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "bench/run.ts", ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: RUN_TIMEOUT_MS,
-      killSignal: "SIGTERM",
-    });
-    let output = "";
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-6_000));
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    child.on("close", (code) => resolve({ code, output }));
-  });
-}
-
 describe("npm run bench -- --map --quick", () => {
   it(
     "opens the city-wide map in Chromium with every vehicle reporting, and reports frame gaps, long tasks and what the map drew at city zoom and zoomed in",
     async () => {
       const file = path.join(dir, "report.json");
-      const { code, output } = await runBench(["--map", "--quick", "--json", file]);
+      const { code, output } = await runBench(["--map", "--quick", "--json", file], RUN_TIMEOUT_MS);
       expect(code, output).toBe(0);
       const report = JSON.parse(readFileSync(file, "utf8")) as MapBenchReport;
 
