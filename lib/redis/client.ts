@@ -23,13 +23,9 @@ export function createRedis(url: string = env.REDIS_URL, extra: RedisOptions = {
 
 const globalForRedis = globalThis as unknown as { sentinelRedis?: Redis };
 
-/**
- * The web process's shared command connection. Auto-pipelined: the commands of requests handled in one event-loop
- * turn leave in one write (ioredis flushes on the next tick: no added wait), which under load saves a syscall per
- * telemetry point.
- */
+/** The web process's shared command connection. */
 export function redis(): Redis {
-  globalForRedis.sentinelRedis ??= createRedis(env.REDIS_URL, { enableAutoPipelining: true });
+  globalForRedis.sentinelRedis ??= createRedis();
   return globalForRedis.sentinelRedis;
 }
 
