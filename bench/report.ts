@@ -14,6 +14,8 @@ export interface MachineInfo {
   os: string;
   /** 1-, 5- and 15-minute load averages when the run started (other work on the machine). */
   loadavgAtStart: number[];
+  /** One core's speed when the run started: ms for 10⁸ additions in JavaScript (bench/run.ts `calibrate`); absent in older reports. */
+  calibrationMs?: number;
 }
 
 /** SQL over the steady-state window, per telemetry point. */
@@ -306,7 +308,7 @@ function titleLines(r: ReportHeader): string[] {
   return [
     `# Sentinel benchmark — ${r.startedAt.replace("T", " ").slice(0, 16)} UTC`,
     "",
-    `\`${r.command}\` · ${r.durationS.toFixed(0)} s · ${r.machine.nproc} cores (${r.machine.cpuModel}), Node ${r.machine.node}, ${r.machine.os}, load average at start ${r.machine.loadavgAtStart.map((l) => l.toFixed(2)).join(" ")}`,
+    `\`${r.command}\` · ${r.durationS.toFixed(0)} s · ${r.machine.nproc} cores (${r.machine.cpuModel}), Node ${r.machine.node}, ${r.machine.os}, load average at start ${r.machine.loadavgAtStart.map((l) => l.toFixed(2)).join(" ")}${r.machine.calibrationMs === undefined ? "" : `, 10⁸ JavaScript additions in ${r.machine.calibrationMs} ms on one core`}`,
     "",
   ];
 }
