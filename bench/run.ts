@@ -109,6 +109,23 @@ function calibrate(): number {
   return Math.round(times.sort((a, b) => a - b)[1]!);
 }
 
+/** What every report begins with, taken when a run starts; `header()` adds the run's duration so far. */
+function runStart(scenario: Scenario, command: string) {
+  const startedAt = new Date();
+  const started = monotonicMs();
+  const machine = machineInfo();
+  return {
+    header: () => ({
+      version: 1 as const,
+      command,
+      startedAt: startedAt.toISOString(),
+      durationS: Math.round((monotonicMs() - started) / 1000),
+      machine,
+      scenario,
+    }),
+  };
+}
+
 function log(line: string): void {
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 }
@@ -174,9 +191,7 @@ async function stackRoles(stack: TestStack): Promise<{ web: ProcessRole; redis: 
 
 /** `npm run bench -- --city`: the city tier alone, on a stack without a sidecar of its own (the tier starts its tiers). */
 async function runCityBenchmark(scenario: Scenario, command: string): Promise<CityBenchReport> {
-  const startedAt = new Date();
-  const started = monotonicMs();
-  const machine = machineInfo();
+  const run = runStart(scenario, command);
   const { stackEnv, probeEnv, memoryDir } = benchEnv(scenario);
   log('starting a private stack (database seeded "bench", redis-server, next start)');
   const stack = await startTestStack({ label: "bench", seedProfile: "bench", secrets: TEST_SECRETS, env: { ...stackEnv, ...probeEnv } });
@@ -193,12 +208,7 @@ async function runCityBenchmark(scenario: Scenario, command: string): Promise<Ci
     const driver = new TelemetryDriver(stack.baseUrl, { patrols });
     const city = await runCityTier({ scenario, web, driver, patrols, sharedRoles: roles.all, memoryDir }, stack, scenario.city, log);
     return {
-      version: 1,
-      command,
-      startedAt: startedAt.toISOString(),
-      durationS: Math.round((monotonicMs() - started) / 1000),
-      machine,
-      scenario,
+      ...run.header(),
       stackEnv: { TELEMETRY_RATE_PER_SECOND: stackEnv.TELEMETRY_RATE_PER_SECOND, REALTIME_WORKERS: String(scenario.city.workers) },
       fleet: { stations, patrols: patrols.length, dashboards: city.dashboards, dashboardProcesses: scenario.city.dashboardProcesses },
       city,
@@ -212,17 +222,10 @@ async function runCityBenchmark(scenario: Scenario, command: string): Promise<Ci
 
 /** `npm run bench -- --map`: the map tier alone, on a stack of its own (seeded "city"). */
 async function runMapBenchmark(scenario: Scenario, command: string): Promise<MapBenchReport> {
-  const startedAt = new Date();
-  const started = monotonicMs();
-  const machine = machineInfo();
+  const run = runStart(scenario, command);
   const map = await runMapTier(scenario.map, log, scenario.profileDir);
   return {
-    version: 1,
-    command,
-    startedAt: startedAt.toISOString(),
-    durationS: Math.round((monotonicMs() - started) / 1000),
-    machine,
-    scenario,
+    ...run.header(),
     stackEnv: { TELEMETRY_RATE_PER_SECOND: String(BENCH_TELEMETRY_RATE_PER_SECOND), REALTIME_WORKERS: "2" },
     fleet: { stations: map.stations, patrols: map.vehicles, dashboards: { city: 1 }, dashboardProcesses: 0 },
     map,
@@ -241,9 +244,7 @@ async function runFullBenchmark(scenario: Scenario, command: string): Promise<Be
 
 /** Runs every phase on a fresh stack and returns the report (the map tier, on a stack of its own, follows it). */
 async function runBenchmark(scenario: Scenario, command: string): Promise<BenchReport> {
-  const startedAt = new Date();
-  const started = monotonicMs();
-  const machine = machineInfo();
+  const run = runStart(scenario, command);
   const { stackEnv, probeEnv, memoryDir } = benchEnv(scenario);
   log(`starting a private stack (database seeded "bench", redis-server, next start, realtime ×${scenario.workers})`);
   const stack: TestStack = await startTestStack({ label: "bench", seedProfile: "bench", secrets: TEST_SECRETS, env: { ...stackEnv, ...probeEnv }, realtime: true });
@@ -379,12 +380,7 @@ async function runBenchmark(scenario: Scenario, command: string): Promise<BenchR
     const city = scenario.cityTier === "last" ? await runCityTier({ ...ctx, sharedRoles: roles.all }, stack, scenario.city, log) : null;
 
     const partial: Omit<BenchReport, "targets"> = {
-      version: 1,
-      command,
-      startedAt: startedAt.toISOString(),
-      durationS: Math.round((monotonicMs() - started) / 1000),
-      machine,
-      scenario,
+      ...run.header(),
       stackEnv: { TELEMETRY_RATE_PER_SECOND: stackEnv.TELEMETRY_RATE_PER_SECOND, REALTIME_WORKERS: stackEnv.REALTIME_WORKERS },
       fleet: { stations, patrols: patrols.length, dashboards: levelCounts(dashboards), dashboardProcesses: scenario.dashboardProcesses },
       streaming,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Cluster, Redis, type ClusterOptions } from "ioredis";
-import { freePort, startProcess, waitForPort, type Managed, type PrivateRedis } from "./stack";
+import { freePort, restartableRedis, startProcess, waitForPort, type PrivateRedis } from "./stack";
 
 /**
  * A private Redis Cluster for tests: real redis-server nodes on free ports, started through `startProcess` like
@@ -211,22 +211,8 @@ async function startNode(port: number, busPort: number, dir: string): Promise<Pr
     });
     return m;
   };
-  let current: Managed = await launch();
-  const id = String(await command(port, "CLUSTER", "MYID"));
-  return {
-    name: `redis-cluster:${port}`,
-    id,
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    get child() {
-      return current.child;
-    },
-    stop: (graceMs?: number) => current.stop(graceMs),
-    async restart() {
-      await current.stop();
-      current = await launch();
-    },
-  };
+  const node = await restartableRedis(`redis-cluster:${port}`, port, launch);
+  return Object.assign(node, { id: String(await command(port, "CLUSTER", "MYID")) });
 }
 
 /** `n` distinct free ports (two quick asks of the OS may return the same one). */

@@ -139,11 +139,16 @@ export async function startRedis(port?: number): Promise<PrivateRedis> {
     await waitForPort(p);
     return m;
   };
+  return restartableRedis(`redis:${p}`, p, launch);
+}
+
+/** A redis-server on `port` that `launch` starts, as a `PrivateRedis` whose `restart()` launches it again. */
+export async function restartableRedis(name: string, port: number, launch: () => Promise<Managed>): Promise<PrivateRedis> {
   let current = await launch();
   return {
-    name: `redis:${p}`,
-    port: p,
-    url: `redis://127.0.0.1:${p}`,
+    name,
+    port,
+    url: `redis://127.0.0.1:${port}`,
     get child() {
       return current.child;
     },
