@@ -313,7 +313,12 @@ function Vehicles({
       );
     };
     const unsubscribe = store.subscribe((state, previous) => {
-      if (state.version !== previous.version) renderMoves();
+      if (state.version !== previous.version) {
+        // Every new position goes into the trails at once (a trail is the positions seen, one per move), even when
+        // drawing it waits for the next render or the browser holds timers back.
+        book.observe(state.patrols);
+        renderMoves();
+      }
       // Back from a dropped connection: fill the followed trail's gap from the stored track.
       const back = state.status === "live" && (previous.status === "reconnecting" || previous.status === "offline");
       if (back && followRef.current !== null) {
