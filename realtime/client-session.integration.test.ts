@@ -1,5 +1,5 @@
+import type { RedisClient } from "@/lib/redis/client";
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { log } from "../lib/log";
 import { addActivePatrol, removeActivePatrol } from "../lib/patrols/state-plane";
@@ -16,14 +16,14 @@ import { SubscriptionRegistry } from "./subscription-registry";
 import { FrameRecorder, isEvent, isTelemetryOf, patrolAt, publishTelemetry, waitUntil } from "../test/support/sidecar";
 
 /**
- * The connect sequence against real Redis, in-process, with the state reads
+ * The connect sequence against real RedisClient, in-process, with the state reads
  * wrapped so a start, stop or frame lands at an exact point of the sequence.
  */
 
 const prefix = `rt-${randomBytes(3).toString("hex")}:`;
 const ZONE: Scope = { level: "zone", id: 1 };
 const STATION = { stationId: 1, divisionId: 1, zoneId: 1, districtId: 1 };
-let redis: Redis;
+let redis: RedisClient;
 let bridge: RedisBridge;
 let registry: SubscriptionRegistry<ClientSession>;
 const sessions: ClientSession[] = [];
@@ -108,7 +108,7 @@ beforeAll(async () => {
     onReconnected: () => undefined,
     channelsToRestore: () => registry.channels(),
   });
-  await waitUntil(() => bridge.ready, "the bridge's Redis connections");
+  await waitUntil(() => bridge.ready, "the bridge's RedisClient connections");
 });
 
 afterEach(() => {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@/lib/redis/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addActivePatrol } from "../lib/patrols/state-plane";
 import { createRedis } from "../lib/redis/client";
@@ -23,7 +23,7 @@ const CITY = { level: "city", id: null } as const;
 const STATION = { stationId: 7, divisionId: 3, zoneId: 2, districtId: 1 };
 const HEARTBEAT_MS = 200;
 let server: PrivateRedis;
-let redis: Redis;
+let redis: RedisClient;
 let sidecar: Sidecar;
 
 async function metric(name: string): Promise<number> {
@@ -46,18 +46,18 @@ afterAll(async () => {
 });
 
 describe("realtime sidecar under faults", () => {
-  it("after the Redis server is killed and started again, sends every client a new SNAPSHOT and frames resume", async () => {
+  it("after the RedisClient server is killed and started again, sends every client a new SNAPSHOT and frames resume", async () => {
     const workers = await discoverWorkers(sidecar.url);
     const clients = await connectOnEachWorker(sidecar.url, CITY, workers, 10);
     for (const c of clients) expect((await c.snapshot()).patrols.map((p) => p.patrolId)).toEqual([201]);
 
     process.kill(server.child.pid!, "SIGKILL");
-    await waitUntil(async () => (await fetch(`${sidecar.httpUrl}/healthz`)).status === 503, "/healthz to report Redis down");
+    await waitUntil(async () => (await fetch(`${sidecar.httpUrl}/healthz`)).status === 503, "/healthz to report RedisClient down");
     expect(await (await fetch(`${sidecar.httpUrl}/healthz`)).json()).toMatchObject({ status: "unavailable", redis: "down" });
     await server.restart();
-    // Redis keeps nothing on disk here: the new SNAPSHOT is empty until the web tier rebuilds and re-announces the patrols.
+    // RedisClient keeps nothing on disk here: the new SNAPSHOT is empty until the web tier rebuilds and re-announces the patrols.
     for (const c of clients) expect((await c.snapshot(2)).patrols).toEqual([]);
-    await waitUntil(() => redis.status === "ready", "the test's own Redis connection");
+    await waitUntil(() => redis.status === "ready", "the test's own RedisClient connection");
     await addActivePatrol(redis, "", patrolAt(201, STATION));
     for (const c of clients) await waitUntil(() => c.shown().includes(201), "patrol 201 shown again");
     await publishTelemetry(redis, "", 201, { lat: 9.95, lon: 76.3, ts: 1_764_500_000_000 });

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../lib/redis/client";
 import { readUserAccess, type AccessRecord } from "../lib/auth/access-state";
 import { readOpenAlerts } from "../lib/alerts/publish-alert";
 import { activePatrolIds, readLastFrame, readPatrolViews } from "../lib/patrols/read-patrols";
@@ -6,7 +6,7 @@ import type { AlertView, PatrolView } from "../lib/realtime/protocol";
 import { statePlaneReadyKey } from "../lib/redis/keys";
 import type { Scope } from "../lib/scope";
 
-/** Reads of the Redis state plane a client session needs. */
+/** Reads of the RedisClient state plane a client session needs. */
 export interface ScopeStateReader {
   /** Ids of the scope's active patrols (one SMEMBERS). */
   activePatrolIds(scope: Scope): Promise<number[]>;
@@ -21,7 +21,7 @@ export interface ScopeStateReader {
 }
 
 /** The state-plane reader over a worker's command connection (the same reads `GET /api/patrols` makes). */
-export function redisScopeState(redis: Redis, prefix: string): ScopeStateReader {
+export function redisScopeState(redis: RedisClient, prefix: string): ScopeStateReader {
   return {
     activePatrolIds: (scope) => activePatrolIds(redis, prefix, scope),
     patrolViews: (ids) => readPatrolViews(redis, prefix, ids),
@@ -31,7 +31,7 @@ export function redisScopeState(redis: Redis, prefix: string): ScopeStateReader 
   };
 }
 
-/** True once the web tier built the state plane since Redis last started empty (`state_plane:ready`): a SNAPSHOT read now is complete. */
-export async function statePlaneReady(redis: Redis, prefix: string): Promise<boolean> {
+/** True once the web tier built the state plane since RedisClient last started empty (`state_plane:ready`): a SNAPSHOT read now is complete. */
+export async function statePlaneReady(redis: RedisClient, prefix: string): Promise<boolean> {
   return (await redis.exists(statePlaneReadyKey(prefix))) === 1;
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { freePort, startWeb, type Managed } from "@/test/support/stack";
 import { DEMO } from "./support/http";
 import { attemptLogin, requestFrom, type RawRequest } from "./support/login-attempt";
@@ -14,7 +13,7 @@ import { idleVehicles, type TestVehicle } from "./support/vehicles";
  * (nginx appending the client address to X-Forwarded-For): TRUSTED_PROXY_HOPS=1,
  * an https NEXTAUTH_URL, and every abuse limit configured below its default,
  * to prove each is read from the environment. This file plays the proxy.
- * It shares the suite's database and Redis, under its own REDIS_PREFIX.
+ * It shares the suite's database and RedisClient, under its own REDIS_PREFIX.
  */
 
 const RUN = randomBytes(3).toString("hex");
@@ -31,7 +30,7 @@ const PREFIX = `proxied-${RUN}:`;
 let web: Managed;
 let base: string;
 let output = "";
-let redis: Redis;
+let redis: RedisClient;
 let vehicle: TestVehicle;
 let patrolId = 0;
 let adminCookie: string;

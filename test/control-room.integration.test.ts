@@ -1,8 +1,7 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import type { AlertFrame, AlertView, ServerFrame } from "@/lib/realtime/protocol";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { openAlertsKey, patrolMetaKey } from "@/lib/redis/keys";
 import type { Scope } from "@/lib/scope";
 import { call, DEMO, login, type UserClient } from "@/test/support/http";
@@ -17,7 +16,7 @@ import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
  * the server-side alert rules (a history writer of this file's own, with short limits), and nearest units.
  */
 
-let redis: Redis;
+let redis: RedisClient;
 let sidecar: Sidecar;
 let writer: Managed;
 let station: UserClient;
@@ -94,7 +93,7 @@ afterAll(async () => {
 });
 
 describe("duty status", () => {
-  it("is set by the vehicle or a covering commander, kept in PostgreSQL and Redis, and reaches exactly the covering dashboards", async () => {
+  it("is set by the vehicle or a covering commander, kept in PostgreSQL and RedisClient, and reaches exactly the covering dashboards", async () => {
     const [v] = await idleVehicles(1, { homeStationId: home.id });
     const patrolId = await startPatrol(v!);
     const [mine, city, other] = await Promise.all([

@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readUserAccess } from "@/lib/auth/access-state";
 import { prisma } from "@/lib/db";
 import { rebuildStateIfMissing } from "@/lib/patrols/rebuild-state";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { statePlaneReadyKey, userAccessKey, vehicleTokenGenerationKey } from "@/lib/redis/keys";
 import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http";
 import { isSnapshot, isTelemetryOf, LiveClient, startSidecar, type Sidecar } from "@/test/support/sidecar";
@@ -25,7 +24,7 @@ import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 const RUN = randomBytes(3).toString("hex");
 const PASSWORD = `revocation-${RUN}-pw`;
 let admin: UserClient;
-let redis: Redis;
+let redis: RedisClient;
 let kadavanthra: { id: number; divisionId: number };
 
 /** A fresh commander of this run, scoped to `scope`, and a signed-in client of theirs. */
@@ -129,7 +128,7 @@ describe("sessions follow the user row", () => {
     expect(last.status).toBe(409);
   });
 
-  it("after Redis lost the access plane, sessions are checked against PostgreSQL and the rebuild restores every user's hash", async () => {
+  it("after RedisClient lost the access plane, sessions are checked against PostgreSQL and the rebuild restores every user's hash", async () => {
     const user = await commander("city", null);
     expect((await call(`/api/admin/users/${user.id}`, { method: "PATCH", client: admin, body: { scopeLevel: "station", scopeId: kadavanthra.id } })).status).toBe(200);
     const version = (await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).sessionVersion;
@@ -326,7 +325,7 @@ describe("device tokens follow the vehicle row", () => {
     expect((await call("/api/telemetry", { token: renewed, body: point(patrolId) })).status).toBe(202);
     expect((await call(`/api/patrols/${patrolId}/stop`, { token: renewed, body: {} })).status).toBe(200);
 
-    // After Redis lost the generation, the rebuild restores it: the old token stays refused.
+    // After RedisClient lost the generation, the rebuild restores it: the old token stays refused.
     await redis.del(vehicleTokenGenerationKey("", vehicle.id), statePlaneReadyKey(""));
     expect(await rebuildStateIfMissing(prisma, redis, "")).not.toBeNull();
     const again = (await call("/api/patrols/start", { token: renewed, body: {} })).body.patrolId as number;

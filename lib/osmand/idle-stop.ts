@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client";
 import { resolveBySystem } from "../alerts/resolve-by-system";
 import type { PrismaClient } from "../generated/prisma/client";
 import { log } from "../log";
@@ -14,7 +14,7 @@ import { patrolLastTsKey } from "../redis/keys";
  * clears every plane and sends REMOVE_CAR), marked `endedBy: "idle"`; its SILENT alert, if any, resolves with it.
  * Returns the patrols it stopped.
  */
-export async function stopIdlePatrols(prisma: PrismaClient, redis: Redis, prefix: string, idleMs: number, now = Date.now()): Promise<number[]> {
+export async function stopIdlePatrols(prisma: PrismaClient, redis: RedisClient, prefix: string, idleMs: number, now = Date.now()): Promise<number[]> {
   const patrols = await prisma.patrol.findMany({ where: { autoStarted: true, status: "ACTIVE" }, select: PATROL_META_SELECT });
   if (!patrols.length) return [];
   const lastTs = await redis.mget(patrols.map((p) => patrolLastTsKey(prefix, p.id)));
@@ -28,10 +28,10 @@ export async function stopIdlePatrols(prisma: PrismaClient, redis: Redis, prefix
     try {
       await removeActivePatrol(redis, prefix, toPatrolMeta(patrol));
     } catch (err) {
-      // Redis away: the patrol stays active everywhere (the next sweep tries again) rather than only in Redis; the
+      // RedisClient away: the patrol stays active everywhere (the next sweep tries again) rather than only in RedisClient; the
       // other idle patrols are still tried.
       await prisma.patrol.update({ where: { id: patrol.id }, data: { status: "ACTIVE", endedAt: null, endedBy: null } });
-      log.warn({ err: String(err), patrolId: patrol.id }, "could not stop an idle patrol in Redis; the next sweep tries again");
+      log.warn({ err: String(err), patrolId: patrol.id }, "could not stop an idle patrol in RedisClient; the next sweep tries again");
       continue;
     }
     await resolveBySystem(prisma, redis, prefix, patrol.id, ["SILENT"]).catch((err: unknown) =>

@@ -1,15 +1,14 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import type { ControlEvent } from "@/lib/realtime/protocol";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { controlChannel, patrolChannel, patrolLastTsKey, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
 import { scopesOf, type UnitChain } from "@/lib/scope";
 import { call, DEMO, login } from "@/test/support/http";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
-let redis: Redis;
-let sub: Redis;
+let redis: RedisClient;
+let sub: RedisClient;
 
 beforeAll(async () => {
   redis = createRedis(inject("redisUrl"));
@@ -180,7 +179,7 @@ describe("patrol stop", () => {
     const audit = await prisma.auditEvent.findFirstOrThrow({ where: { action: "patrol.stop", target: `patrol:${patrolId}` } });
     expect(audit.detail).toMatchObject({ by: "user", reason });
 
-    // The crew keeps posting: every answer says it was a commander, not a fault — from Redis on the hot path, from PostgreSQL elsewhere.
+    // The crew keeps posting: every answer says it was a commander, not a fault — from RedisClient on the hot path, from PostgreSQL elsewhere.
     for (const res of [
       await call("/api/telemetry", { token: v!.token, body: { patrolId, lat: 9.97, lon: 76.29 } }),
       await call(`/api/patrols/${patrolId}/status`, { method: "POST", token: v!.token, body: { status: "BUSY" } }),

@@ -1,11 +1,11 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client";
 import { metaFromHash, patrolView, positionOfFrame, type PatrolView } from "../realtime/protocol";
 import { execOrThrow } from "../redis/exec-or-throw";
 import { lastStatusKey, patrolMetaKey, scopeSetKey } from "../redis/keys";
 import type { Scope } from "../scope";
 
 /** Active patrol ids of a scope unit (one SMEMBERS on its state-plane set). */
-export async function activePatrolIds(redis: Redis, prefix: string, scope: Scope): Promise<number[]> {
+export async function activePatrolIds(redis: RedisClient, prefix: string, scope: Scope): Promise<number[]> {
   const members = await redis.smembers(scopeSetKey(prefix, scope));
   return members.map(Number).filter((id) => Number.isSafeInteger(id) && id > 0);
 }
@@ -16,7 +16,7 @@ export async function activePatrolIds(redis: Redis, prefix: string, scope: Scope
  * (stopped meanwhile) are left out. Serves `GET /api/patrols` and the
  * sidecar's SNAPSHOT alike.
  */
-export async function readPatrolViews(redis: Redis, prefix: string, patrolIds: number[]): Promise<PatrolView[]> {
+export async function readPatrolViews(redis: RedisClient, prefix: string, patrolIds: number[]): Promise<PatrolView[]> {
   if (patrolIds.length === 0) return [];
   const pipe = redis.pipeline();
   for (const id of patrolIds) pipe.hgetall(patrolMetaKey(prefix, id));
@@ -32,12 +32,12 @@ export async function readPatrolViews(redis: Redis, prefix: string, patrolIds: n
 }
 
 /** The last TELEMETRY frame of one patrol, as published (bytes), or null before its first point. */
-export function readLastFrame(redis: Redis, prefix: string, patrolId: number): Promise<Buffer | null> {
+export function readLastFrame(redis: RedisClient, prefix: string, patrolId: number): Promise<Buffer | null> {
   return redis.hgetBuffer(lastStatusKey(prefix), String(patrolId));
 }
 
 /** Every active patrol visible to `scope`, with meta and last position: two round trips, no SQL. */
-export async function listPatrolsInScope(redis: Redis, prefix: string, scope: Scope): Promise<PatrolView[]> {
+export async function listPatrolsInScope(redis: RedisClient, prefix: string, scope: Scope): Promise<PatrolView[]> {
   const views = await readPatrolViews(redis, prefix, await activePatrolIds(redis, prefix, scope));
   return views.sort((a, b) => a.callSign.localeCompare(b.callSign));
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client";
 import { queueAccessPlane, readAccessPlane } from "../auth/access-plane";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { PatrolMeta } from "../realtime/protocol";
@@ -29,7 +29,7 @@ export async function unresolvedAlerts(prisma: PrismaClient): Promise<AlertView[
   return rows.map(toAlertView);
 }
 
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = "0";
   do {
@@ -41,13 +41,13 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
 }
 
 /**
- * Rebuilds the Redis state plane (every scope set, meta hash and vehicle key)
+ * Rebuilds the RedisClient state plane (every scope set, meta hash and vehicle key)
  * from PostgreSQL's ACTIVE patrols, the open alerts (`alerts:open`, re-announced), and the access plane (lib/auth/access-plane.ts), in one MULTI that also re-announces each
  * patrol on its control channels, and marks the plane ready
  * (`state_plane:ready`). Idempotent: stale keys are removed, last positions of
  * still-active patrols are kept.
  */
-export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult> {
+export async function rebuildState(prisma: PrismaClient, redis: RedisClient, prefix: string): Promise<RebuildResult> {
   const metas = await activePatrolMetas(prisma);
   const active = new Set(metas.map((m) => String(m.patrolId)));
   const stale = [...new Set((await Promise.all(statePlaneScanPatterns(prefix).map((p) => scanKeys(redis, p)))).flat())].filter((key) =>
@@ -81,14 +81,14 @@ export async function rebuildState(prisma: PrismaClient, redis: Redis, prefix: s
 }
 
 /**
- * Restores the state plane when Redis lost it — `state_plane:ready` absent,
- * e.g. after a restart, since Redis keeps nothing on disk here — and returns
+ * Restores the state plane when RedisClient lost it — `state_plane:ready` absent,
+ * e.g. after a restart, since RedisClient keeps nothing on disk here — and returns
  * null when it was there. Writes every ACTIVE patrol, re-announced, the
  * access plane and the marker in one MULTI. Unlike `rebuildState` it deletes nothing, so a patrol
- * started on the empty Redis meanwhile is kept; one that ended between our
- * read and our write (its stop cleared Redis first) is removed again after.
+ * started on the empty RedisClient meanwhile is kept; one that ended between our
+ * read and our write (its stop cleared RedisClient first) is removed again after.
  */
-export async function rebuildStateIfMissing(prisma: PrismaClient, redis: Redis, prefix: string): Promise<RebuildResult | null> {
+export async function rebuildStateIfMissing(prisma: PrismaClient, redis: RedisClient, prefix: string): Promise<RebuildResult | null> {
   if (await redis.exists(statePlaneReadyKey(prefix))) return null;
   const metas = await activePatrolMetas(prisma);
   const [access, alerts] = await Promise.all([readAccessPlane(prisma), unresolvedAlerts(prisma)]);
@@ -99,7 +99,7 @@ export async function rebuildStateIfMissing(prisma: PrismaClient, redis: Redis, 
     writePatrolState(tx, prefix, meta);
     announce(tx, prefix, { type: "PATROL_START", patrol: meta });
   }
-  // An SOS raised while Redis was away is in PostgreSQL: announced now, and in every SNAPSHOT from here on.
+  // An SOS raised while RedisClient was away is in PostgreSQL: announced now, and in every SNAPSHOT from here on.
   for (const alert of alerts) queueAlert(tx, prefix, alert);
   tx.set(statePlaneReadyKey(prefix), String(Date.now()));
   await execOrThrow(tx);

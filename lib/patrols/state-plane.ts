@@ -1,4 +1,5 @@
-import type { Redis } from "ioredis";
+import type { ChainableCommander } from "ioredis";
+import type { RedisClient } from "../redis/client";
 import { metaToHash, type ControlEvent, type PatrolMeta } from "../realtime/protocol";
 import { ENDED_NOTICE_TTL_S, type EndedNotice } from "./ended-notice";
 import { controlChannel, lastStatusKey, patrolEndedKey, patrolLastTsKey, patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "../redis/keys";
@@ -6,13 +7,13 @@ import { execOrThrow } from "../redis/exec-or-throw";
 import { scopesOf } from "../scope";
 
 /**
- * Writes to the Redis state and control planes (docs/ARCHITECTURE.md §2, §3). Start and
+ * Writes to the RedisClient state and control planes (docs/ARCHITECTURE.md §2, §3). Start and
  * stop are each ONE `MULTI`: every ancestor's set, the meta hash, the vehicle
  * key and the control events change together or not at all.
  */
 
 /** Adds an active patrol to every ancestor set and announces it on every ancestor control channel. */
-export async function addActivePatrol(redis: Redis, prefix: string, meta: PatrolMeta): Promise<void> {
+export async function addActivePatrol(redis: RedisClient, prefix: string, meta: PatrolMeta): Promise<void> {
   const tx = redis.multi();
   writePatrolState(tx, prefix, meta);
   announce(tx, prefix, { type: "PATROL_START", patrol: meta });
@@ -23,7 +24,7 @@ export async function addActivePatrol(redis: Redis, prefix: string, meta: Patrol
  * Removes an ended patrol from every set, drops its keys and last status, and announces the stop; with `ended` (a
  * user stopped it) also leaves the notice of who, when and why for the crew's device (`patrol:{id}:ended`, a day).
  */
-export async function removeActivePatrol(redis: Redis, prefix: string, meta: PatrolMeta, ended?: EndedNotice): Promise<void> {
+export async function removeActivePatrol(redis: RedisClient, prefix: string, meta: PatrolMeta, ended?: EndedNotice): Promise<void> {
   const tx = redis.multi();
   if (ended) tx.set(patrolEndedKey(prefix, meta.patrolId), JSON.stringify(ended), "EX", ENDED_NOTICE_TTL_S);
   for (const scope of scopesOf(meta)) tx.srem(scopeSetKey(prefix, scope), String(meta.patrolId));
@@ -42,13 +43,13 @@ export async function removeActivePatrol(redis: Redis, prefix: string, meta: Pat
 }
 
 /** Queues the publication of a patrol's start or stop on every ancestor's control channel (station … city). */
-export function announce(tx: ReturnType<Redis["multi"]>, prefix: string, event: Extract<ControlEvent, { type: "PATROL_START" | "PATROL_STOP" }>): void {
+export function announce(tx: ChainableCommander, prefix: string, event: Extract<ControlEvent, { type: "PATROL_START" | "PATROL_STOP" }>): void {
   const payload = JSON.stringify(event);
   for (const scope of scopesOf(event.patrol)) tx.publish(controlChannel(prefix, scope), payload);
 }
 
 /** Queues the state-plane writes of one active patrol (sets, meta, vehicle key) on a MULTI or pipeline. */
-export function writePatrolState(tx: ReturnType<Redis["multi"]>, prefix: string, meta: PatrolMeta): void {
+export function writePatrolState(tx: ChainableCommander, prefix: string, meta: PatrolMeta): void {
   for (const scope of scopesOf(meta)) tx.sadd(scopeSetKey(prefix, scope), String(meta.patrolId));
   tx.del(patrolMetaKey(prefix, meta.patrolId));
   tx.hset(patrolMetaKey(prefix, meta.patrolId), metaToHash(meta));

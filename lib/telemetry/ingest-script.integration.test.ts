@@ -1,7 +1,6 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import {
   historyStreamKey,
   lastStatusKey,
@@ -16,11 +15,11 @@ import {
 import { ingestOutcome } from "./ingest";
 import { INGEST_STATUSES, ingestKeys, runIngestScript, tokenCredential, type IngestStatus } from "./ingest-script";
 
-// The script against the suite's real Redis, under a prefix of its own so the web server's keys are untouched.
+// The script against the suite's real RedisClient, under a prefix of its own so the web server's keys are untouched.
 const prefix = `ingest-script-test:${process.pid}:`;
 const vehicleId = 7;
 const patrolId = 101;
-let redis: Redis;
+let redis: RedisClient;
 let window = 0;
 
 const keysFor = (patrol: number) => ingestKeys(prefix, vehicleId, patrol, window, tokenCredential(prefix, vehicleId, 0).key);

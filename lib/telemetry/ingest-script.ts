@@ -1,5 +1,5 @@
+import type { RedisClient } from "../redis/client";
 import { readFileSync } from "node:fs";
-import type { Redis } from "ioredis";
 import {
   historyStreamKey,
   lastStatusKey,
@@ -77,15 +77,15 @@ export const INGEST_SCRIPT = [
   readFileSync(new URL("./ingest.lua", import.meta.url), "utf8"),
 ].join("\n");
 
-type ScriptClient = Redis & {
+type ScriptClient = RedisClient & {
   sentinelIngest(...keysThenArgs: (string | number)[]): Promise<[string, number, number, number, number, string?]>;
 };
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<RedisClient>();
 
-function scriptClient(redis: Redis): ScriptClient {
+function scriptClient(redis: RedisClient): ScriptClient {
   if (!defined.has(redis)) {
-    // ioredis sends EVALSHA and falls back to EVAL once if the script is not cached (e.g. after a Redis restart).
+    // ioredis sends EVALSHA and falls back to EVAL once if the script is not cached (e.g. after a RedisClient restart).
     redis.defineCommand("sentinelIngest", { numberOfKeys: INGEST_KEYS.length, lua: INGEST_SCRIPT });
     defined.add(redis);
   }
@@ -132,7 +132,7 @@ export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, 
 
 /** Runs the ingest script: one round trip. `points` are (ts, frame) pairs in ts order. */
 export async function runIngestScript(
-  redis: Redis,
+  redis: RedisClient,
   keys: Record<IngestKey, string>,
   args: Record<IngestArg, string | number>,
   points: (string | number)[],

@@ -1,14 +1,13 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { lastStatusKey, patrolChannel } from "@/lib/redis/keys";
 import { call } from "@/test/support/http";
 import { TEST_SECRETS } from "@/test/support/secrets";
 import { tableScans } from "@/test/support/table-scans";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
-let redis: Redis;
-let sub: Redis;
+let redis: RedisClient;
+let sub: RedisClient;
 let vehicle: TestVehicle;
 let other: TestVehicle;
 let patrolId: number;

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from "ioredis";
+import type { RedisClient } from "../redis/client";
+import type { ChainableCommander } from "ioredis";
 import { vehicleTokenGenerationKey } from "../redis/keys";
 
 /**
@@ -22,12 +23,12 @@ return 1
 `;
 
 /** Refuses every token of the vehicle until `writeTokenGeneration` (call before changing the row). */
-export async function revokeTokens(redis: Redis, prefix: string, vehicleId: number): Promise<void> {
+export async function revokeTokens(redis: RedisClient, prefix: string, vehicleId: number): Promise<void> {
   await redis.set(vehicleTokenGenerationKey(prefix, vehicleId), REVOKING);
 }
 
 /** Mirrors the vehicle's current generation (after issuing a token, or after a change committed). */
-export async function writeTokenGeneration(redis: Redis, prefix: string, vehicleId: number, generation: number): Promise<void> {
+export async function writeTokenGeneration(redis: RedisClient, prefix: string, vehicleId: number, generation: number): Promise<void> {
   await redis.eval(WRITE_LUA, 1, vehicleTokenGenerationKey(prefix, vehicleId), generation);
 }
 
