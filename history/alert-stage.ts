@@ -32,7 +32,7 @@ const SILENT_CHECK_MS = 10_000;
 /**
  * Server-side alerts, evaluated off the HTTP hot path: the history process hands each batch it stored to
  * `evaluate`, which runs the per-point rules (lib/alerts/rules.ts) and raises what they call for; `checkSilent`
- * runs on a timer. Zero SQL per point: metas and open alerts come from RedisClient (cached), boundaries from
+ * runs on a timer. Zero SQL per point: metas and open alerts come from Redis (cached), boundaries from
  * PostgreSQL every 30 s, and PostgreSQL is written only when an alert is raised (or a SILENT one ends because
  * the unit reported again). A failure throws, so the batch is not acknowledged and comes back: raising is
  * idempotent (one unresolved alert per patrol and kind), so nothing is raised twice or lost.
@@ -100,7 +100,7 @@ export class AlertStage {
     const k = key(input.patrol.patrolId, input.kind);
     if (this.open.has(k)) return;
     const { alert, created } = await raiseAlert(prisma, input);
-    // Published even when it existed: a batch retried after a RedisClient failure announces what the first try could not.
+    // Published even when it existed: a batch retried after a Redis failure announces what the first try could not.
     await publishAlert(this.redis, this.settings.redisPrefix, alert);
     this.open.set(k, alert.alertId);
     if (created) {

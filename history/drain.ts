@@ -112,7 +112,7 @@ export class HistoryDrain {
     await this.loop;
   }
 
-  /** Points in the stream not yet stored and the age of the oldest, from the stream's ids (RedisClient time of XADD). */
+  /** Points in the stream not yet stored and the age of the oldest, from the stream's ids (Redis time of XADD). */
   async backlog(now = Date.now()): Promise<{ points: number; oldestAgeMs: number }> {
     const [points, oldest] = await Promise.all([this.redis.xlen(this.key), this.redis.xrange(this.key, "-", "+", "COUNT", 1)]);
     const id = oldest[0]?.[0];
@@ -142,7 +142,7 @@ export class HistoryDrain {
         this.ownPendingFirst = true;
         backoffMs = Math.min(Math.max(backoffMs * 2, 250), MAX_BACKOFF_MS);
         this.log.warn({ err: String(err), retryInMs: backoffMs }, "could not store a history batch; retrying");
-        if (/NOGROUP/.test(String(err))) await this.ensureGroup().catch(() => undefined); // RedisClient restarted empty
+        if (/NOGROUP/.test(String(err))) await this.ensureGroup().catch(() => undefined); // Redis restarted empty
         await sleep(backoffMs);
       }
     }
@@ -192,7 +192,7 @@ export class HistoryDrain {
     const [, entries, deleted] = (await this.redis.xautoclaim(
       this.key, HISTORY_GROUP, this.config.consumer, this.config.claimIdleMs, "0-0", "COUNT", count,
     )) as [string, RawEntry[], string[]?];
-    // RedisClient 7 also lists entries trimmed while pending (6.2 has no third element).
+    // Redis 7 also lists entries trimmed while pending (6.2 has no third element).
     if (deleted && deleted.length > 0) {
       // Trimmed past the stream's bound while another consumer held them: gone before anyone stored them.
       await this.redis.xack(this.key, HISTORY_GROUP, ...deleted);

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
         })
         .catch((err: unknown) => {
           log.warn({ err: String(err) }, "metrics collection failed");
-          json(res, 503, { error: { code: "METRICS_UNAVAILABLE", message: "Metrics could not be collected (is RedisClient up?); retry." } });
+          json(res, 503, { error: { code: "METRICS_UNAVAILABLE", message: "Metrics could not be collected (is Redis up?); retry." } });
         });
       return;
     }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { loadEnv } from "./env";
+import { loadEnv as loadEnvFrom } from "./env";
+
+/** `loadEnv` of exactly `vars` (Next declares NODE_ENV required on ProcessEnv). */
+const loadEnv = (vars: Record<string, string>) => loadEnvFrom(vars as NodeJS.ProcessEnv);
 
 describe("REDIS_CLUSTER_NODES", () => {
   it("is unset by default and when empty: one Redis at REDIS_URL", () => {

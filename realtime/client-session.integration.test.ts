@@ -16,7 +16,7 @@ import { SubscriptionRegistry } from "./subscription-registry";
 import { FrameRecorder, isEvent, isTelemetryOf, patrolAt, publishTelemetry, waitUntil } from "../test/support/sidecar";
 
 /**
- * The connect sequence against real RedisClient, in-process, with the state reads
+ * The connect sequence against real Redis, in-process, with the state reads
  * wrapped so a start, stop or frame lands at an exact point of the sequence.
  */
 
@@ -108,7 +108,7 @@ beforeAll(async () => {
     onReconnected: () => undefined,
     channelsToRestore: () => registry.channels(),
   });
-  await waitUntil(() => bridge.ready, "the bridge's RedisClient connections");
+  await waitUntil(() => bridge.ready, "the bridge's Redis connections");
 });
 
 afterEach(() => {

@@ -46,18 +46,18 @@ afterAll(async () => {
 });
 
 describe("realtime sidecar under faults", () => {
-  it("after the RedisClient server is killed and started again, sends every client a new SNAPSHOT and frames resume", async () => {
+  it("after the Redis server is killed and started again, sends every client a new SNAPSHOT and frames resume", async () => {
     const workers = await discoverWorkers(sidecar.url);
     const clients = await connectOnEachWorker(sidecar.url, CITY, workers, 10);
     for (const c of clients) expect((await c.snapshot()).patrols.map((p) => p.patrolId)).toEqual([201]);
 
     process.kill(server.child.pid!, "SIGKILL");
-    await waitUntil(async () => (await fetch(`${sidecar.httpUrl}/healthz`)).status === 503, "/healthz to report RedisClient down");
+    await waitUntil(async () => (await fetch(`${sidecar.httpUrl}/healthz`)).status === 503, "/healthz to report Redis down");
     expect(await (await fetch(`${sidecar.httpUrl}/healthz`)).json()).toMatchObject({ status: "unavailable", redis: "down" });
     await server.restart();
-    // RedisClient keeps nothing on disk here: the new SNAPSHOT is empty until the web tier rebuilds and re-announces the patrols.
+    // Redis keeps nothing on disk here: the new SNAPSHOT is empty until the web tier rebuilds and re-announces the patrols.
     for (const c of clients) expect((await c.snapshot(2)).patrols).toEqual([]);
-    await waitUntil(() => redis.status === "ready", "the test's own RedisClient connection");
+    await waitUntil(() => redis.status === "ready", "the test's own Redis connection");
     await addActivePatrol(redis, "", patrolAt(201, STATION));
     for (const c of clients) await waitUntil(() => c.shown().includes(201), "patrol 201 shown again");
     await publishTelemetry(redis, "", 201, { lat: 9.95, lon: 76.3, ts: 1_764_500_000_000 });

@@ -80,7 +80,7 @@ describe("scope-affine placement", () => {
     expect(new Set(zone1.map((c) => c.workerPid)).size, "workers holding zone 1's dashboards").toBe(1);
     expect(new Set(zone3.map((c) => c.workerPid)).size, "workers holding zone 3's dashboards").toBe(1);
     expect(zone3[0]!.workerPid, "zone 3 goes to the worker with room, not zone 1's").not.toBe(zone1[0]!.workerPid);
-    // RedisClient delivers each patrol's points to the one worker whose dashboards show it (round-robin: to both).
+    // Redis delivers each patrol's points to the one worker whose dashboards show it (round-robin: to both).
     expect(await numsub(redis, PATROLS.map((p) => patrolChannel(prefix, p.patrolId)))).toEqual(
       Object.fromEntries(PATROLS.map((p) => [patrolChannel(prefix, p.patrolId), 1])),
     );

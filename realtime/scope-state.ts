@@ -6,7 +6,7 @@ import type { AlertView, PatrolView } from "../lib/realtime/protocol";
 import { statePlaneReadyKey } from "../lib/redis/keys";
 import type { Scope } from "../lib/scope";
 
-/** Reads of the RedisClient state plane a client session needs. */
+/** Reads of the Redis state plane a client session needs. */
 export interface ScopeStateReader {
   /** Ids of the scope's active patrols (one SMEMBERS). */
   activePatrolIds(scope: Scope): Promise<number[]>;
@@ -31,7 +31,7 @@ export function redisScopeState(redis: RedisClient, prefix: string): ScopeStateR
   };
 }
 
-/** True once the web tier built the state plane since RedisClient last started empty (`state_plane:ready`): a SNAPSHOT read now is complete. */
+/** True once the web tier built the state plane since Redis last started empty (`state_plane:ready`): a SNAPSHOT read now is complete. */
 export async function statePlaneReady(redis: RedisClient, prefix: string): Promise<boolean> {
   return (await redis.exists(statePlaneReadyKey(prefix))) === 1;
 }

@@ -56,7 +56,7 @@ const idsIn = (scope: Scope, patrols: PatrolMeta[] = PATROLS) =>
   patrols.filter((p) => scopeContains(scope, p)).map((p) => p.patrolId);
 const FIRST_POSITION = { lat: 9.97, lon: 76.29, ts: 1_764_200_004_000, speed: 8.2, heading: 270 };
 
-// Keys and channels of this file carry their own prefix, so nothing else on the suite's RedisClient can interfere.
+// Keys and channels of this file carry their own prefix, so nothing else on the suite's Redis can interfere.
 const prefix = `rt-${randomBytes(3).toString("hex")}:`;
 let redis: RedisClient;
 let sidecar: Sidecar;
@@ -329,7 +329,7 @@ describe("GET /api/realtime/ticket", () => {
     const user = await login(DEMO.admin);
     const ticketOf = async () => ((await (await user.fetch("/api/realtime/ticket")).json()) as { ticket: string }).ticket;
     const used = { code: 4401, reason: expect.stringMatching(/already used/) as string, frames: 0 };
-    // Scope-affine placement sends every use of a ticket to the same worker; a round-robin sidecar on the same RedisClient
+    // Scope-affine placement sends every use of a ticket to the same worker; a round-robin sidecar on the same Redis
     // deals the reuses out to both of its workers, so the used-mark is shown to hold on each.
     const roundRobin = await startSidecar(inject("redisUrl"), { REDIS_PREFIX: prefix, METRICS_TOKEN, REALTIME_PLACEMENT: "round-robin" });
     try {
@@ -369,11 +369,11 @@ describe("GET /api/realtime/ticket", () => {
     expect((await fresh.snapshot()).patrols.map((p) => p.patrolId).sort()).toEqual(PATROLS.map((p) => p.patrolId));
   });
 
-  it("refuses a ticket issued before RedisClient was last rebuilt (its used-mark may be lost) with 1013, and opens a new one", async () => {
+  it("refuses a ticket issued before Redis was last rebuilt (its used-mark may be lost) with 1013, and opens a new one", async () => {
     const city: Scope = { level: "city", id: null };
     const early = await ticketFor(city, 77, "ADMIN");
     await new Promise((r) => setTimeout(r, 5));
-    // What the web tier's rebuild writes after RedisClient restarted empty: when it rebuilt.
+    // What the web tier's rebuild writes after Redis restarted empty: when it rebuilt.
     await redis.set(statePlaneReadyKey(prefix), String(Date.now()));
     try {
       const stale = await LiveClient.connect(sidecar.url, early);

@@ -13,7 +13,7 @@ import { idleVehicles, type TestVehicle } from "./support/vehicles";
  * (nginx appending the client address to X-Forwarded-For): TRUSTED_PROXY_HOPS=1,
  * an https NEXTAUTH_URL, and every abuse limit configured below its default,
  * to prove each is read from the environment. This file plays the proxy.
- * It shares the suite's database and RedisClient, under its own REDIS_PREFIX.
+ * It shares the suite's database and Redis, under its own REDIS_PREFIX.
  */
 
 const RUN = randomBytes(3).toString("hex");

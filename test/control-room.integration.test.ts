@@ -93,7 +93,7 @@ afterAll(async () => {
 });
 
 describe("duty status", () => {
-  it("is set by the vehicle or a covering commander, kept in PostgreSQL and RedisClient, and reaches exactly the covering dashboards", async () => {
+  it("is set by the vehicle or a covering commander, kept in PostgreSQL and Redis, and reaches exactly the covering dashboards", async () => {
     const [v] = await idleVehicles(1, { homeStationId: home.id });
     const patrolId = await startPatrol(v!);
     const [mine, city, other] = await Promise.all([

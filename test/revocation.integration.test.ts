@@ -128,7 +128,7 @@ describe("sessions follow the user row", () => {
     expect(last.status).toBe(409);
   });
 
-  it("after RedisClient lost the access plane, sessions are checked against PostgreSQL and the rebuild restores every user's hash", async () => {
+  it("after Redis lost the access plane, sessions are checked against PostgreSQL and the rebuild restores every user's hash", async () => {
     const user = await commander("city", null);
     expect((await call(`/api/admin/users/${user.id}`, { method: "PATCH", client: admin, body: { scopeLevel: "station", scopeId: kadavanthra.id } })).status).toBe(200);
     const version = (await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).sessionVersion;
@@ -325,7 +325,7 @@ describe("device tokens follow the vehicle row", () => {
     expect((await call("/api/telemetry", { token: renewed, body: point(patrolId) })).status).toBe(202);
     expect((await call(`/api/patrols/${patrolId}/stop`, { token: renewed, body: {} })).status).toBe(200);
 
-    // After RedisClient lost the generation, the rebuild restores it: the old token stays refused.
+    // After Redis lost the generation, the rebuild restores it: the old token stays refused.
     await redis.del(vehicleTokenGenerationKey("", vehicle.id), statePlaneReadyKey(""));
     expect(await rebuildStateIfMissing(prisma, redis, "")).not.toBeNull();
     const again = (await call("/api/patrols/start", { token: renewed, body: {} })).body.patrolId as number;

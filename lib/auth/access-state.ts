@@ -4,7 +4,7 @@ import { scopeSchema, type Scope } from "../scope";
 import { userAccessKey, userControlChannel } from "../redis/keys";
 
 /**
- * The access plane: one small RedisClient hash per user (`user:{id}:access`)
+ * The access plane: one small Redis hash per user (`user:{id}:access`)
  * mirroring the columns that decide what their sessions may do — role, scope,
  * `disabled`, and `sessionVersion`, which every change of those bumps. A
  * session or realtime ticket carries the version it was issued under; one of
@@ -30,7 +30,7 @@ export type AccessRecord =
   | { state: "revoked"; reason: RevokedReason; version: number }
   /** An admin is changing this user's access right now (or a change stopped half-way): ask PostgreSQL. */
   | { state: "pending" }
-  /** No hash: never written since RedisClient last started empty, or the user was deleted long ago. */
+  /** No hash: never written since Redis last started empty, or the user was deleted long ago. */
   | { state: "missing" };
 
 /** The PostgreSQL columns the hash mirrors. */

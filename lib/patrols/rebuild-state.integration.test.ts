@@ -57,7 +57,7 @@ it("npm run state:rebuild restores exactly the pre-flush state plane after FLUSH
   await redis.flushdb();
   expect(await statePlane()).toEqual({});
 
-  // Dashboards that re-synced against the empty RedisClient learn of every patrol from the control plane.
+  // Dashboards that re-synced against the empty Redis learn of every patrol from the control plane.
   const sub = createRedis(inject("redisUrl"));
   const announced = new Set<number>();
   // (The rebuild re-announces unresolved alerts on the same channels: only the patrol starts count here.)
@@ -88,7 +88,7 @@ it("removes leftovers of patrols that are no longer active", async () => {
   await redis.set("vehicle:999:active_patrol", "424242");
   await redis.hset("patrol:last_status", "424242", "{}");
   await redis.set(patrolLastTsKey("", 424242), "1");
-  // A device id that was replaced (its key outlived the change, e.g. RedisClient failed in between) is unknown after a rebuild.
+  // A device id that was replaced (its key outlived the change, e.g. Redis failed in between) is unknown after a rebuild.
   const revoked = deviceVehicleKey("", hashDeviceId("aaaa-bbbb-cccc-dddd-eeee-ffff-gggg-hhhh"));
   await redis.set(revoked, String(started[0]!.v.id));
   await rebuild();

@@ -95,6 +95,17 @@ export function keyLayout(cluster: boolean) {
     rateLimitKey: (prefix: string, bucket: string, id: string, window: number) => `${prefix}ratelimit:${bucket}:${id}:${window}`,
 
     /**
+     * The failed-login counters of one client IP (lib/auth/login-throttle.ts), read and bumped together in one MULTI:
+     * `account` for one account from that IP, `client` for the IP across accounts. Single Redis:
+     * `ratelimit:login-account-client:{email}|{ip}:0`, `ratelimit:login-ip:{ip}:0`; Redis Cluster: the IP is the hash
+     * tag of both, written first (an email may contain braces): `ratelimit:login-account-client:{ip}:{email}:0`.
+     */
+    loginFailureKeys: (prefix: string, email: string, ip: string) =>
+      cluster
+        ? { account: `${prefix}ratelimit:login-account-client:{${ip}}:${email}:0`, client: `${prefix}ratelimit:login-ip:{${ip}}:0` }
+        : { account: `${prefix}ratelimit:login-account-client:${email}|${ip}:0`, client: `${prefix}ratelimit:login-ip:${ip}:0` },
+
+    /**
      * The telemetry request counter of `vehicleId` posting to `patrolId` in rate window `window`:
      * `ratelimit:telemetry:{vehicleId}:{window}` (cluster: `ratelimit:telemetry:{patrolId}:{vehicleId}:{window}`, in the
      * patrol's slot for the ingest script; a vehicle has one active patrol, so the limit is still per vehicle).
@@ -173,6 +184,18 @@ export function keyLayout(cluster: boolean) {
         : ["*:active_patrols", "patrol:*:meta", "vehicle:*:active_patrol", "device:*:vehicle"]
       ).map((p) => escapeGlob(prefix) + p),
 
+    /** Redis Cluster: the patrol a key of the form `patrol:{id}:…` belongs to, or null for any other key. */
+    patrolIdOfKey(prefix: string, key: string): number | null {
+      const match = key.startsWith(prefix) ? /^patrol:\{(\d+)\}:/.exec(key.slice(prefix.length)) : null;
+      return match ? Number(match[1]) : null;
+    },
+
+    /** Redis Cluster: true for a key in the state plane's slot (`{sp}:…`); always false under a single Redis. */
+    inStatePlaneSlot: (prefix: string, key: string) => cluster && key.startsWith(`${prefix}${STATE_PLANE_TAG}:`),
+
+    /** Redis Cluster: SCAN pattern of every patrol's last frame, `patrol:{*}:last`. */
+    lastFrameScanPattern: (prefix: string) => `${escapeGlob(prefix)}patrol:{*}:last`,
+
     /** True when `key` is a state-plane key of exactly this prefix (another deployment's prefix may share the Redis). */
     isStatePlaneKey(prefix: string, key: string): boolean {
       if (!key.startsWith(prefix)) return false;
@@ -207,6 +230,7 @@ export const {
   statePlaneReadyKey,
   rateLimitKey,
   telemetryRateKey,
+  loginFailureKeys,
   historyStreamKey,
   openAlertsKey,
   userAccessKey,
@@ -219,6 +243,9 @@ export const {
   patrolChannelPattern,
   statePlaneScanPatterns,
   isStatePlaneKey,
+  patrolIdOfKey,
+  inStatePlaneSlot,
+  lastFrameScanPattern,
 } = layout;
 
 /** Consumer group of the history process on its stream(s). */

@@ -10,7 +10,7 @@ import { WORKER_HEADER } from "../../realtime/worker";
 
 /**
  * Test support for the sidecar's integration tests: a real sidecar cluster,
- * real WebSocket clients, and the same RedisClient writes the web tier makes.
+ * real WebSocket clients, and the same Redis writes the web tier makes.
  */
 
 /** Polls `check` until it returns a truthy value (returned) or `timeoutMs` passes. */
