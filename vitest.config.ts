@@ -44,7 +44,6 @@ export default defineConfig({
           include: [
             "lib/telemetry/telemetry.integration.test.ts",
             "lib/patrols/patrols.integration.test.ts",
-            "test/osmand.integration.test.ts",
             "**/*.cluster.integration.test.ts",
           ],
           exclude: ["node_modules/**"],
