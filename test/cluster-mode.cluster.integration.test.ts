@@ -14,7 +14,8 @@ import {
 } from "@/lib/redis/keys";
 import { scopesOf } from "@/lib/scope";
 import { ingestCredential, ingestKeys } from "@/lib/telemetry/ingest-script";
-import { call, DEMO, login, type UserClient } from "@/test/support/http";
+import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http";
+import { hashDeviceId } from "@/lib/vehicles/device-id";
 import { watchLiveFrames, type LiveFrameWatcher } from "@/test/support/live-frames";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
@@ -130,6 +131,34 @@ describe("Redis Cluster mode", () => {
     const fresh = { ...v!, token: tokenRes.body.token as string };
     expect((await post(fresh, patrolId)).status).toBe(202);
     expect((await stop(patrolId, fresh)).status).toBe(200);
+  });
+
+  it("takes a phone's points over OsmAnd (first point starts the patrol); a replaced device id is refused through the mirror, the new one continues", async () => {
+    const station = await prisma.station.findFirstOrThrow({ orderBy: { id: "asc" } });
+    const suffix = `${process.pid}-${Date.now() % 100_000}`;
+    const made = await call("/api/admin/vehicles", { client: admin, body: { callSign: `CL-OSM-${suffix}`, registration: `KL-CL-${suffix}`, homeStationId: station.id } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const vehicleId = made.body.id as number;
+    const issue = async () => (await call(`/api/admin/vehicles/${vehicleId}/device-id`, { method: "POST", client: admin })).body.deviceId as string;
+    const osmand = async (id: string) => (await fetch(`${baseUrl()}/api/osmand?${new URLSearchParams({ id, lat: "9.97", lon: "76.29", timestamp: String(Math.floor(Date.now() / 1000)) })}`)).status;
+
+    const first = await issue();
+    expect(await osmand(first)).toBe(200);
+    const patrol = await prisma.patrol.findFirstOrThrow({ where: { vehicleId, status: "ACTIVE" }, select: { id: true } });
+    expect(await redis.hget(patrolCredentialKey("", patrol.id), "dev")).toBe(hashDeviceId(first));
+
+    const second = await issue();
+    expect(await osmand(first)).toBe(404);
+    expect(await redis.hget(patrolCredentialKey("", patrol.id), "dev")).toBe(hashDeviceId(second));
+    await new Promise((r) => setTimeout(r, 1_000)); // the next point needs a later timestamp (whole seconds)
+    expect(await osmand(second)).toBe(200);
+    expect((await prisma.patrol.findFirstOrThrow({ where: { vehicleId, status: "ACTIVE" }, select: { id: true } })).id).toBe(patrol.id);
+
+    // Disabled: the mirror drops the device id (403 from the device key); the patrol is stopped and the vehicle left disabled.
+    expect((await call(`/api/admin/vehicles/${vehicleId}`, { method: "PATCH", client: admin, body: { enabled: false } })).status).toBe(200);
+    expect(await redis.hexists(patrolCredentialKey("", patrol.id), "dev")).toBe(0);
+    expect(await osmand(second)).toBe(403);
+    expect((await call(`/api/patrols/${patrol.id}/stop`, { method: "POST", client: admin })).status).toBe(200);
   });
 
   it("answers 503 for an unknown patrol while the state plane is missing, and restores it (per slot, ready marker last)", async () => {

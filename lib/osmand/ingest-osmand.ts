@@ -88,12 +88,13 @@ async function lookUpDevice(id: string): Promise<KnownDevice> {
   const hash = hashDeviceId(id);
   const key = deviceVehicleKey(redisPrefix, hash);
   // Under Redis Cluster the two keys live in different slots: the marker is read only for an unknown id.
-  const [value, ready] = clusterLayout
-    ? [await redisCall(redis().get(key)), null]
+  const [value, ready]: (string | null | undefined)[] = clusterLayout
+    ? [await redisCall(redis().get(key)), undefined]
     : await redisCall(redis().mget(key, statePlaneReadyKey(redisPrefix)));
   const found = parseDeviceKeyValue(value ?? null);
   if (!found) {
-    if (!(ready ?? (await redisCall(redis().get(statePlaneReadyKey(redisPrefix)))))) throw restoring();
+    const marker = ready === undefined ? await redisCall(redis().get(statePlaneReadyKey(redisPrefix))) : ready;
+    if (!marker) throw restoring();
     throw unknownDevice();
   }
   if (!found.enabled) throw vehicleDisabled();
