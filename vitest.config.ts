@@ -24,10 +24,32 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["{lib,realtime,history,scripts,bench,app,test}/**/*.integration.test.ts"],
+          // Tests of Redis Cluster mode only: the integration-cluster project runs them.
+          exclude: ["**/*.cluster.integration.test.ts", "node_modules/**"],
           environment: "node",
           globalSetup: ["test/support/global-setup.ts"],
           setupFiles: ["test/support/setup-env.ts"],
           // Files share one database, one Redis and one web server: run them one at a time.
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // The Redis-facing suites that run under Redis Cluster mode so far (DESIGN §13), against a private 3-master
+          // cluster (test/support/global-setup.ts), plus the tests of cluster mode itself.
+          name: "integration-cluster",
+          include: [
+            "lib/telemetry/telemetry.integration.test.ts",
+            "lib/patrols/patrols.integration.test.ts",
+            "**/*.cluster.integration.test.ts",
+          ],
+          exclude: ["node_modules/**"],
+          environment: "node",
+          globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: ["test/support/setup-env.ts"],
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../lib/redis/client";
 import type pg from "pg";
 import { encodeTelemetryFrame } from "../lib/realtime/protocol";
 import { monotonicMs, sleep } from "../test/support/load/clock";
@@ -93,7 +93,7 @@ async function alertTableCounters(db: pg.Client): Promise<{ written: number; sca
  * the second and third point of a few of them over the limit, and measures the writer's alert evaluation.
  */
 export async function measureAlertEvaluation(opts: {
-  redis: Redis;
+  redis: RedisClient;
   db: pg.Client;
   streamKey: string;
   metrics: MetricsEndpoint;

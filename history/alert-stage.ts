@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../lib/redis/client";
 import type { Logger } from "pino";
 import { publishAlert, readOpenAlerts } from "../lib/alerts/publish-alert";
 import { raiseAlert, type RaiseAlert } from "../lib/alerts/raise-alert";
@@ -48,7 +48,7 @@ export class AlertStage {
   private lastSilentCheck = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly settings: AlertSettings,
     private readonly metrics: HistoryMetrics,
     private readonly log: Logger,

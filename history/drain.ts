@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../lib/redis/client";
 import type { Logger } from "pino";
 import { prisma } from "../lib/db";
 import type { PositionRow } from "../lib/history/position-row";
@@ -89,7 +89,7 @@ export class HistoryDrain {
   private lastMaintenanceAt = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly config: HistoryConfig,
     private readonly partitions: PositionPartitions,
     private readonly metrics: HistoryMetrics,

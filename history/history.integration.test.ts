@@ -1,7 +1,6 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { HISTORY_GROUP, historyStreamKey } from "@/lib/redis/keys";
 import { waitUntil } from "@/test/support/sidecar";
 import { DAY_MS, dayStart, listPartitions, partitionName, PositionPartitions } from "@/history/partitions";
@@ -13,7 +12,7 @@ import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 // The suite's web server ingests; this file runs (and kills) history writers of its own against the suite's database and Redis.
 const STREAM = historyStreamKey("");
 
-let redis: Redis;
+let redis: RedisClient;
 let admin: UserClient;
 let writer: Managed | null = null;
 let metricsPort = 0;

@@ -1,12 +1,11 @@
 // History process entry point (`tsx history/main.ts`): drains the history stream into PostgreSQL; /metrics on HISTORY_METRICS_PORT.
 import http from "node:http";
-import type { Redis } from "ioredis";
 import { prisma } from "../lib/db";
 import { env } from "../lib/env";
 import { refuseWithoutOpsToken } from "../lib/http/ops-auth";
 import { log as rootLog } from "../lib/log";
 import { stopIdlePatrols } from "../lib/osmand/idle-stop";
-import { createRedis } from "../lib/redis/client";
+import { createRedis, type RedisClient } from "../lib/redis/client";
 import { settingsOrExit } from "../lib/settings";
 import { AlertStage } from "./alert-stage";
 import { loadHistoryConfig } from "./config";
@@ -84,7 +83,7 @@ async function main(): Promise<void> {
  * Stops the patrols phones started that have gone quiet (lib/osmand/idle-stop.ts): every minute, or every tenth of
  * OSMAND_IDLE_STOP_MINUTES when that is shorter; one sweep at a time. Returns the function that ends it.
  */
-function startIdleSweeper(redis: Redis, prefix: string, metrics: ReturnType<typeof historyMetrics>, log: typeof rootLog): () => void {
+function startIdleSweeper(redis: RedisClient, prefix: string, metrics: ReturnType<typeof historyMetrics>, log: typeof rootLog): () => void {
   const idleMs = env.OSMAND_IDLE_STOP_MINUTES * 60_000;
   let running = false;
   const timer = setInterval(

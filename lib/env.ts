@@ -28,6 +28,23 @@ export const envSchema = z.object({
   DATABASE_URL: url("postgresql://postgres@127.0.0.1:5432/sentinel"),
   /** Redis connection string. Default: local Redis on 6379. */
   REDIS_URL: url("redis://127.0.0.1:6379"),
+  /**
+   * Redis Cluster seed nodes, `host:port,host:port,…` (any few of the cluster's nodes; the rest are discovered). When
+   * set, every process uses Redis Cluster (DESIGN §13; the cluster-mode key names are in the README) and ignores
+   * `REDIS_URL`. Default: unset (one Redis at `REDIS_URL`).
+   */
+  REDIS_CLUSTER_NODES: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .transform((text) => text.split(",").map((node) => node.trim()))
+      .refine(
+        (nodes) => nodes.every((node) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(node) && Number(node.split(":")[1]) >= 1 && Number(node.split(":")[1]) <= 65535),
+        "must be a comma-separated list of host:port (e.g. 10.0.0.5:7000,10.0.0.6:7000)",
+      )
+      .transform((nodes) => nodes.map((node) => ({ host: node.slice(0, node.lastIndexOf(":")), port: Number(node.slice(node.lastIndexOf(":") + 1)) })))
+      .optional(),
+  ),
   /** Prefix for every Redis key and channel, so deployments can share a Redis. Default: none. */
   REDIS_PREFIX: z.preprocess(
     (v) => (v === undefined ? "" : v),

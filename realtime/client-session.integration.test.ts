@@ -1,5 +1,5 @@
+import type { RedisClient } from "@/lib/redis/client";
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { log } from "../lib/log";
 import { addActivePatrol, removeActivePatrol } from "../lib/patrols/state-plane";
@@ -23,7 +23,7 @@ import { FrameRecorder, isEvent, isTelemetryOf, patrolAt, publishTelemetry, wait
 const prefix = `rt-${randomBytes(3).toString("hex")}:`;
 const ZONE: Scope = { level: "zone", id: 1 };
 const STATION = { stationId: 1, divisionId: 1, zoneId: 1, districtId: 1 };
-let redis: Redis;
+let redis: RedisClient;
 let bridge: RedisBridge;
 let registry: SubscriptionRegistry<ClientSession>;
 const sessions: ClientSession[] = [];

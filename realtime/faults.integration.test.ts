@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@/lib/redis/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addActivePatrol } from "../lib/patrols/state-plane";
 import { createRedis } from "../lib/redis/client";
@@ -23,7 +23,7 @@ const CITY = { level: "city", id: null } as const;
 const STATION = { stationId: 7, divisionId: 3, zoneId: 2, districtId: 1 };
 const HEARTBEAT_MS = 200;
 let server: PrivateRedis;
-let redis: Redis;
+let redis: RedisClient;
 let sidecar: Sidecar;
 
 async function metric(name: string): Promise<number> {

@@ -1,5 +1,5 @@
+import type { RedisClient } from "@/lib/redis/client";
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { addActivePatrol } from "../lib/patrols/state-plane";
 import type { PatrolMeta } from "../lib/realtime/protocol";
@@ -34,7 +34,7 @@ const ZONE_3: Scope[] = [
 ];
 
 const prefix = `pl-${randomBytes(3).toString("hex")}:`;
-let redis: Redis;
+let redis: RedisClient;
 let sidecar: Sidecar;
 const open: LiveClient[] = [];
 let nextUser = 500;

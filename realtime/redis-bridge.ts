@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { createRedis } from "../lib/redis/client";
+import { createRedis, singleServer } from "../lib/redis/client";
 import { metrics } from "./metrics";
 import type { ChannelSubscriber } from "./subscription-registry";
 
@@ -36,7 +36,7 @@ export class RedisBridge implements ChannelSubscriber {
     url: string,
     private readonly log: Logger,
   ) {
-    this.subscriber = createRedis(url, {
+    this.subscriber = singleServer(createRedis(url, {
       connectionName: `sentinel-realtime-sub-${process.pid}`,
       // The registry is the source of truth: restore its channels ourselves, in batches, then re-sync clients.
       autoResubscribe: false,
@@ -45,8 +45,8 @@ export class RedisBridge implements ChannelSubscriber {
       enableOfflineQueue: false,
       maxRetriesPerRequest: null,
       commandTimeout: 5_000,
-    });
-    this.command = createRedis(url, { connectionName: `sentinel-realtime-cmd-${process.pid}` });
+    }), "the realtime sidecar");
+    this.command = singleServer(createRedis(url, { connectionName: `sentinel-realtime-cmd-${process.pid}` }), "the realtime sidecar");
     this.subscriber.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "subscriber" }, "redis connection error"));
     this.command.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "command" }, "redis connection error"));
   }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../lib/redis/client";
 import { readUserAccess, type AccessRecord } from "../lib/auth/access-state";
 import { readOpenAlerts } from "../lib/alerts/publish-alert";
 import { activePatrolIds, readLastFrame, readPatrolViews } from "../lib/patrols/read-patrols";
@@ -21,7 +21,7 @@ export interface ScopeStateReader {
 }
 
 /** The state-plane reader over a worker's command connection (the same reads `GET /api/patrols` makes). */
-export function redisScopeState(redis: Redis, prefix: string): ScopeStateReader {
+export function redisScopeState(redis: RedisClient, prefix: string): ScopeStateReader {
   return {
     activePatrolIds: (scope) => activePatrolIds(redis, prefix, scope),
     patrolViews: (ids) => readPatrolViews(redis, prefix, ids),
@@ -32,6 +32,6 @@ export function redisScopeState(redis: Redis, prefix: string): ScopeStateReader 
 }
 
 /** True once the web tier built the state plane since Redis last started empty (`state_plane:ready`): a SNAPSHOT read now is complete. */
-export async function statePlaneReady(redis: Redis, prefix: string): Promise<boolean> {
+export async function statePlaneReady(redis: RedisClient, prefix: string): Promise<boolean> {
   return (await redis.exists(statePlaneReadyKey(prefix))) === 1;
 }

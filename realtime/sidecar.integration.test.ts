@@ -1,5 +1,5 @@
+import type { RedisClient } from "@/lib/redis/client";
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { TICKET_AUDIENCE } from "../lib/auth/tokens";
@@ -58,7 +58,7 @@ const FIRST_POSITION = { lat: 9.97, lon: 76.29, ts: 1_764_200_004_000, speed: 8.
 
 // Keys and channels of this file carry their own prefix, so nothing else on the suite's Redis can interfere.
 const prefix = `rt-${randomBytes(3).toString("hex")}:`;
-let redis: Redis;
+let redis: RedisClient;
 let sidecar: Sidecar;
 let workers: number[];
 const open: LiveClient[] = [];

@@ -1,5 +1,5 @@
+import type { RedisClient } from "@/lib/redis/client";
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { addActivePatrol } from "../lib/patrols/state-plane";
 import { encodeTelemetryFrame } from "../lib/realtime/protocol";
@@ -14,7 +14,7 @@ const FRAMES = 10_000;
 const CONFLATE_BYTES = 64 * 1024;
 /** Timestamps of the measured 10,000 frames start here; the frames that fill the kernel buffers come before. */
 const FLOW_TS = 1_764_400_000_000;
-let redis: Redis;
+let redis: RedisClient;
 let sidecar: Sidecar;
 
 async function metric(name: string): Promise<number> {

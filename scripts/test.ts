@@ -1,4 +1,5 @@
-// npm test – lint, typecheck, build, unit, integration (real PostgreSQL + Redis) and e2e (Chromium).
+// npm test – lint, typecheck, build, unit, integration (real PostgreSQL + Redis), integration-cluster (the Redis-facing
+// suites again, on a private Redis Cluster) and e2e (Chromium).
 // Prints one closing line summing every runner: `N passed, N failed`, including a last check that the run left
 // no process behind.
 import { spawnSync } from "node:child_process";
@@ -94,14 +95,14 @@ async function main() {
   if (want("typecheck"))
     timed("typecheck", () => (run("typecheck", "npx", ["tsc", "--noEmit"]) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }));
   let built = true;
-  if (want("integration") || want("e2e") || want("build")) {
+  if (want("integration") || want("integration-cluster") || want("e2e") || want("build")) {
     timed("build", () => {
       built = run("build", "npx", ["next", "build"]);
       return built ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
     });
   }
-  for (const project of ["unit", "integration"] as const) {
-    if (!want(project) || (project === "integration" && !built)) continue;
+  for (const project of ["unit", "integration", "integration-cluster"] as const) {
+    if (!want(project) || (project !== "unit" && !built)) continue;
     const file = path.join(OUT, `${project}.json`);
     timed(project, () => {
       const ok = run(project, "npx", ["vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`]);

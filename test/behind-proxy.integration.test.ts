@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { freePort, startWeb, type Managed } from "@/test/support/stack";
 import { DEMO } from "./support/http";
 import { attemptLogin, requestFrom, type RawRequest } from "./support/login-attempt";
@@ -31,7 +30,7 @@ const PREFIX = `proxied-${RUN}:`;
 let web: Managed;
 let base: string;
 let output = "";
-let redis: Redis;
+let redis: RedisClient;
 let vehicle: TestVehicle;
 let patrolId = 0;
 let adminCookie: string;

@@ -1,8 +1,7 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import type { AlertFrame, AlertView, ServerFrame } from "@/lib/realtime/protocol";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { openAlertsKey, patrolMetaKey } from "@/lib/redis/keys";
 import type { Scope } from "@/lib/scope";
 import { call, DEMO, login, type UserClient } from "@/test/support/http";
@@ -17,7 +16,7 @@ import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
  * the server-side alert rules (a history writer of this file's own, with short limits), and nearest units.
  */
 
-let redis: Redis;
+let redis: RedisClient;
 let sidecar: Sidecar;
 let writer: Managed;
 let station: UserClient;

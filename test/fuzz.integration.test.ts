@@ -1,9 +1,8 @@
 import net from "node:net";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { LiveClient, startSidecar, ticketFor, waitUntil, type Sidecar } from "@/test/support/sidecar";
 import { fuzzRequest, Gen, type FuzzContext, type FuzzRequest } from "./support/fuzz-requests";
 import { baseUrl, call, DEMO, login } from "./support/http";
@@ -112,7 +111,7 @@ describe("HTTP fuzzing of the vehicle and admin APIs", () => {
   let vehicle: TestVehicle;
   let patrolId: number;
   let deviceId: string;
-  let observer: Redis;
+  let observer: RedisClient;
   const published: string[] = [];
 
   beforeAll(async () => {

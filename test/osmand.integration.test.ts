@@ -1,9 +1,8 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { KNOTS_TO_MS } from "@/lib/osmand/schema";
 import type { ServerFrame, TelemetryFrame } from "@/lib/realtime/protocol";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { lastStatusKey } from "@/lib/redis/keys";
 import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http";
 import { LiveClient, startSidecar, ticketFor, waitUntil, type Sidecar } from "@/test/support/sidecar";
@@ -30,7 +29,7 @@ import { tableScans } from "@/test/support/table-scans";
  *   `timestamp` as `yyyy-MM-dd HH:mm:ss` (UTC) and `heading` (Traccar's decoder accepts each of these names).
  */
 
-let redis: Redis;
+let redis: RedisClient;
 let sidecar: Sidecar;
 let admin: UserClient;
 let city: LiveClient;

@@ -1,7 +1,6 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServerFrame } from "@/lib/realtime/protocol";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { patrolMetaKey, scopeSetKey, vehicleActivePatrolKey } from "@/lib/redis/keys";
 import { LiveClient, isEvent, isSnapshot, isTelemetryOf, probePlacement, ticketFor, waitUntil } from "@/test/support/sidecar";
 import { startTestStack, startWeb, type Managed, type TestStack } from "@/test/support/stack";
@@ -15,7 +14,7 @@ const CITY = { level: "city", id: null } as const;
 
 let stack: TestStack;
 let db: StackDb;
-let redis: Redis;
+let redis: RedisClient;
 /** The web server started again after a kill (the stack's own `stop` only knows the first one). */
 let restartedWeb: Managed | null = null;
 const dashboards: TimedClient[] = [];

@@ -1,6 +1,5 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { scopeSetKey } from "@/lib/redis/keys";
 import { isSnapshot, isTelemetryOf, probePlacement, waitUntil } from "@/test/support/sidecar";
 import { startTestStack, type TestStack } from "@/test/support/stack";
@@ -17,7 +16,7 @@ const OUTAGE_MS = 4_000;
 
 let stack: TestStack;
 let db: StackDb;
-let probe: Redis;
+let probe: RedisClient;
 
 beforeAll(async () => {
   stack = await startTestStack({ label: "redis_fault", seedProfile: "demo", secrets: TEST_SECRETS, realtime: true });

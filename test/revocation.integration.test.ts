@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readUserAccess } from "@/lib/auth/access-state";
 import { prisma } from "@/lib/db";
 import { rebuildStateIfMissing } from "@/lib/patrols/rebuild-state";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { statePlaneReadyKey, userAccessKey, vehicleTokenGenerationKey } from "@/lib/redis/keys";
 import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http";
 import { isSnapshot, isTelemetryOf, LiveClient, startSidecar, type Sidecar } from "@/test/support/sidecar";
@@ -25,7 +24,7 @@ import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 const RUN = randomBytes(3).toString("hex");
 const PASSWORD = `revocation-${RUN}-pw`;
 let admin: UserClient;
-let redis: Redis;
+let redis: RedisClient;
 let kadavanthra: { id: number; divisionId: number };
 
 /** A fresh commander of this run, scoped to `scope`, and a signed-in client of theirs. */

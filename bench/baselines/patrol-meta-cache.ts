@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis/client";
 import { metaFromHash, type PatrolMeta } from "../../lib/realtime/protocol";
 import { patrolMetaKey } from "../../lib/redis/keys";
 
@@ -13,7 +13,7 @@ export class PatrolMetaCache {
   private readonly waiting = new Map<number, Array<(meta: PatrolMeta) => void>>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -9,6 +9,7 @@ import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import { deviceVehicleKey } from "../redis/keys";
 import { deviceKeyValue, hashDeviceId, newDeviceId } from "../vehicles/device-id";
+import { mirrorDeviceId } from "../vehicles/credential-mirror";
 import { revokeTokens, writeTokenGeneration } from "../vehicles/token-generation";
 import { type AdminResource, assertUnreferenced, found, guardDelete, guardWrite, refField, visibleText } from "./crud";
 import { requireStation } from "./units";
@@ -142,7 +143,11 @@ export async function issueDeviceId(id: number, actor: AuditActor): Promise<Devi
   const before = found(await prisma.vehicle.findUnique({ where: { id }, select: { deviceIdHash: true, enabled: true } }), "vehicle", id);
   const deviceId = newDeviceId();
   const hash = hashDeviceId(deviceId);
-  if (before.deviceIdHash) await redisCall(redis().del(deviceVehicleKey(redisPrefix, before.deviceIdHash)));
+  if (before.deviceIdHash) {
+    await redisCall(redis().del(deviceVehicleKey(redisPrefix, before.deviceIdHash)));
+    // Source first, then (Redis Cluster) the active patrol's credential mirror: lib/vehicles/credential-mirror.ts.
+    await redisCall(mirrorDeviceId(redis(), redisPrefix, id, null));
+  }
   const row = await guardWrite(
     "vehicle",
     {},
@@ -151,6 +156,7 @@ export async function issueDeviceId(id: number, actor: AuditActor): Promise<Devi
     id,
   );
   await redisCall(redis().set(deviceVehicleKey(redisPrefix, hash), deviceKeyValue(id, row.enabled)));
+  await redisCall(mirrorDeviceId(redis(), redisPrefix, id, row.enabled ? hash : null));
   log.info({ userId: actor.userId, vehicleId: id, replaced: Boolean(before.deviceIdHash) }, "vehicle device id issued");
   await recordAudit({ action: "vehicle.device_id", actor, target: `vehicle:${id}`, detail: { replaced: Boolean(before.deviceIdHash) } });
   return { deviceId, deviceIdIssuedAt: row.deviceIdIssuedAt!.getTime() };
@@ -159,7 +165,9 @@ export async function issueDeviceId(id: number, actor: AuditActor): Promise<Devi
 /** Writes the vehicle's device key (when it has a device id) as enabled or disabled; `hash` when already read. */
 async function mirrorDeviceKey(id: number, enabled: boolean, hash?: string | null): Promise<void> {
   const deviceIdHash = hash === undefined ? (await prisma.vehicle.findUnique({ where: { id }, select: { deviceIdHash: true } }))?.deviceIdHash : hash;
-  if (deviceIdHash) await redisCall(redis().set(deviceVehicleKey(redisPrefix, deviceIdHash), deviceKeyValue(id, enabled)));
+  if (!deviceIdHash) return;
+  await redisCall(redis().set(deviceVehicleKey(redisPrefix, deviceIdHash), deviceKeyValue(id, enabled)));
+  await redisCall(mirrorDeviceId(redis(), redisPrefix, id, enabled ? deviceIdHash : null));
 }
 
 /**

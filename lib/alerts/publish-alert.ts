@@ -1,4 +1,5 @@
-import type { Redis } from "ioredis";
+import type { ChainableCommander } from "ioredis";
+import type { RedisClient } from "../redis/client";
 import type { AlertView, ControlEvent } from "../realtime/protocol";
 import { execOrThrow } from "../redis/exec-or-throw";
 import { controlChannel, openAlertsKey } from "../redis/keys";
@@ -10,14 +11,14 @@ import { scopesOf } from "../scope";
  * patrol (station … city), so exactly the dashboards covering the patrol get it. PostgreSQL is written first
  * (the caller's job): this only mirrors it, and publishing the same state twice is harmless.
  */
-export async function publishAlert(redis: Redis, prefix: string, alert: AlertView): Promise<void> {
+export async function publishAlert(redis: RedisClient, prefix: string, alert: AlertView): Promise<void> {
   const tx = redis.multi();
   queueAlert(tx, prefix, alert);
   await execOrThrow(tx);
 }
 
 /** Queues `publishAlert`'s writes on a MULTI or pipeline (the state-plane rebuild re-announces open alerts with it). */
-export function queueAlert(tx: ReturnType<Redis["multi"]>, prefix: string, alert: AlertView): void {
+export function queueAlert(tx: ChainableCommander, prefix: string, alert: AlertView): void {
   if (alert.state === "RESOLVED") tx.hdel(openAlertsKey(prefix), String(alert.alertId));
   else tx.hset(openAlertsKey(prefix), String(alert.alertId), JSON.stringify(alert));
   const event: ControlEvent = { type: "ALERT", alert };
@@ -26,7 +27,7 @@ export function queueAlert(tx: ReturnType<Redis["multi"]>, prefix: string, alert
 }
 
 /** The alerts `alerts:open` holds (open and acknowledged), oldest first; entries that do not parse are skipped. */
-export async function readOpenAlerts(redis: Redis, prefix: string): Promise<AlertView[]> {
+export async function readOpenAlerts(redis: RedisClient, prefix: string): Promise<AlertView[]> {
   const all = await redis.hvals(openAlertsKey(prefix));
   const alerts: AlertView[] = [];
   for (const raw of all) {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { AlertKind, AlertView } from "../realtime/protocol";
 import { ALERT_SELECT, toAlertView } from "./alert-view";
@@ -10,7 +10,7 @@ import { publishAlert } from "./publish-alert";
  */
 export async function resolveBySystem(
   db: PrismaClient,
-  redisClient: Redis,
+  redisClient: RedisClient,
   prefix: string,
   patrolId: number,
   kinds: AlertKind[],

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from "ioredis";
+import type { RedisClient } from "../redis/client";
+import type { ChainableCommander } from "ioredis";
 import { scopeSchema, type Scope } from "../scope";
 import { userAccessKey, userControlChannel } from "../redis/keys";
 
@@ -76,18 +77,18 @@ return 1
 type WriteArgs = [key: string, version: number, role: string, level: string, id: string, revoked: string, ttlMs: number, channel: string, message: string];
 type AccessClient = { sentinelWriteAccess(...args: WriteArgs): Promise<number> };
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<RedisClient>();
 
-function accessClient(redis: Redis): Redis & AccessClient {
+function accessClient(redis: RedisClient): RedisClient & AccessClient {
   if (!defined.has(redis)) {
     redis.defineCommand("sentinelWriteAccess", { numberOfKeys: 1, lua: WRITE_LUA });
     defined.add(redis);
   }
-  return redis as Redis & AccessClient;
+  return redis as RedisClient & AccessClient;
 }
 
 /** Reads a user's access hash (one HMGET). */
-export async function readUserAccess(redis: Redis, prefix: string, userId: number): Promise<AccessRecord> {
+export async function readUserAccess(redis: RedisClient, prefix: string, userId: number): Promise<AccessRecord> {
   return parseAccessRecord(await redis.hmget(userAccessKey(prefix, userId), ...FIELDS));
 }
 
@@ -114,7 +115,7 @@ export function accessOfRow(row: UserAccessRow): AccessRecord {
  * Mirrors `row` into its access hash (unless a newer version is there). With `announce`, every realtime
  * worker holding a socket of this user re-reads it at once (re-scoping or closing the socket).
  */
-export function writeUserAccess(redis: Redis, prefix: string, row: UserAccessRow, announce: boolean): Promise<number> {
+export function writeUserAccess(redis: RedisClient, prefix: string, row: UserAccessRow, announce: boolean): Promise<number> {
   return accessClient(redis).sentinelWriteAccess(...writeArgs(prefix, row, announce));
 }
 
@@ -127,7 +128,7 @@ export function queueUserAccess(batch: ChainableCommander, prefix: string, row: 
  * Marks a deleted user's hash revoked for `ttlMs` (as long as a session of theirs could still be presented)
  * and tells their sockets. After that the hash is gone, and the web tier finds no row in PostgreSQL.
  */
-export function writeUserDeleted(redis: Redis, prefix: string, userId: number, lastVersion: number, ttlMs: number): Promise<number> {
+export function writeUserDeleted(redis: RedisClient, prefix: string, userId: number, lastVersion: number, ttlMs: number): Promise<number> {
   return accessClient(redis).sentinelWriteAccess(
     userAccessKey(prefix, userId),
     lastVersion + 1,
@@ -145,13 +146,13 @@ export function writeUserDeleted(redis: Redis, prefix: string, userId: number, l
  * Marks a user's hash pending before their row changes, so that until the new version is written every
  * check asks PostgreSQL (the web tier) or waits (the sidecar), and a racing write of the old row loses.
  */
-export async function markAccessPending(redis: Redis, prefix: string, userId: number): Promise<void> {
+export async function markAccessPending(redis: RedisClient, prefix: string, userId: number): Promise<void> {
   const key = userAccessKey(prefix, userId);
   await redis.multi().hset(key, "pending", String(Date.now() + PENDING_MS)).hsetnx(key, "v", "-1").exec();
 }
 
 /** Removes a pending mark after a change that did not happen (it failed before committing). */
-export async function clearAccessPending(redis: Redis, prefix: string, userId: number): Promise<void> {
+export async function clearAccessPending(redis: RedisClient, prefix: string, userId: number): Promise<void> {
   const key = userAccessKey(prefix, userId);
   await redis.multi().hdel(key, "pending").eval("if redis.call('HGET', KEYS[1], 'v') == '-1' then redis.call('DEL', KEYS[1]) end", 1, key).exec();
 }

@@ -1,5 +1,5 @@
 import { env } from "../env";
-import { rateLimitKey } from "../redis/keys";
+import { loginFailureKeys } from "../redis/keys";
 import { redis, redisPrefix } from "../redis/client";
 
 /** Window over which failed logins are counted: 15 minutes. */
@@ -7,9 +7,9 @@ export const LOGIN_WINDOW_SECONDS = 15 * 60;
 
 // An account is throttled per client, never for everyone: a lock on the account alone let anyone who knew an
 // email lock its owner out for the whole window, from any address.
-const accountClientKey = (email: string, ip: string) =>
-  rateLimitKey(redisPrefix, "login-account-client", `${email.toLowerCase()}|${ip}`, 0);
-const ipKey = (ip: string) => rateLimitKey(redisPrefix, "login-ip", ip, 0);
+// Both counters of a client share its IP's hash slot under Redis Cluster, so each check stays one MULTI.
+const accountClientKey = (email: string, ip: string) => loginFailureKeys(redisPrefix, email.toLowerCase(), ip).account;
+const ipKey = (ip: string) => loginFailureKeys(redisPrefix, "", ip).client;
 
 /** Why a login attempt must wait, and for how long. */
 export interface LoginWait {

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { PEER_ADDRESS_HEADER } from "@/lib/http/client-address";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { rateLimitKey } from "@/lib/redis/keys";
 import { baseUrl, DEMO } from "@/test/support/http";
 import { attemptLogin as attemptLoginAt } from "@/test/support/login-attempt";
@@ -47,7 +46,7 @@ function median(values: number[]): number {
 /** A client IP of our own, so the per-IP counters of other test files stay untouched. */
 const testIp = (n: number) => `127.0.1.${n}`;
 
-let redis: Redis;
+let redis: RedisClient;
 const createdEmails: string[] = [];
 
 /** Creates a commander of this run with `password`, scoped to the Kadavanthra station. */

@@ -9,7 +9,7 @@ import { autoStartPatrol } from "../patrols/start-patrol";
 import { ensureStatePlane } from "../patrols/watch-state-plane";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
-import { deviceVehicleKey, statePlaneReadyKey, vehicleActivePatrolKey } from "../redis/keys";
+import { clusterLayout, deviceVehicleKey, statePlaneReadyKey, vehicleActivePatrolKey } from "../redis/keys";
 import { ingestOutcome, runIngest } from "../telemetry/ingest";
 import type { TelemetryPoint } from "../telemetry/schema";
 import { hashDeviceId, normalizeDeviceId, parseDeviceKeyValue } from "../vehicles/device-id";
@@ -27,8 +27,8 @@ import type { OsmandRequest } from "./schema";
 /** What this process learned about a device id: its vehicle, and the patrol its points went to. */
 interface KnownDevice {
   vehicleId: number;
-  /** The Redis key of the device id (by its hash). */
-  key: string;
+  /** The SHA-256 of the device id (its Redis key's name, and what a patrol's credential mirror holds under Redis Cluster). */
+  hash: string;
   patrolId: number | null;
 }
 
@@ -56,7 +56,7 @@ export async function ingestOsmand(request: OsmandRequest, now = Date.now()): Pr
     const patrolId = device.patrolId ?? (await activePatrolOf(device, now));
     device.patrolId = patrolId;
     const points: TelemetryPoint[] = request.points.map((p) => ({ ...p, patrolId }));
-    const reply = await runIngest(device.vehicleId, { key: device.key, value: String(device.vehicleId), fallback: "" }, points, now);
+    const reply = await runIngest(device.vehicleId, { kind: "deviceId", hash: device.hash }, points, now);
     if (!reply) break;
     switch (reply.status) {
       case "CREDENTIAL_REVOKED":
@@ -85,15 +85,20 @@ export async function ingestOsmand(request: OsmandRequest, now = Date.now()): Pr
 
 /** The device key of `id`, read from Redis: the vehicle it names, or 404 (unknown or revoked), 403 (disabled), 503 (Redis being restored). */
 async function lookUpDevice(id: string): Promise<KnownDevice> {
-  const key = deviceVehicleKey(redisPrefix, hashDeviceId(id));
-  const [value, ready] = await redisCall(redis().mget(key, statePlaneReadyKey(redisPrefix)));
+  const hash = hashDeviceId(id);
+  const key = deviceVehicleKey(redisPrefix, hash);
+  // Under Redis Cluster the two keys live in different slots: the marker is read only for an unknown id.
+  const [value, ready]: (string | null | undefined)[] = clusterLayout
+    ? [await redisCall(redis().get(key)), undefined]
+    : await redisCall(redis().mget(key, statePlaneReadyKey(redisPrefix)));
   const found = parseDeviceKeyValue(value ?? null);
   if (!found) {
-    if (!ready) throw restoring();
+    const marker = ready === undefined ? await redisCall(redis().get(statePlaneReadyKey(redisPrefix))) : ready;
+    if (!marker) throw restoring();
     throw unknownDevice();
   }
   if (!found.enabled) throw vehicleDisabled();
-  return { vehicleId: found.vehicleId, key, patrolId: null };
+  return { vehicleId: found.vehicleId, hash, patrolId: null };
 }
 
 /** The vehicle's active patrol from Redis, or one started now (`OSMAND_AUTO_PATROL`); 409 when none may be started. */

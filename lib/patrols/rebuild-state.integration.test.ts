@@ -1,17 +1,16 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { parseControlEvent } from "@/lib/realtime/protocol";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import { deviceVehicleKey, patrolLastTsKey } from "@/lib/redis/keys";
 import { hashDeviceId } from "@/lib/vehicles/device-id";
 import { baseUrl, call, DEMO, login } from "@/test/support/http";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
 const run = promisify(execFile);
-let redis: Redis;
+let redis: RedisClient;
 let started: { v: TestVehicle; id: number }[] = [];
 
 beforeAll(async () => {

@@ -6,7 +6,8 @@ import { log } from "../log";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
 import type { PatrolMeta } from "../realtime/protocol";
-import { patrolChannel, vehicleActivePatrolKey } from "../redis/keys";
+import { clusterLayout, patrolChannel, vehicleActivePatrolKey } from "../redis/keys";
+import { confirmCredentials, readCredentials } from "../vehicles/credential-mirror";
 import type { StartedPatrol } from "../openapi/responses";
 import { MAX_ROW_ID } from "../row-id";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
@@ -75,7 +76,7 @@ async function beginPatrol(vehicleId: number, callSign: string, stationId: numbe
 
   const meta = toPatrolMeta({ ...patrol, vehicleId, vehicle: { callSign } });
   try {
-    await redisCall(addActivePatrol(redis(), redisPrefix, meta));
+    await writeLiveState(meta);
   } catch (err) {
     await prisma.patrol.delete({ where: { id: patrol.id } }).catch((e: unknown) => {
       log.error({ err: e, patrolId: patrol.id }, "could not roll back patrol after Redis failure; run npm run state:rebuild");
@@ -84,6 +85,17 @@ async function beginPatrol(vehicleId: number, callSign: string, stationId: numbe
   }
   log.info({ patrolId: patrol.id, vehicleId, stationId: patrol.stationId, ...(autoStarted ? { autoStarted } : {}) }, "patrol started");
   return { patrolId: patrol.id, channel: patrolChannel(redisPrefix, patrol.id), startedAt: meta.startedAt };
+}
+
+/**
+ * Writes an active patrol's live state (lib/patrols/state-plane.ts). Under Redis Cluster its credential mirror is
+ * read from PostgreSQL first and confirmed after the state plane names the patrol (the mirror's invariant:
+ * lib/vehicles/credential-mirror.ts); under a single Redis the script reads the vehicle's own keys.
+ */
+async function writeLiveState(meta: PatrolMeta): Promise<void> {
+  const credentials = clusterLayout ? await readCredentials(prisma, meta.vehicleId) : null;
+  await redisCall(addActivePatrol(redis(), redisPrefix, meta, credentials ?? undefined));
+  if (credentials) await redisCall(confirmCredentials(prisma, redis(), redisPrefix, meta.patrolId, meta.vehicleId, credentials));
 }
 
 /**
@@ -113,7 +125,7 @@ async function restoreLiveState(meta: PatrolMeta): Promise<void> {
   try {
     const r = redis();
     if ((await r.get(vehicleActivePatrolKey(redisPrefix, meta.vehicleId))) === String(meta.patrolId)) return;
-    await addActivePatrol(r, redisPrefix, meta);
+    await writeLiveState(meta);
     const now = await prisma.patrol.findUnique({ where: { id: meta.patrolId }, select: { status: true } });
     if (now?.status !== "ACTIVE") await removeActivePatrol(r, redisPrefix, meta);
     else log.info({ patrolId: meta.patrolId, vehicleId: meta.vehicleId }, "active patrol was missing from Redis; restored on a repeated start");

@@ -8,7 +8,7 @@ import type { StoppedPatrol } from "../openapi/responses";
 import { redis, redisPrefix } from "../redis/client";
 import type { PatrolMeta } from "../realtime/protocol";
 import { redisCall } from "../redis/guard";
-import { patrolMetaKey } from "../redis/keys";
+import { clusterLayout, patrolMetaKey, scopeSetKey } from "../redis/keys";
 import type { EndedNotice } from "./ended-notice";
 import { notActive, patrolFor, type PatrolActor } from "./patrol-actor";
 import { toPatrolMeta } from "./patrol-meta";
@@ -97,7 +97,11 @@ export async function stopPatrol(
 async function clearLiveState(meta: PatrolMeta): Promise<void> {
   try {
     const r = redis();
-    if (!(await r.exists(patrolMetaKey(redisPrefix, meta.patrolId)))) return;
+    // Under Redis Cluster a process that died between the stop's two MULTIs left the sets naming a patrol without meta.
+    const live =
+      (await r.exists(patrolMetaKey(redisPrefix, meta.patrolId))) ||
+      (clusterLayout && (await r.sismember(scopeSetKey(redisPrefix, { level: "city", id: null }), String(meta.patrolId))));
+    if (!live) return;
     await removeActivePatrol(r, redisPrefix, meta);
     log.info({ patrolId: meta.patrolId }, "ended patrol was still live in Redis; cleared on a repeated stop");
   } catch (err) {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client";
 import type { VerifiedTicket } from "../auth/tokens";
 import { statePlaneReadyKey, ticketUsedKey } from "../redis/keys";
 
@@ -17,7 +17,7 @@ export type TicketUse = "first" | "reused" | "predates-rebuild";
  * holds when) is refused too: fail closed — the browser asks for a new one.
  * Rejects when Redis cannot be reached: the caller refuses (fail closed).
  */
-export async function consumeTicket(redis: Redis, prefix: string, ticket: VerifiedTicket, now = Date.now()): Promise<TicketUse> {
+export async function consumeTicket(redis: RedisClient, prefix: string, ticket: VerifiedTicket, now = Date.now()): Promise<TicketUse> {
   const ttlMs = Math.max(ticket.expiresAtMs - now, 0) + TICKET_USED_MARGIN_MS;
   // Two keys of different hash slots: two commands, sent together.
   const [set, rebuiltAt] = await Promise.all([

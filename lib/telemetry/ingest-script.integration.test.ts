@@ -1,7 +1,6 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { createRedis } from "@/lib/redis/client";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
 import {
   historyStreamKey,
   lastStatusKey,
@@ -14,22 +13,22 @@ import {
   vehicleTokenGenerationKey,
 } from "@/lib/redis/keys";
 import { ingestOutcome } from "./ingest";
-import { INGEST_STATUSES, ingestKeys, runIngestScript, tokenCredential, type IngestStatus } from "./ingest-script";
+import { INGEST_STATUSES, ingestCredential, ingestKeys, runIngestScript, type IngestStatus } from "./ingest-script";
 
 // The script against the suite's real Redis, under a prefix of its own so the web server's keys are untouched.
 const prefix = `ingest-script-test:${process.pid}:`;
 const vehicleId = 7;
 const patrolId = 101;
-let redis: Redis;
+let redis: RedisClient;
 let window = 0;
 
-const keysFor = (patrol: number) => ingestKeys(prefix, vehicleId, patrol, window, tokenCredential(prefix, vehicleId, 0).key);
+const keysFor = (patrol: number) => ingestKeys(prefix, vehicleId, patrol, window, ingestCredential(prefix, vehicleId, patrol, { kind: "token", generation: 0 }).key);
 
 const run = (points: (string | number)[], { patrol = patrolId, rateLimit = 1_000, historyMaxLen = 1_000_000, generation = 0 } = {}) =>
   runIngestScript(
     redis,
     keysFor(patrol),
-    { patrolId: patrol, rateLimit, rateWindowMs: 60_000, vehicleId, historyMaxLen, credential: generation, credentialDefault: "0" },
+    { patrolId: patrol, rateLimit, rateWindowMs: 60_000, vehicleId, historyMaxLen, credential: generation, credentialDefault: "0", credentialField: "gen" },
     points,
   );
 

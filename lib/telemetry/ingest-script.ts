@@ -1,15 +1,19 @@
 import { readFileSync } from "node:fs";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client";
 import {
+  clusterLayout,
+  deviceVehicleKey,
   historyStreamKey,
   lastStatusKey,
-  patrolEndedKey,
   patrolChannel,
+  patrolCredentialKey,
+  patrolEndedKey,
+  patrolLastFrameKey,
   patrolLastTsKey,
   patrolLiveFramesKey,
   patrolMetaKey,
-  rateLimitKey,
   statePlaneReadyKey,
+  telemetryRateKey,
   vehicleActivePatrolKey,
   vehicleTokenGenerationKey,
 } from "../redis/keys";
@@ -27,8 +31,11 @@ import {
 export const INGEST_STATUSES = ["OK", "CREDENTIAL_REVOKED", "RATE_LIMITED", "NOT_OWNER", "NOT_ACTIVE", "ENDED_BY_USER", "STATE_PLANE_MISSING"] as const;
 export type IngestStatus = (typeof INGEST_STATUSES)[number];
 
-/** The script's keys, in KEYS order. */
-export const INGEST_KEYS = [
+/**
+ * The script's keys under a single Redis, in KEYS order. The state-plane keys (vehicle key, ready marker) and the
+ * one last-status hash live in other slots than the patrol's, so Redis Cluster gets `CLUSTER_INGEST_KEYS` instead.
+ */
+const SINGLE_INGEST_KEYS = [
   "credential",
   "rateCounter",
   "vehicleActivePatrol",
@@ -41,10 +48,21 @@ export const INGEST_KEYS = [
   "historyStream",
   "patrolEnded",
 ] as const;
-export type IngestKey = (typeof INGEST_KEYS)[number];
 
-/** The script's fixed arguments, in ARGV order; the points follow. */
-export const INGEST_ARGS = ["patrolId", "rateLimit", "rateWindowMs", "vehicleId", "historyMaxLen", "credential", "credentialDefault"] as const;
+/** The script's keys under Redis Cluster, in KEYS order: every one in the patrol's hash slot (README, "Redis Cluster"). */
+const CLUSTER_INGEST_KEYS = ["credential", "rateCounter", "patrolMeta", "patrolChannel", "lastFrame", "lastTs", "liveFrames", "historyStream", "patrolEnded"] as const;
+
+/** Any key name of either layout. */
+export type IngestKey = (typeof SINGLE_INGEST_KEYS)[number] | (typeof CLUSTER_INGEST_KEYS)[number];
+
+/** The script's keys in this process's layout, in KEYS order. */
+export const INGEST_KEYS: readonly IngestKey[] = clusterLayout ? CLUSTER_INGEST_KEYS : SINGLE_INGEST_KEYS;
+
+/**
+ * The script's fixed arguments, in ARGV order; the points follow. `credentialField` is the field of the credential
+ * mirror under Redis Cluster (ignored under a single Redis, whose credential keys are strings).
+ */
+export const INGEST_ARGS = ["patrolId", "rateLimit", "rateWindowMs", "vehicleId", "historyMaxLen", "credential", "credentialDefault", "credentialField"] as const;
 export type IngestArg = (typeof INGEST_ARGS)[number];
 
 /** The script's reply: a status name (unchecked: see `isIngestStatus`), then counts. */
@@ -74,16 +92,17 @@ export const INGEST_SCRIPT = [
   luaTable("KEY", INGEST_KEYS.map((k, i) => [k, `KEYS[${i + 1}]`])),
   luaTable("ARG", INGEST_ARGS.map((a, i) => [a, `ARGV[${i + 1}]`])),
   `local FIRST_POINT_ARG = ${INGEST_ARGS.length + 1}`,
+  `local CLUSTER = ${clusterLayout}`,
   readFileSync(new URL("./ingest.lua", import.meta.url), "utf8"),
 ].join("\n");
 
-type ScriptClient = Redis & {
+type ScriptClient = RedisClient & {
   sentinelIngest(...keysThenArgs: (string | number)[]): Promise<[string, number, number, number, number, string?]>;
 };
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<RedisClient>();
 
-function scriptClient(redis: Redis): ScriptClient {
+function scriptClient(redis: RedisClient): ScriptClient {
   if (!defined.has(redis)) {
     // ioredis sends EVALSHA and falls back to EVAL once if the script is not cached (e.g. after a Redis restart).
     redis.defineCommand("sentinelIngest", { numberOfKeys: INGEST_KEYS.length, lua: INGEST_SCRIPT });
@@ -92,53 +111,74 @@ function scriptClient(redis: Redis): ScriptClient {
   return redis as ScriptClient;
 }
 
+/** What a request proves who it is with: a device token of a token generation, or a device id (OsmAnd) by its SHA-256. */
+export type DeviceCredential = { kind: "token"; generation: number } | { kind: "deviceId"; hash: string };
+
 /**
- * What the script checks the request's credential against: `key` must hold `value` (`fallback` when the key is
- * missing). A device token: the vehicle's token generation (missing = 0). A device id (OsmAnd): its key must still
- * name the vehicle (missing = revoked).
+ * What the script checks a request's credential against: `key` (its `field` under Redis Cluster) must hold `value`
+ * (`fallback` when missing).
  */
 export interface IngestCredential {
   key: string;
+  field: string;
   value: string;
   fallback: string;
 }
 
-/** The credential check of a device token of token generation `generation`. */
-export const tokenCredential = (prefix: string, vehicleId: number, generation: number): IngestCredential => ({
-  key: vehicleTokenGenerationKey(prefix, vehicleId),
-  value: String(generation),
-  fallback: "0",
-});
+/**
+ * The credential check of `credential` for `vehicleId` posting to `patrolId`. A device token: the vehicle's token
+ * generation (missing = 0). A device id: its key must still name the vehicle (missing = revoked). Under Redis Cluster
+ * both are read from the patrol's credential mirror (`gen`, and `dev`: the hash of the vehicle's current device id).
+ */
+export function ingestCredential(prefix: string, vehicleId: number, patrolId: number, credential: DeviceCredential): IngestCredential {
+  const token = credential.kind === "token";
+  if (clusterLayout) {
+    return token
+      ? { key: patrolCredentialKey(prefix, patrolId), field: "gen", value: String(credential.generation), fallback: "0" }
+      : { key: patrolCredentialKey(prefix, patrolId), field: "dev", value: credential.hash, fallback: "" };
+  }
+  return token
+    ? { key: vehicleTokenGenerationKey(prefix, vehicleId), field: "", value: String(credential.generation), fallback: "0" }
+    : { key: deviceVehicleKey(prefix, credential.hash), field: "", value: String(vehicleId), fallback: "" };
+}
 
 /**
- * The script's keys for one request: `vehicleId` posting to `patrolId` in rate-limit window number `window` (of the
- * request limit and the live-frame budget alike), its credential checked at `credentialKey`.
+ * The script's keys for one request in this process's layout: `vehicleId` posting to `patrolId` in rate-limit window
+ * number `window` (of the request limit and the live-frame budget alike), its credential checked at `credentialKey`.
  */
-export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, window: number, credentialKey: string): Record<IngestKey, string> {
-  return {
+export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, window: number, credentialKey: string): Partial<Record<IngestKey, string>> {
+  const perPatrol = {
     credential: credentialKey,
-    rateCounter: rateLimitKey(prefix, "telemetry", String(vehicleId), window),
-    vehicleActivePatrol: vehicleActivePatrolKey(prefix, vehicleId),
+    rateCounter: telemetryRateKey(prefix, vehicleId, patrolId, window),
     patrolMeta: patrolMetaKey(prefix, patrolId),
-    statePlaneReady: statePlaneReadyKey(prefix),
     patrolChannel: patrolChannel(prefix, patrolId),
-    lastStatus: lastStatusKey(prefix),
     lastTs: patrolLastTsKey(prefix, patrolId),
     liveFrames: patrolLiveFramesKey(prefix, patrolId, window),
-    historyStream: historyStreamKey(prefix),
+    historyStream: historyStreamKey(prefix, patrolId),
     patrolEnded: patrolEndedKey(prefix, patrolId),
+  };
+  if (clusterLayout) return { ...perPatrol, lastFrame: patrolLastFrameKey(prefix, patrolId) };
+  return {
+    ...perPatrol,
+    vehicleActivePatrol: vehicleActivePatrolKey(prefix, vehicleId),
+    statePlaneReady: statePlaneReadyKey(prefix),
+    lastStatus: lastStatusKey(prefix),
   };
 }
 
 /** Runs the ingest script: one round trip. `points` are (ts, frame) pairs in ts order. */
 export async function runIngestScript(
-  redis: Redis,
-  keys: Record<IngestKey, string>,
+  redis: RedisClient,
+  keys: Partial<Record<IngestKey, string>>,
   args: Record<IngestArg, string | number>,
   points: (string | number)[],
 ): Promise<IngestReply> {
   const [status, published, stale, retryAfterMs, withheld, ended] = await scriptClient(redis).sentinelIngest(
-    ...INGEST_KEYS.map((k) => keys[k]),
+    ...INGEST_KEYS.map((k) => {
+      const key = keys[k];
+      if (key === undefined) throw new Error(`runIngestScript: no key ${k}`);
+      return key;
+    }),
     ...INGEST_ARGS.map((a) => args[a]),
     ...points,
   );

@@ -2,14 +2,47 @@
 -- the script with a status. ingest-script.ts prepends the names used here, from one table shared with the
 -- TypeScript side:
 --   STATUS.<name>   what the script answers (reply: {status, published, stale, retryAfterMs, withheld})
---   KEY.<name>      the keys, built in lib/redis/keys.ts
+--   KEY.<name>      the keys, built in lib/redis/keys.ts (each layout passes only the keys it touches)
 --   ARG.<name>      the fixed arguments; the points follow from ARGV[FIRST_POINT_ARG] as (ts, frame) pairs in ts order
--- A misspelt STATUS/KEY/ARG name raises a script error instead of reading nil.
+--   CLUSTER         true under Redis Cluster, where every key above shares the patrol's hash slot
+-- A misspelt STATUS/KEY/ARG name, or a key of the other layout, raises a script error instead of reading nil.
+
+-- What differs between the layouts (README, "Redis Cluster"). A single Redis holds the credential in the vehicle's
+-- (or device id's) own key, the owner in `vehicle:{id}:active_patrol` and every last frame in one hash. Under Redis
+-- Cluster those live in other slots, so the patrol's slot holds what the script needs: the credential mirror
+-- `patrol:{id}:cred` (written at start and on every revocation), the owner in the meta hash, the last frame in
+-- `patrol:{id}:last`; frames go out on the patrol's sharded channel.
+local PUBLISH = CLUSTER and 'SPUBLISH' or 'PUBLISH'
+
+-- The credential the script must see, or nil when it cannot tell. Under Redis Cluster the mirror exists exactly
+-- while the patrol is active (start and stop write it in the MULTI that writes the meta), so without it step 2
+-- refuses anyway, and says why (not active, ended by whom) rather than "revoked".
+local function heldCredential()
+  if not CLUSTER then return redis.call('GET', KEY.credential) or ARG.credentialDefault end
+  if redis.call('EXISTS', KEY.credential) == 0 then return nil end
+  return redis.call('HGET', KEY.credential, ARG.credentialField) or ARG.credentialDefault
+end
+
+local function ownsPatrol()
+  if CLUSTER then return redis.call('HGET', KEY.patrolMeta, 'vehicleId') == ARG.vehicleId end
+  return redis.call('GET', KEY.vehicleActivePatrol) == ARG.patrolId
+end
+
+local function lastFrameOf()
+  if CLUSTER then return redis.call('GET', KEY.lastFrame) end
+  return redis.call('HGET', KEY.lastStatus, ARG.patrolId)
+end
+
+local function keepLastFrame(frame)
+  if CLUSTER then return redis.call('SET', KEY.lastFrame, frame) end
+  return redis.call('HSET', KEY.lastStatus, ARG.patrolId, frame)
+end
 
 -- 0. Credential: KEY.credential must hold ARG.credential (ARG.credentialDefault when missing). A device token
 --    carries the vehicle's token generation (no key: generation 0); a device id (OsmAnd) must still name the
 --    vehicle (no key: revoked). Checked before the rate limit, so a revoked credential cannot spend the budget.
-if (redis.call('GET', KEY.credential) or ARG.credentialDefault) ~= ARG.credential then
+local held = heldCredential()
+if held and held ~= ARG.credential then
   return {STATUS.CREDENTIAL_REVOKED, 0, 0, 0, 0}
 end
 
@@ -22,12 +55,13 @@ end
 
 -- 2. Ownership: the patrol must be this vehicle's active one. Ended from a dashboard: say by whom (the reply's
 --    sixth element). Without a state plane (Redis restarted empty and is not rebuilt yet) the patrol may well be
---    active: say so rather than "not active".
-if redis.call('GET', KEY.vehicleActivePatrol) ~= ARG.patrolId then
+--    active: say so rather than "not active" (under Redis Cluster the marker lives in another slot: the caller asks
+--    for it after a NOT_ACTIVE, so accepted points never pay for it).
+if not ownsPatrol() then
   if redis.call('EXISTS', KEY.patrolMeta) == 1 then return {STATUS.NOT_OWNER, 0, 0, 0, 0} end
   local ended = redis.call('GET', KEY.patrolEnded)
   if ended then return {STATUS.ENDED_BY_USER, 0, 0, 0, 0, ended} end
-  if redis.call('EXISTS', KEY.statePlaneReady) == 0 then return {STATUS.STATE_PLANE_MISSING, 0, 0, 0, 0} end
+  if not CLUSTER and redis.call('EXISTS', KEY.statePlaneReady) == 0 then return {STATUS.STATE_PLANE_MISSING, 0, 0, 0, 0} end
   return {STATUS.NOT_ACTIVE, 0, 0, 0, 0}
 end
 
@@ -41,7 +75,7 @@ local lastFrame = nil
 local fresh, stale = {}, 0
 for i = FIRST_POINT_ARG, #ARGV, 2 do
   local ts, frame = tonumber(ARGV[i]), ARGV[i + 1]
-  if lastTs and ts == lastTs and lastFrame == nil then lastFrame = redis.call('HGET', KEY.lastStatus, ARG.patrolId) end
+  if lastTs and ts == lastTs and lastFrame == nil then lastFrame = lastFrameOf() end
   local repeated = lastTs and ts == lastTs and frame == lastFrame
   if lastTs and (ts < lastTs or repeated) then
     stale = stale + 1
@@ -62,7 +96,7 @@ if #fresh > 0 then
   local used = tonumber(redis.call('GET', KEY.liveFrames) or '0')
   published = math.min(#fresh, math.max(0, tonumber(ARG.rateLimit) - used))
   for k = #fresh - published + 1, #fresh do
-    redis.call('PUBLISH', KEY.patrolChannel, ARGV[fresh[k] + 1])
+    redis.call(PUBLISH, KEY.patrolChannel, ARGV[fresh[k] + 1])
   end
   if published > 0 and redis.call('INCRBY', KEY.liveFrames, published) == published then
     redis.call('PEXPIRE', KEY.liveFrames, ARG.rateWindowMs)
@@ -70,7 +104,7 @@ if #fresh > 0 then
   -- 5. Keep the newest fresh point, published or withheld: its frame for dashboards that connect later,
   --    its ts for step 3.
   local newest = fresh[#fresh]
-  redis.call('HSET', KEY.lastStatus, ARG.patrolId, ARGV[newest + 1])
+  keepLastFrame(ARGV[newest + 1])
   redis.call('SET', KEY.lastTs, ARGV[newest])
 end
 return {STATUS.OK, published, stale, 0, #fresh - published}

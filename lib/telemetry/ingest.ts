@@ -5,8 +5,9 @@ import { redis, redisPrefix } from "../redis/client";
 import { endedByUser, parseEndedNotice } from "../patrols/ended-notice";
 import { ensureStatePlane } from "../patrols/watch-state-plane";
 import { redisCall } from "../redis/guard";
+import { clusterLayout, statePlaneReadyKey } from "../redis/keys";
 import { tokenRevoked, type DeviceIdentity } from "../auth/tokens";
-import { ingestKeys, isIngestStatus, runIngestScript, tokenCredential, type IngestCredential, type IngestReply } from "./ingest-script";
+import { ingestCredential, ingestKeys, isIngestStatus, runIngestScript, type DeviceCredential, type IngestReply } from "./ingest-script";
 import { MAX_CLOCK_SKEW_MS, type TelemetryPoint } from "./schema";
 
 /**
@@ -32,15 +33,17 @@ export interface IngestResult {
  * `points` must all carry the same patrol id. Throws 401/403/409/429/503 AppErrors.
  */
 export async function ingestTelemetry(device: DeviceIdentity, points: TelemetryPoint[], now = Date.now()): Promise<IngestResult> {
-  const reply = await runIngest(device.vehicleId, tokenCredential(redisPrefix, device.vehicleId, device.generation), points, now);
+  const reply = await runIngest(device.vehicleId, { kind: "token", generation: device.generation }, points, now);
   return reply ? ingestOutcome(reply, points[0]!.patrolId) : { published: 0, stale: 0, withheld: 0 };
 }
 
 /**
  * One ingest-script call for `points` (all of one patrol) of `vehicleId`, whose request carried `credential`: the
- * frames built once, here; null for no points. Throws 400 for a point from the future.
+ * frames built once, here; null for no points. Throws 400 for a point from the future. Under Redis Cluster the state
+ * plane's ready marker lives outside the patrol's slot: a NOT_ACTIVE answer costs one more read of it (accepted
+ * points still take one round trip), and becomes STATE_PLANE_MISSING without it, as the script says under one Redis.
  */
-export async function runIngest(vehicleId: number, credential: IngestCredential, points: TelemetryPoint[], now = Date.now()): Promise<IngestReply | null> {
+export async function runIngest(vehicleId: number, credential: DeviceCredential, points: TelemetryPoint[], now = Date.now()): Promise<IngestReply | null> {
   const first = points[0];
   if (!first) return null;
   const patrolId = first.patrolId;
@@ -53,22 +56,28 @@ export async function runIngest(vehicleId: number, credential: IngestCredential,
     frames.push(point.ts, encodeTelemetryFrame(patrolId, point));
   }
   const window = Math.floor(now / RATE_WINDOW_MS);
-  return redisCall(
+  const check = ingestCredential(redisPrefix, vehicleId, patrolId, credential);
+  const reply = await redisCall(
     runIngestScript(
       redis(),
-      ingestKeys(redisPrefix, vehicleId, patrolId, window, credential.key),
+      ingestKeys(redisPrefix, vehicleId, patrolId, window, check.key),
       {
         patrolId,
         rateLimit: env.TELEMETRY_RATE_PER_SECOND,
         rateWindowMs: RATE_WINDOW_MS,
         vehicleId,
         historyMaxLen: env.HISTORY_STREAM_MAXLEN,
-        credential: credential.value,
-        credentialDefault: credential.fallback,
+        credential: check.value,
+        credentialDefault: check.fallback,
+        credentialField: check.field,
       },
       frames,
     ),
   );
+  if (clusterLayout && reply.status === "NOT_ACTIVE" && !(await redisCall(redis().exists(statePlaneReadyKey(redisPrefix))))) {
+    return { ...reply, status: "STATE_PLANE_MISSING" };
+  }
+  return reply;
 }
 
 /**

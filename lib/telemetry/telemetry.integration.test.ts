@@ -1,41 +1,41 @@
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createRedis } from "@/lib/redis/client";
-import { lastStatusKey, patrolChannel } from "@/lib/redis/keys";
+import { createRedis, type RedisClient } from "@/lib/redis/client";
+import { readLastFrame } from "@/lib/patrols/read-patrols";
+import { patrolChannel } from "@/lib/redis/keys";
+import { watchLiveFrames, type LiveFrameWatcher } from "@/test/support/live-frames";
 import { call } from "@/test/support/http";
 import { TEST_SECRETS } from "@/test/support/secrets";
 import { tableScans } from "@/test/support/table-scans";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
-let redis: Redis;
-let sub: Redis;
+let redis: RedisClient;
+let live: LiveFrameWatcher;
 let vehicle: TestVehicle;
 let other: TestVehicle;
 let patrolId: number;
 let otherPatrolId: number;
-/** Every message published on any data channel during the file, by channel. */
-const published: { channel: string; message: Buffer }[] = [];
+/** Every message published on the file's patrols' data channels, by channel. */
+let published: LiveFrameWatcher["published"];
 
 const post = (body: unknown, token = vehicle.token, path = "/api/telemetry", headers: Record<string, string> = {}) =>
   call(path, { method: "POST", token, body, headers });
 
 beforeAll(async () => {
   redis = createRedis(inject("redisUrl"));
-  sub = createRedis(inject("redisUrl"));
-  await Promise.all([redis.connect(), sub.connect()]);
+  await redis.connect();
   [vehicle, other] = (await idleVehicles(2)) as [TestVehicle, TestVehicle];
   patrolId = (await call("/api/patrols/start", { method: "POST", token: vehicle.token })).body.patrolId as number;
   otherPatrolId = (await call("/api/patrols/start", { method: "POST", token: other.token })).body.patrolId as number;
-  sub.on("pmessageBuffer", (_pattern: Buffer, channel: Buffer, message: Buffer) => published.push({ channel: channel.toString(), message }));
-  // The test's own observer listens to every data channel; the product never does this (docs/ARCHITECTURE.md §2).
-  await sub.psubscribe("live:patrol:*");
+  live = await watchLiveFrames();
+  published = live.published;
+  await live.follow(patrolId, otherPatrolId);
 });
 
 afterAll(async () => {
   await call(`/api/patrols/${patrolId}/stop`, { method: "POST", token: vehicle.token });
   await call(`/api/patrols/${otherPatrolId}/stop`, { method: "POST", token: other.token });
   redis.disconnect();
-  sub.disconnect();
+  live.close();
 });
 
 async function settle() {
@@ -51,7 +51,7 @@ describe("POST /api/telemetry", () => {
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true });
     await expect.poll(() => published.length).toBe(1);
-    const stored = await redis.hgetBuffer(lastStatusKey(""), String(patrolId));
+    const stored = await readLastFrame(redis, "", patrolId);
     expect(published[0]!.channel).toBe(patrolChannel("", patrolId));
     expect(Buffer.compare(published[0]!.message, stored!)).toBe(0);
     expect(JSON.parse(stored!.toString())).toEqual({
@@ -69,7 +69,7 @@ describe("POST /api/telemetry", () => {
   it("defaults ts to the arrival time", async () => {
     const before = Date.now();
     expect((await post({ patrolId, lat: 9.97, lon: 76.29 })).status).toBe(202);
-    const frame = JSON.parse((await redis.hget(lastStatusKey(""), String(patrolId)))!) as { ts: number };
+    const frame = JSON.parse((await readLastFrame(redis, "", patrolId))!.toString()) as { ts: number };
     expect(frame.ts).toBeGreaterThanOrEqual(before);
     expect(frame.ts).toBeLessThanOrEqual(Date.now());
   });
@@ -84,7 +84,7 @@ describe("POST /api/telemetry", () => {
     expect(res.body).toEqual({ ok: true, stale: true });
     await settle();
     expect(published).toHaveLength(0);
-    expect(JSON.parse((await redis.hget(lastStatusKey(""), String(patrolId)))!)).toMatchObject({ lat: 9.9, ts: now });
+    expect(JSON.parse((await readLastFrame(redis, "", patrolId))!.toString())).toMatchObject({ lat: 9.9, ts: now });
   });
 
   it("refuses bad requests with the documented status and error shape, and publishes nothing", async () => {
@@ -178,7 +178,7 @@ describe("POST /api/telemetry/batch", () => {
     const mine = published.filter((p) => p.channel === patrolChannel("", patrolId)).map((p) => (JSON.parse(p.message.toString()) as { ts: number }).ts);
     const sorted = [...mine].sort((a, b) => a - b);
     expect(mine).toEqual(sorted);
-    expect(JSON.parse((await redis.hget(lastStatusKey(""), String(patrolId)))!)).toMatchObject({ ts: base + 3000 });
+    expect(JSON.parse((await readLastFrame(redis, "", patrolId))!.toString())).toMatchObject({ ts: base + 3000 });
   });
 });
 

@@ -1,5 +1,7 @@
-import type { ChainableCommander, Redis } from "ioredis";
+import type { RedisClient } from "../redis/client";
+import type { ChainableCommander } from "ioredis";
 import { vehicleTokenGenerationKey } from "../redis/keys";
+import { mirrorTokenGeneration } from "./credential-mirror";
 
 /**
  * The token generation of each vehicle, mirrored from PostgreSQL
@@ -22,13 +24,16 @@ return 1
 `;
 
 /** Refuses every token of the vehicle until `writeTokenGeneration` (call before changing the row). */
-export async function revokeTokens(redis: Redis, prefix: string, vehicleId: number): Promise<void> {
+export async function revokeTokens(redis: RedisClient, prefix: string, vehicleId: number): Promise<void> {
   await redis.set(vehicleTokenGenerationKey(prefix, vehicleId), REVOKING);
+  // Source first, then (Redis Cluster) the active patrol's mirror: lib/vehicles/credential-mirror.ts.
+  await mirrorTokenGeneration(redis, prefix, vehicleId, REVOKING, true);
 }
 
 /** Mirrors the vehicle's current generation (after issuing a token, or after a change committed). */
-export async function writeTokenGeneration(redis: Redis, prefix: string, vehicleId: number, generation: number): Promise<void> {
+export async function writeTokenGeneration(redis: RedisClient, prefix: string, vehicleId: number, generation: number): Promise<void> {
   await redis.eval(WRITE_LUA, 1, vehicleTokenGenerationKey(prefix, vehicleId), generation);
+  await mirrorTokenGeneration(redis, prefix, vehicleId, String(generation));
 }
 
 /** The same write queued on a MULTI (the state-plane rebuild writes every vehicle at once). */

@@ -199,6 +199,9 @@ async function startNode(port: number, busPort: number, dir: string): Promise<Pr
         ...["--cluster-port", String(busPort), "--cluster-node-timeout", String(NODE_TIMEOUT_MS)],
         // Promote a replica however long ago it last heard from its master: a test must not hang on data age.
         ...["--cluster-replica-validity-factor", "0"],
+        // A shard down without a replica takes only its own slots away; the others keep answering (Redis's default
+        // stops the whole cluster). Sentinel's deployments run the same way (DESIGN §13: only that shard's patrols).
+        ...["--cluster-require-full-coverage", "no"],
         // Replicas sync at once (Redis 7 waits 5 s for more replicas to share a diskless transfer).
         ...["--repl-diskless-sync-delay", "0"],
         ...["--save", "", "--appendonly", "no", "--dir", dir],

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../lib/redis/client";
 import { WebSocket } from "ws";
 import { signRealtimeTicket, type TicketClaims } from "../../lib/auth/tokens";
 import { encodeTelemetryFrame, type PatrolMeta, type Position, type ServerFrame } from "../../lib/realtime/protocol";
@@ -223,13 +223,13 @@ export function patrolAt(patrolId: number, chain: Pick<PatrolMeta, "stationId" |
 }
 
 /** What the web tier does for each accepted point: HSET the last status and PUBLISH the same bytes, in one round trip. */
-export async function publishTelemetry(redis: Redis, prefix: string, patrolId: number, position: Position): Promise<void> {
+export async function publishTelemetry(redis: RedisClient, prefix: string, patrolId: number, position: Position): Promise<void> {
   const frame = encodeTelemetryFrame(patrolId, position);
   await redis.pipeline().hset(lastStatusKey(prefix), String(patrolId), frame).publish(patrolChannel(prefix, patrolId), frame).exec();
 }
 
 /** Subscriber counts of `channels` (PUBSUB NUMSUB). */
-export async function numsub(redis: Redis, channels: string[]): Promise<Record<string, number>> {
+export async function numsub(redis: RedisClient, channels: string[]): Promise<Record<string, number>> {
   const reply = (await redis.pubsub("NUMSUB", ...channels)) as Array<string | number>;
   const out: Record<string, number> = {};
   for (let i = 0; i < reply.length; i += 2) out[String(reply[i])] = Number(reply[i + 1]);
@@ -237,7 +237,7 @@ export async function numsub(redis: Redis, channels: string[]): Promise<Record<s
 }
 
 /** Channels subscribed by one worker's subscriber connection (its `sub=` count in CLIENT LIST). */
-export async function workerSubscriptionCount(redis: Redis, workerPid: number): Promise<number | null> {
+export async function workerSubscriptionCount(redis: RedisClient, workerPid: number): Promise<number | null> {
   const list = (await redis.client("LIST")) as string;
   const line = list.split("\n").find((l) => l.includes(` name=sentinel-realtime-sub-${workerPid} `));
   const match = line && /\bsub=(\d+)/.exec(line);

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Cluster } from "ioredis";
+import { patrolMetaKey } from "@/lib/redis/keys";
+import { api, StackDb, type StackVehicle } from "@/test/support/live-stack";
+import { clusterClient, startRedisCluster, type PrivateClusterNode, type PrivateRedisCluster } from "@/test/support/redis-cluster";
+import { TEST_SECRETS } from "@/test/support/secrets";
+import { startTestStack, type TestStack } from "@/test/support/stack";
+
+// A stack of its own (web server on a private 3-master cluster with a replica each): this file kills a master.
+
+/** Pause between two points of one vehicle while the master is down: 150 ms (under the 10 requests/s limit). */
+const POINT_EVERY_MS = 150;
+
+let cluster: PrivateRedisCluster;
+let stack: TestStack;
+let db: StackDb;
+let redis: Cluster;
+/** Active patrols of this file, with their vehicle and the master serving their slot at the start. */
+const patrols: { patrolId: number; vehicle: StackVehicle; master: PrivateClusterNode }[] = [];
+
+beforeAll(async () => {
+  cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
+  stack = await startTestStack({ label: "failover", seedProfile: "demo", secrets: TEST_SECRETS, env: { REDIS_CLUSTER_NODES: cluster.nodes } });
+  db = new StackDb(stack.databaseUrl);
+  redis = clusterClient(cluster);
+  redis.on("error", () => undefined); // connection errors while the master is down: the test reads the answers instead
+  for (const vehicle of await db.vehicles(9)) {
+    const res = await api(stack.baseUrl, "/api/patrols/start", { method: "POST", token: vehicle.token });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const patrolId = res.body.patrolId as number;
+    patrols.push({ patrolId, vehicle, master: await cluster.nodeForKey(patrolMetaKey("", patrolId)) });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  redis?.disconnect();
+  await db?.end();
+  await stack?.stop();
+  await cluster?.stop();
+});
+
+const post = (p: (typeof patrols)[number]) =>
+  api(stack.baseUrl, "/api/telemetry", { method: "POST", token: p.vehicle.token, body: { patrolId: p.patrolId, lat: 9.97, lon: 76.29, ts: Date.now() }, timeoutMs: 15_000 });
+
+/** Posts a point of `p` every POINT_EVERY_MS until `done()`, recording each answer's status and Retry-After. */
+async function keepPosting(p: (typeof patrols)[number], done: () => boolean): Promise<{ status: number; retryAfter: string | null; error?: string }[]> {
+  const answers: { status: number; retryAfter: string | null; error?: string }[] = [];
+  while (!done()) {
+    const res = await post(p).catch((err: unknown) => ({ status: 0, headers: new Headers(), body: String(err) }));
+    answers.push({ status: res.status, retryAfter: res.headers.get("retry-after"), ...(res.status === 202 ? {} : { error: JSON.stringify(res.body) }) });
+    await new Promise((r) => setTimeout(r, POINT_EVERY_MS));
+  }
+  return answers;
+}
+
+/** Checks every answer to a patrol of a shard that was down is a 202 or a 503 with Retry-After and a message naming the shard; returns the 503s. */
+function expectOnly202Or503(answers: Awaited<ReturnType<typeof keepPosting>>) {
+  const refused = answers.filter((a) => a.status !== 202);
+  for (const a of refused) {
+    expect(a.status, a.error).toBe(503);
+    expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(a.error).toMatch(/Redis Cluster shard/);
+  }
+  return refused;
+}
+
+describe("Redis Cluster faults", () => {
+  it("a master fails over: its patrols wait or get 503 with Retry-After for the gap, then 202; other shards' patrols keep getting 202; no patrol is lost", async () => {
+    const victim = patrols[0]!;
+    const survivor = patrols.find((p) => p.master !== victim.master);
+    expect(survivor, "the patrols span more than one master").toBeDefined();
+    for (const p of [victim, survivor!]) expect((await post(p)).status).toBe(202);
+
+    let promoted = false;
+    const failover = cluster.failover(victim.master).then((node) => ((promoted = true), node));
+    const [victimAnswers, survivorAnswers] = await Promise.all([keepPosting(victim, () => promoted), keepPosting(survivor!, () => promoted)]);
+    const promotedNode = await failover;
+    const failed = victim.master;
+    for (const p of patrols) if (p.master === failed) p.master = promotedNode;
+
+    // With the test cluster's 1 s node timeout the promotion takes ~2–3 s, which the web's client may ride through
+    // (it retries a slot's command every 200 ms, up to 50 times, within its 2 s command timeout): a point then waits
+    // instead of being refused. Either way nothing but 202 or a 503 the device retries.
+    expectOnly202Or503(victimAnswers);
+    expect(survivorAnswers.filter((a) => a.status !== 202), "other shards keep flowing").toEqual([]);
+    // After the promotion the patrol's points flow again (the web's client learns the new slot map within ~1 s).
+    await expect.poll(async () => (await post(victim)).status, { timeout: 10_000, interval: 250 }).toBe(202);
+    // Nothing was lost with the master: every patrol is still active, on whichever node serves it now.
+    for (const p of patrols) expect(await redis.hget(patrolMetaKey("", p.patrolId), "vehicleId"), `patrol ${p.patrolId}`).toBe(String(p.vehicle.id));
+  }, 60_000);
+
+  it("a master down without a replica: its patrols get 503 with Retry-After and a clear message, the other shards' patrols keep getting 202", async () => {
+    // The master promoted above has no running replica (its old master is down).
+    const victim = patrols[0]!;
+    const survivor = patrols.find((p) => p.master !== victim.master)!;
+    await victim.master.stop();
+    let done = false;
+    const [victimAnswers, survivorAnswers] = await Promise.all([
+      keepPosting(victim, () => done),
+      keepPosting(survivor, () => done),
+      new Promise((r) => setTimeout(r, 6_000)).then(() => (done = true)),
+    ]);
+    expect(expectOnly202Or503(victimAnswers).length, "the dead shard's patrol is refused").toBeGreaterThan(0);
+    expect(victimAnswers.at(-1)!.status).toBe(503);
+    expect(survivorAnswers.filter((a) => a.status !== 202), "other shards keep flowing").toEqual([]);
+  }, 60_000);
+});
