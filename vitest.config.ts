@@ -38,12 +38,20 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
-          // The Redis-facing suites that run under Redis Cluster mode so far (DESIGN §13), against a private 3-master
-          // cluster (test/support/global-setup.ts), plus the tests of cluster mode itself.
+          // The Redis-facing suites that also run under Redis Cluster mode (DESIGN §13), against a private 3-master
+          // cluster (test/support/global-setup.ts): ingestion, start/stop, the realtime sidecar (in-process and as
+          // processes), scope isolation, access changes, history, the control room (alerts); plus the tests of cluster
+          // mode itself (failover included). OsmAnd's ingestion runs here through cluster-mode's own test.
           name: "integration-cluster",
           include: [
             "lib/telemetry/telemetry.integration.test.ts",
             "lib/patrols/patrols.integration.test.ts",
+            "realtime/client-session.integration.test.ts",
+            "history/history.integration.test.ts",
+            "test/scope-isolation.integration.test.ts",
+            "test/control-room.integration.test.ts",
+            "test/revocation.integration.test.ts",
+            "realtime/sidecar.integration.test.ts",
             "**/*.cluster.integration.test.ts",
           ],
           exclude: ["node_modules/**"],

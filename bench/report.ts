@@ -1,4 +1,5 @@
 import type { CityReport, CitySystemReport } from "./city-tier";
+import { imbalance, SHARD_BALANCE_TOLERANCE, type ClusterTierReport, type ClusterWindowReport } from "./cluster-tier";
 import type { HistoryReport } from "./history-tier";
 import type { MapReport, MapWindowReport } from "./map-tier";
 import type { SosReport } from "./sos-drill";
@@ -92,6 +93,12 @@ export interface BenchReport extends ReportHeader {
 /** What `npm run bench -- --map` measured: the map tier alone. */
 export interface MapBenchReport extends ReportHeader {
   map: MapReport;
+  targets: TargetCheck[];
+}
+
+/** What `npm run bench -- --cluster` measured: the streaming tier on one Redis and on a Redis Cluster. */
+export interface ClusterBenchReport extends ReportHeader {
+  cluster: ClusterTierReport;
   targets: TargetCheck[];
 }
 
@@ -323,8 +330,89 @@ function targetLines(targets: TargetCheck[]): string[] {
   return ["## Targets", "", "| target | measured | met |", "|---|---|---|", ...targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} |`), ""];
 }
 
+/** The cluster tier's targets: every frame delivered on both layouts, nothing out of scope, the shards balanced. */
+export function clusterTargets(t: ClusterTierReport): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const x of [t.single, t.cluster]) {
+    const d = x.streaming.window.delivery;
+    out.push({
+      target: `${layoutTitle(x, t)}: every frame delivered, none out of scope`,
+      measured: `${d.delivered.toLocaleString("en-US")} / ${d.expected.toLocaleString("en-US")}, ${d.outOfScope + d.snapshotOutOfScope} out of scope`,
+      met: d.delivered === d.expected && d.outOfScope + d.snapshotOutOfScope === 0,
+    });
+  }
+  const limit = `±${fmt(SHARD_BALANCE_TOLERANCE * 100, 0)} %`;
+  for (const [what, value] of [["commands", (s: ClusterWindowReport["shards"][number]) => s.commands], ["network output", (s: ClusterWindowReport["shards"][number]) => s.netOutBytes]] as const) {
+    const spread = imbalance(t.cluster.shards, value);
+    out.push({ target: `Redis Cluster: per-shard ${what} within ${limit} of the mean`, measured: `largest deviation ${fmt(spread * 100, 1)} %`, met: spread <= SHARD_BALANCE_TOLERANCE });
+  }
+  return out;
+}
+
+function layoutTitle(x: ClusterWindowReport, t: ClusterTierReport): string {
+  return x.redis === "single" ? "single Redis" : `Redis Cluster (${t.masters} masters)`;
+}
+
+/** The cluster tier as Markdown: both layouts side by side, then each Redis server's share of the work. */
+function clusterLines(t: ClusterTierReport): string[] {
+  const layouts = [t.single, t.cluster];
+  const row = (label: string, cell: (x: ClusterWindowReport) => string) => `| ${label} | ${layouts.map(cell).join(" | ")} |`;
+  const w = (x: ClusterWindowReport) => x.streaming.window;
+  const total = (x: ClusterWindowReport, value: (s: ClusterWindowReport["shards"][number]) => number) => x.shards.reduce((a, s) => a + value(s), 0);
+  const perPoint = (x: ClusterWindowReport, value: (s: ClusterWindowReport["shards"][number]) => number, digits: number) =>
+    w(x).accepted ? fmt(total(x, value) / w(x).accepted, digits) : "–";
+  const shardRows = (x: ClusterWindowReport) => {
+    const commands = total(x, (s) => s.commands);
+    const bytes = total(x, (s) => s.netOutBytes);
+    return x.shards.map(
+      (s) =>
+        `| ${layoutTitle(x, t)} | ${s.node} | ${s.slots.toLocaleString("en-US")} | ${s.commands.toLocaleString("en-US")} (${percent(s.commands, commands)}) | ` +
+        `${fmt(s.netOutBytes / 1e6, 2)} (${percent(s.netOutBytes, bytes)}) | ${fmt(s.cpuS, 2)} |`,
+    );
+  };
+  return [
+    "## Redis Cluster: the streaming tier on one Redis and on a Redis Cluster",
+    "",
+    `| | ${layouts.map((x) => layoutTitle(x, t)).join(" | ")} |`,
+    `|---|${layouts.map(() => "---:").join("|")}|`,
+    row("latency p50 / p95 / p99 / max (ms)", (x) => {
+      const l = w(x).latencyMs;
+      return `${fmt(l.p50, 2)} / ${fmt(l.p95, 2)} / ${fmt(l.p99, 2)} / ${fmt(l.max, 1)}`;
+    }),
+    row("ingestion share: HTTP send → 202, p50 / p99 (ms)", (x) => `${fmt(w(x).httpResponseMs.p50, 2)} / ${fmt(w(x).httpResponseMs.p99, 2)}`),
+    row("points sent / accepted (errors)", (x) => `${w(x).paced.sent} / ${w(x).accepted} (${errorsText(w(x).errors)})`),
+    row("frames delivered / expected", (x) => `${w(x).delivery.delivered.toLocaleString("en-US")} / ${w(x).delivery.expected.toLocaleString("en-US")} (${fmt(w(x).delivery.ratio, 4)})`),
+    row("out-of-scope frames (incl. snapshot)", (x) => String(w(x).delivery.outOfScope + w(x).delivery.snapshotOutOfScope)),
+    row("Redis commands per accepted point (all servers)", (x) => perPoint(x, (s) => s.commands, 2)),
+    row("Redis network output per accepted point, bytes (all servers)", (x) => perPoint(x, (s) => s.netOutBytes, 0)),
+    row("Redis CPU s / 1k frames (all servers)", (x) => fmt(perKFrames(w(x), ["backend"], /^redis/), 4)),
+    row("web (Next) CPU s / 1k frames", (x) => fmt(perKFrames(w(x), ["backend"], /^web/), 4)),
+    row("realtime tier CPU s / 1k frames", (x) => fmt(perKFrames(w(x), ["tier"]), 4)),
+    "",
+    "Each Redis server over the window (INFO before and after: commands processed, bytes written to clients, CPU):",
+    "",
+    "| layout | server | slots | commands (share) | network out, MB (share) | CPU s |",
+    "|---|---|---:|---:|---:|---:|",
+    ...shardRows(t.single),
+    ...shardRows(t.cluster),
+    "",
+  ];
+}
+
 /** The report as Markdown: the comparison tables the README quotes. */
-export function renderMarkdown(r: BenchReport | CityBenchReport | MapBenchReport): string {
+export function renderMarkdown(r: BenchReport | CityBenchReport | MapBenchReport | ClusterBenchReport): string {
+  if ("cluster" in r) {
+    const s = r.scenario;
+    const levels = Object.entries(r.fleet.dashboards).map(([level, n]) => `${n} ${level}`).join(" / ");
+    return [
+      ...titleLines(r),
+      `${r.fleet.patrols.toLocaleString("en-US")} patrols over ${r.fleet.stations} stations · ${s.clients} dashboards (${levels}) in ${r.fleet.dashboardProcesses} processes · ` +
+        `${s.rate} points/s for ${s.windowS} s per layout after ${s.warmupS} s warm-up · ${s.workers} realtime workers`,
+      "",
+      ...clusterLines(r.cluster),
+      ...targetLines(r.targets),
+    ].join("\n");
+  }
   if ("map" in r && !("streaming" in r)) return [...titleLines(r), ...mapLines(r.map, r.machine), ...targetLines(r.targets)].join("\n");
   if (!("streaming" in r)) {
     return [...titleLines(r), `${r.fleet.patrols.toLocaleString("en-US")} patrols over ${r.fleet.stations} stations`, "", ...cityLines(r.city, r.machine), ...targetLines(r.targets)].join("\n");

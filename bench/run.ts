@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--city | --map] [--ramp] [--json FILE] – Sentinel against a firehose, Socket.IO and the ingestion floor, on its own stack.
+// npm run bench [-- --quick] [--city | --map | --cluster] [--ramp] [--json FILE] – Sentinel against a firehose, Socket.IO and the ingestion floor, on its own stack.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -16,7 +16,10 @@ import { rampRun, saturate, streamingRun, type BenchContext, type RampReport } f
 import { SosDrill } from "./sos-drill";
 import { parentOf, processTree, type ProcessRole } from "../test/support/load/proc";
 import { historyTier } from "./history-tier";
-import { checkTargets, cityTargets, mapTargets, renderMarkdown, type BenchReport, type CityBenchReport, type MachineInfo, type MapBenchReport } from "./report";
+import { checkTargets, cityTargets, clusterTargets, mapTargets, renderMarkdown, type BenchReport, type CityBenchReport, type ClusterBenchReport, type MachineInfo, type MapBenchReport } from "./report";
+import { ShardCounters, type ClusterTierReport, type ClusterWindowReport } from "./cluster-tier";
+import { startRedisCluster, type PrivateRedisCluster } from "../test/support/redis-cluster";
+import { Redis } from "ioredis";
 import { BENCH_TELEMETRY_RATE_PER_SECOND, parseScenario, USAGE, type Scenario } from "./scenario";
 import { backendPids, SQL_STATS_FLUSH_MS, SqlWindow } from "./sql-stats";
 import { sentinelSystem, startFirehose, startFloorServer, startSocketIo, type RealtimeSystem } from "./systems";
@@ -168,23 +171,30 @@ function stopOnSignal(stop: () => Promise<void>): () => void {
   };
 }
 
-/** Puts the scenario's patrols on the road through the vehicle API, each vehicle with an OsmAnd device id. */
-async function startBenchFleet(stack: TestStack, scenario: Scenario, web: LocalHttpClient): Promise<{ stations: number; patrols: BenchPatrol[] }> {
+/**
+ * Puts the scenario's patrols on the road through the vehicle API, each vehicle with an OsmAnd device id (unless
+ * `deviceIds` is false: the cluster tier posts with tokens only).
+ */
+async function startBenchFleet(stack: TestStack, scenario: Scenario, web: LocalHttpClient, deviceIds = true): Promise<{ stations: number; patrols: BenchPatrol[] }> {
   const org = await loadOrganisation(stack.databaseUrl);
   // Every n-th vehicle, so a smaller fleet still spans the whole organisation.
   const vehicles = org.vehicles.filter((_, i) => i % Math.max(1, Math.floor(org.vehicles.length / scenario.patrols)) === 0).slice(0, scenario.patrols);
   const password = stack.env.DEMO_PASSWORD ?? TEST_SECRETS.DEMO_PASSWORD;
   const redisPrefix = stack.env.REDIS_PREFIX ?? "";
-  log(`starting ${vehicles.length} patrols through the vehicle API, each vehicle with an OsmAnd device id`);
+  log(`starting ${vehicles.length} patrols through the vehicle API${deviceIds ? ", each vehicle with an OsmAnd device id" : ""}`);
+  const started = await startFleet(web, password, org.stations, vehicles);
   // Phones as units: every vehicle also gets an OsmAnd device id (SQL, so before the window).
-  const patrols = await issueDeviceIds(stack.databaseUrl, stack.redis.url, redisPrefix, await startFleet(web, password, org.stations, vehicles));
+  const patrols = deviceIds ? await issueDeviceIds(stack.databaseUrl, stack.redis.url, redisPrefix, started) : started;
   return { stations: org.stations.size, patrols };
 }
 
-/** The stack's processes charged in every window — web, Redis, PostgreSQL backends — and the driver (this process). */
-async function stackRoles(stack: TestStack): Promise<{ web: ProcessRole; redis: ProcessRole; driver: ProcessRole; all: ProcessRole[] }> {
+/**
+ * The stack's processes charged in every window — web, Redis (`cluster`'s masters when given), PostgreSQL backends —
+ * and the driver (this process).
+ */
+async function stackRoles(stack: TestStack, cluster?: PrivateRedisCluster): Promise<{ web: ProcessRole; redis: ProcessRole; driver: ProcessRole; all: ProcessRole[] }> {
   const web: ProcessRole = { name: "web (next start)", kind: "backend", pids: processTree(stack.web.child.pid!) };
-  const redis: ProcessRole = { name: "redis-server", kind: "backend", pids: [stack.redis.child.pid!] };
+  const redis: ProcessRole = { name: "redis-server", kind: "backend", pids: cluster ? cluster.masters.map((m) => m.child.pid!) : [stack.redis.child.pid!] };
   const driver: ProcessRole = { name: "driver (load)", kind: "load", pids: [process.pid] };
   return { web, redis, driver, all: [web, redis, { name: "postgres backends", kind: "backend", pids: await backendPids(stack.databaseUrl) }, driver] };
 }
@@ -217,6 +227,105 @@ async function runCityBenchmark(scenario: Scenario, command: string): Promise<Ci
   } finally {
     removeSignalHandlers();
     await stopEverything();
+  }
+}
+
+/** `npm run bench -- --cluster`: the streaming tier on one Redis, then alike on a private 3-master Redis Cluster. */
+async function runClusterBenchmark(scenario: Scenario, command: string): Promise<ClusterBenchReport> {
+  const run = runStart(scenario, command);
+  const single = await clusterTierWindow(scenario, null);
+  log("starting a private Redis Cluster (3 masters, no replicas)");
+  const cluster = await startRedisCluster({ masters: 3 });
+  let sharded: ClusterWindowReport & { stations: number; patrols: number; dashboards: Record<string, number> };
+  try {
+    sharded = await clusterTierWindow(scenario, cluster);
+  } finally {
+    await cluster.stop();
+  }
+  const tier: ClusterTierReport = { masters: cluster.masters.length, single, cluster: sharded };
+  return {
+    ...run.header(),
+    stackEnv: { TELEMETRY_RATE_PER_SECOND: String(BENCH_TELEMETRY_RATE_PER_SECOND), REALTIME_WORKERS: String(scenario.workers) },
+    fleet: { stations: sharded.stations, patrols: sharded.patrols, dashboards: sharded.dashboards, dashboardProcesses: scenario.dashboardProcesses },
+    cluster: tier,
+    targets: clusterTargets(tier),
+  };
+}
+
+/**
+ * One window of the cluster tier: a fresh stack (web and realtime) on one Redis (`cluster` null) or on `cluster`, the
+ * scenario's fleet and dashboards, Sentinel streaming, and each Redis server's load over the window.
+ */
+async function clusterTierWindow(
+  scenario: Scenario,
+  cluster: PrivateRedisCluster | null,
+): Promise<ClusterWindowReport & { stations: number; patrols: number; dashboards: Record<string, number> }> {
+  const { stackEnv, probeEnv, memoryDir } = benchEnv(scenario);
+  const where = cluster ? `Redis Cluster of ${cluster.masters.length} masters` : "one redis-server";
+  log(`starting a private stack on ${where} (database seeded "bench", next start, realtime ×${scenario.workers})`);
+  const stack = await startTestStack({
+    label: "bench",
+    seedProfile: "bench",
+    secrets: TEST_SECRETS,
+    env: { ...stackEnv, ...probeEnv, ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}) },
+    realtime: true,
+  });
+  const pool = DashboardPool.start(scenario.dashboardProcesses, stack.env);
+  const web = new LocalHttpClient(stack.baseUrl);
+  const stopEverything = async () => {
+    web.close();
+    await pool.stop();
+    await stack.stop();
+    rmSync(memoryDir, { recursive: true, force: true });
+  };
+  const removeSignalHandlers = stopOnSignal(stopEverything);
+  try {
+    const { stations, patrols } = await startBenchFleet(stack, scenario, web, false);
+    const dashboards = chooseDashboards(scenario.clients, patrols);
+    const roles = await stackRoles(stack, cluster ?? undefined);
+    const ctx: BenchContext = {
+      scenario,
+      web,
+      driver: new TelemetryDriver(stack.baseUrl, { patrols }),
+      pool,
+      patrols,
+      dashboards,
+      visible: visiblePatrols(dashboards, patrols),
+      sharedRoles: [...roles.all, { name: "dashboards (load)", kind: "load", pids: pool.pids }],
+      memoryDir,
+    };
+    const sentinel = await sentinelSystem(stack, scenario.workers);
+    const nodes = cluster ? cluster.masters.map((m) => `127.0.0.1:${m.port}`) : [`127.0.0.1:${stack.redis.port}`];
+    const slots = cluster ? await slotCounts(cluster) : new Map<string, number>();
+    const counters = new ShardCounters(nodes, (node) => slots.get(node) ?? 16_384);
+    try {
+      log(`${where}: ${dashboards.length} dashboards, ${scenario.rate} points/s for ${scenario.windowS} s`);
+      const streaming = await streamingRun(ctx, sentinel, undefined, counters);
+      const w = streaming.window;
+      log(`  p99 ${w.latencyMs.p99} ms, delivered ${w.delivery.delivered}/${w.delivery.expected}`);
+      return { redis: cluster ? "cluster" : "single", streaming, shards: counters.result ?? [], stations, patrols: patrols.length, dashboards: levelCounts(dashboards) };
+    } finally {
+      counters.close();
+    }
+  } finally {
+    removeSignalHandlers();
+    await stopEverything();
+  }
+}
+
+/** Hash slots each master of `cluster` serves, by "host:port" (CLUSTER SLOTS asked of its first master). */
+async function slotCounts(cluster: PrivateRedisCluster): Promise<Map<string, number>> {
+  const redis = new Redis({ port: cluster.masters[0]!.port, lazyConnect: true });
+  await redis.connect();
+  try {
+    const counts = new Map<string, number>();
+    for (const [from, to, master] of await redis.cluster("SLOTS")) {
+      const node = `127.0.0.1:${master![1]}`;
+      counts.set(node, (counts.get(node) ?? 0) + to - from + 1);
+    }
+    return counts;
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -410,7 +519,9 @@ async function main(): Promise<void> {
   holdBuild(scenario.rebuild);
   const command = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
   const report =
-    scenario.cityTier === "only"
+    scenario.clusterTier
+      ? await runClusterBenchmark(scenario, command)
+      : scenario.cityTier === "only"
       ? await runCityBenchmark(scenario, command)
       : scenario.mapTier === "only"
         ? await runMapBenchmark(scenario, command)

@@ -97,6 +97,11 @@ export interface Scenario {
   mapTier: "only" | "last" | "off";
   /** Its settings. */
   map: MapScenario;
+  /**
+   * `--cluster`: the streaming tier alone (Sentinel only, the scenario's patrols, dashboards, rate and window) on one
+   * Redis and then on a private 3-master Redis Cluster, with each Redis server's load (default off).
+   */
+  clusterTier: boolean;
 }
 
 /** Per-vehicle telemetry limit the benchmark's stack runs with: 1000/s, so the limiter never caps a measurement. */
@@ -137,6 +142,7 @@ const DEFAULT: Scenario = {
   city: { clients: 10_000, dashboardProcesses: 4, workers: 8, windowS: 20, hotSpot: true },
   mapTier: "last",
   map: { vehicles: 5_000, intervalMs: 2_000, windowS: 20, warmupS: 5, zoomedIn: true, ingest: "next" },
+  clusterTier: false,
 };
 
 /** The city tier with `--quick`: a smoke test's size. */
@@ -168,7 +174,7 @@ const QUICK: Partial<Scenario> = {
 };
 
 /** Usage text of `npm run bench`. */
-export const USAGE = `Usage: npm run bench -- [--quick] [--city | --no-city] [--map | --no-map] [--map-ingest next|floor] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--no-history] [--rebuild] [--profile DIR]
+export const USAGE = `Usage: npm run bench -- [--quick] [--city | --no-city] [--map | --no-map] [--cluster] [--map-ingest next|floor] [--ramp] [--json FILE] [--rate N] [--clients N] [--window S] [--no-baselines] [--no-history] [--rebuild] [--profile DIR]
   --quick         short run (< 1 min): ${QUICK.patrols} patrols, ${QUICK.clients} dashboards, ${QUICK.windowS} s windows, no city tier
   --city          the city tier only: ${DEFAULT.city.clients.toLocaleString("en-US")} dashboards (70 % station, 20 % division, 8 % zone, 1 % district, 1 % city)
                   in ${DEFAULT.city.dashboardProcesses} processes, ${DEFAULT.city.workers} realtime workers per tier, ${DEFAULT.city.windowS} s windows, plus a Sentinel hot spot;
@@ -180,6 +186,10 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--city | --no-city] [--
                   with --quick: ${QUICK_MAP.vehicles} vehicles, ${QUICK_MAP.windowS} s windows
                   (without --map the full run ends with the map tier, after the city tier; --quick and --city skip it)
   --no-map        skip the map tier
+  --cluster       the Redis Cluster tier only: Sentinel's streaming tier (${DEFAULT.patrols.toLocaleString("en-US")} patrols, ${DEFAULT.clients} dashboards, ${DEFAULT.rate} points/s,
+                  ${DEFAULT.windowS} s; --rate, --clients, --window apply) on one Redis, then on a private 3-master Redis Cluster,
+                  with each Redis server's commands, network output and CPU (the shards balanced within ±20 %);
+                  with --quick: ${QUICK.patrols} patrols, ${QUICK.clients} dashboards, ${QUICK.windowS} s windows
   --map-ingest floor  the map tier's driver posts to the bare ingestion server (same token check, schemas and Lua
                   script as POST /api/telemetry) instead of next start, for the full rate on a small machine
   --ramp          also raise the rate until p99 > ${RAMP_P99_LIMIT_MS} ms or errors, per tier
@@ -208,6 +218,7 @@ export function parseScenario(argv: string[]): Scenario | "help" {
       city: { type: "boolean", default: false },
       "no-city": { type: "boolean", default: false },
       map: { type: "boolean", default: false },
+      cluster: { type: "boolean", default: false },
       "no-map": { type: "boolean", default: false },
       "map-ingest": { type: "string" },
       ramp: { type: "boolean", default: false },
@@ -226,6 +237,7 @@ export function parseScenario(argv: string[]): Scenario | "help" {
   if (values.city && values["no-city"]) throw new Error(`--city and --no-city exclude each other.\n${USAGE}`);
   if (values.map && values["no-map"]) throw new Error(`--map and --no-map exclude each other.\n${USAGE}`);
   if (values.map && values.city) throw new Error(`--map and --city each run one tier alone: run them one after the other.\n${USAGE}`);
+  if (values.cluster && (values.map || values.city)) throw new Error(`--cluster runs one tier alone, as --map and --city do: run them one after the other.\n${USAGE}`);
   const base = values.quick ? { ...DEFAULT, ...QUICK } : DEFAULT;
   // --clients and --window size the tier the run is about: the city tier's with --city, the map tier's window with
   // --map, else the streaming tier's.
@@ -241,10 +253,11 @@ export function parseScenario(argv: string[]): Scenario | "help" {
     rate: positive("rate", values.rate, base.rate),
     clients: alone ? base.clients : Math.round(positive("clients", values.clients, base.clients)),
     windowS: alone ? base.windowS : positive("window", values.window, base.windowS),
-    cityTier: values.city ? "only" : values["no-city"] || values.map ? "off" : base.cityTier,
+    cityTier: values.city ? "only" : values["no-city"] || values.map || values.cluster ? "off" : base.cityTier,
     city,
-    mapTier: values.map ? "only" : values["no-map"] || values.city ? "off" : base.mapTier,
+    mapTier: values.map ? "only" : values["no-map"] || values.city || values.cluster ? "off" : base.mapTier,
     map,
+    clusterTier: values.cluster,
     baselines: !values["no-baselines"],
     history: !values["no-history"],
     ramp: values.ramp,

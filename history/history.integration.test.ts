@@ -9,8 +9,9 @@ import { call, DEMO, login, type UserClient } from "@/test/support/http";
 import { TEST_SECRETS } from "@/test/support/secrets";
 import { idleVehicles, type TestVehicle } from "@/test/support/vehicles";
 
-// The suite's web server ingests; this file runs (and kills) history writers of its own against the suite's database and Redis.
-const STREAM = historyStreamKey("");
+// The suite's web server ingests; this file runs (and kills) history writers of its own against the suite's database and
+// Redis (in the integration-cluster project, its Redis Cluster: one stream per patrol, `history:{id}`).
+const stream = (patrolId: number) => historyStreamKey("", patrolId);
 
 let redis: RedisClient;
 let admin: UserClient;
@@ -146,7 +147,7 @@ describe("history: every accepted point is stored and served", () => {
     const retry = await call("/api/telemetry/batch", { token: v!.token, body: { points } });
     expect(retry).toMatchObject({ status: 202, body: { published: 0, stale: 50 } });
     const frames = points.map((p) => JSON.stringify({ type: "TELEMETRY", ...p }));
-    for (const f of frames) await redis.xadd(STREAM, "*", "v", String(v!.id), "f", f);
+    for (const f of frames) await redis.xadd(stream(patrolId), "*", "v", String(v!.id), "f", f);
     await waitUntil(async () => (await metric("sentinel_history_points_duplicate_total")) >= duplicatesBefore + 99, "the redelivered points to be skipped");
     expect(await storedCount(patrolId)).toBe(50);
   });
@@ -180,9 +181,11 @@ describe("history: every accepted point is stored and served", () => {
       const rows = await prisma.position.findMany({ where: { patrolId: id }, select: { ts: true }, orderBy: { ts: "asc" } });
       expect(rows.map((r) => r.ts.getTime())).toEqual(Array.from({ length: 500 }, (_, i) => t0 + i * 10));
     }
-    await waitUntil(async () => (await redis.xlen(STREAM)) === 0, "the stream to be empty");
-    const pending = (await redis.xpending(STREAM, HISTORY_GROUP)) as [number, ...unknown[]];
-    expect(pending[0]).toBe(0);
+    for (const id of patrols) {
+      await waitUntil(async () => (await redis.xlen(stream(id))) === 0, `the stream of patrol ${id} to be empty`);
+      const pending = (await redis.xpending(stream(id), HISTORY_GROUP)) as [number, ...unknown[]];
+      expect(pending[0]).toBe(0);
+    }
     for (const [k, v] of vehicles.entries()) await call(`/api/patrols/${patrols[k]!}/stop`, { token: v.token, method: "POST" });
   }, 60_000);
 });

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const config = settingsOrExit(loadHistoryConfig);
   const log = rootLog.child({ role: "history", consumer: config.consumer });
   // Blocking reads hold the connection for up to a second: no command timeout shorter than that, and retry forever.
-  const redis = createRedis(undefined, { commandTimeout: 5_000, maxRetriesPerRequest: null });
+  // Under Redis Cluster the reads are one per patrol stream, not blocking: auto-pipelining sends each round's to a
+  // master together.
+  const redis = createRedis(undefined, { commandTimeout: 5_000, maxRetriesPerRequest: null, ...(env.REDIS_CLUSTER_NODES ? { enableAutoPipelining: true } : {}) });
   redis.on("error", (err: Error) => log.warn({ err: err.message }, "redis connection error"));
   let drain: HistoryDrain | null = null;
   const metrics = historyMetrics({ backlog: () => drain?.backlog() ?? Promise.resolve({ points: 0, oldestAgeMs: 0 }) }, config.streamMaxLen);

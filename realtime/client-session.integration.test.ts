@@ -3,13 +3,15 @@ import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { log } from "../lib/log";
 import { addActivePatrol, removeActivePatrol } from "../lib/patrols/state-plane";
-import { createRedis } from "../lib/redis/client";
+import { createRedis, keyHolders } from "../lib/redis/client";
 import { patrolChannel } from "../lib/redis/keys";
 import type { Scope } from "../lib/scope";
 import { ClientSession } from "./client-session";
 import { messageDispatcher } from "./dispatch";
 import type { RealtimeError } from "./errors";
 import type { FrameSink } from "./outbox";
+import type { Bridge } from "./bridge";
+import { ClusterBridge } from "./cluster-bridge";
 import { RedisBridge } from "./redis-bridge";
 import { redisScopeState, type ScopeStateReader } from "./scope-state";
 import { SubscriptionRegistry } from "./subscription-registry";
@@ -24,7 +26,9 @@ const prefix = `rt-${randomBytes(3).toString("hex")}:`;
 const ZONE: Scope = { level: "zone", id: 1 };
 const STATION = { stationId: 1, divisionId: 1, zoneId: 1, districtId: 1 };
 let redis: RedisClient;
-let bridge: RedisBridge;
+let bridge: Bridge;
+/** Called with each message's channel once the dispatcher handed it to the sessions. */
+const deliveries = new Set<(channel: string) => void>();
 let registry: SubscriptionRegistry<ClientSession>;
 const sessions: ClientSession[] = [];
 let nextPatrol = 400;
@@ -89,23 +93,29 @@ async function startMarker(socket: RecordingSocket): Promise<void> {
 /** Resolves once the subscriber connection delivered a message on `channel` (the session has had it by then). */
 function delivered(channel: string): Promise<void> {
   return new Promise((resolve) => {
-    const onMessage = (ch: Buffer) => {
-      if (ch.toString() !== channel) return;
-      bridge.subscriber.off("messageBuffer", onMessage);
+    const onMessage = (ch: string) => {
+      if (ch !== channel) return;
+      deliveries.delete(onMessage);
       resolve();
     };
-    bridge.subscriber.on("messageBuffer", onMessage);
+    deliveries.add(onMessage);
   });
 }
 
 beforeAll(async () => {
   redis = createRedis(inject("redisUrl"));
   await redis.connect();
-  bridge = new RedisBridge(inject("redisUrl"), log);
+  // Under Redis Cluster (the integration-cluster project) the worker's bridge holds sharded subscriptions.
+  bridge = inject("redisClusterNodes") ? new ClusterBridge(prefix, log) : new RedisBridge(inject("redisUrl"), log);
   registry = new SubscriptionRegistry<ClientSession>(bridge, () => undefined);
+  const dispatch = messageDispatcher(registry, prefix, log);
   bridge.connect({
-    onMessage: messageDispatcher(registry, prefix, log),
+    onMessage: (channel, payload) => {
+      dispatch(channel, payload);
+      for (const delivered of [...deliveries]) delivered(channel);
+    },
     onReconnected: () => undefined,
+    onChannelsRestored: () => undefined,
     channelsToRestore: () => registry.channels(),
   });
   await waitUntil(() => bridge.ready, "the bridge's Redis connections");
@@ -118,8 +128,8 @@ afterEach(() => {
 
 afterAll(async () => {
   await bridge.close(1_000);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
+  // Every master's keys of this prefix (under Redis Cluster, one DEL per key: they live in many slots).
+  for (const node of keyHolders(redis)) for (const key of await node.keys(`${prefix}*`)) await redis.del(key);
   await redis.quit();
 });
 

@@ -1,31 +1,18 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createRedis, singleServer } from "../lib/redis/client";
+import { batches, type Bridge, type BridgeHandlers } from "./bridge";
 import { metrics } from "./metrics";
-import type { ChannelSubscriber } from "./subscription-registry";
-
-/** Channels per SUBSCRIBE / UNSUBSCRIBE command, so a restore of thousands never blocks Redis for long. Default: 500. */
-export const CHANNEL_BATCH = 500;
-
-/** How a worker reacts to what arrives from Redis. */
-export interface BridgeHandlers {
-  /** A pub/sub message, as the exact bytes received (forwarded unchanged for data channels). */
-  onMessage(channel: string, payload: Buffer): void;
-  /** The subscriber connection came back after a loss and every channel was re-subscribed: events may have been missed. */
-  onReconnected(): void;
-  /** Every channel that should be subscribed (the registry's), re-subscribed after a reconnect. */
-  channelsToRestore(): string[];
-}
 
 /**
- * A worker's two Redis connections: one subscriber shared by all its clients
+ * A worker's two Redis connections to a single Redis: one subscriber shared by all its clients
  * (messages as Buffers, never decoded) and one command connection for state
  * reads. The subscriber does not re-subscribe by itself: after a reconnect the
  * registry's channels are restored in batches and the worker re-syncs clients.
  * The handlers are given to `connect`, so the registry (which subscribes
  * through this bridge) is built after it and no construction cycle arises.
  */
-export class RedisBridge implements ChannelSubscriber {
+export class RedisBridge implements Bridge {
   /** The shared subscriber connection. */
   readonly subscriber: Redis;
   /** The command connection (SMEMBERS, pipelines). */
@@ -45,8 +32,8 @@ export class RedisBridge implements ChannelSubscriber {
       enableOfflineQueue: false,
       maxRetriesPerRequest: null,
       commandTimeout: 5_000,
-    }), "the realtime sidecar");
-    this.command = singleServer(createRedis(url, { connectionName: `sentinel-realtime-cmd-${process.pid}` }), "the realtime sidecar");
+    }), "RedisBridge");
+    this.command = singleServer(createRedis(url, { connectionName: `sentinel-realtime-cmd-${process.pid}` }), "RedisBridge");
     this.subscriber.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "subscriber" }, "redis connection error"));
     this.command.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "command" }, "redis connection error"));
   }
@@ -122,10 +109,4 @@ export class RedisBridge implements ChannelSubscriber {
     this.log.warn({ channels: channels.length }, "redis subscriber reconnected; channels restored, re-syncing clients");
     handlers.onReconnected();
   }
-}
-
-function batches(channels: string[]): string[][] {
-  const out: string[][] = [];
-  for (let i = 0; i < channels.length; i += CHANNEL_BATCH) out.push(channels.slice(i, i + CHANNEL_BATCH));
-  return out;
 }

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { TICKET_AUDIENCE } from "../lib/auth/tokens";
 import { addActivePatrol, removeActivePatrol } from "../lib/patrols/state-plane";
 import type { PatrolMeta } from "../lib/realtime/protocol";
-import { createRedis } from "../lib/redis/client";
+import { createRedis, keyHolders } from "../lib/redis/client";
 import { controlChannel, patrolChannel, statePlaneReadyKey } from "../lib/redis/keys";
 import { scopeContains, type Scope } from "../lib/scope";
 import { DEMO, login } from "../test/support/http";
@@ -94,8 +94,8 @@ afterEach(async () => {
 
 afterAll(async () => {
   await sidecar?.process.stop();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
+  // Every master's keys of this prefix (under Redis Cluster, one DEL per key: they live in many slots).
+  for (const node of keyHolders(redis)) for (const key of await node.keys(`${prefix}*`)) await redis.del(key);
   await redis.quit();
 });
 

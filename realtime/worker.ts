@@ -1,6 +1,7 @@
 import cluster from "node:cluster";
 import http from "node:http";
 import { WebSocketServer } from "ws";
+import { env } from "../lib/env";
 import { log as rootLog } from "../lib/log";
 import { consumeTicket } from "../lib/realtime/consume-ticket";
 import { encodeHeartbeatFrame } from "../lib/realtime/protocol";
@@ -16,6 +17,8 @@ import { Heartbeat } from "./heartbeat";
 import { WriteCoalescer } from "./write-coalescer";
 import { observeWorker } from "./metrics";
 import { opsRequestHandler } from "./ops-routes";
+import type { Bridge } from "./bridge";
+import { ClusterBridge } from "./cluster-bridge";
 import { RedisBridge } from "./redis-bridge";
 import { redisScopeState, statePlaneReady } from "./scope-state";
 import { SubscriptionRegistry } from "./subscription-registry";
@@ -44,7 +47,7 @@ export function runWorker(config: RealtimeConfig): void {
   const log = rootLog.child({ role: "worker", worker: cluster.worker?.id });
   let shuttingDown = false;
 
-  const bridge = new RedisBridge(config.redisUrl, log);
+  const bridge: Bridge = env.REDIS_CLUSTER_NODES ? new ClusterBridge(config.redisPrefix, log) : new RedisBridge(config.redisUrl, log);
   const registry = new SubscriptionRegistry<ClientSession>(bridge, (err, channels) =>
     log.warn({ err: String(err), channels: channels.length }, "unsubscribe failed"),
   );
@@ -111,15 +114,14 @@ export function runWorker(config: RealtimeConfig): void {
     onMessage: messageDispatcher(registry, config.redisPrefix, log),
     channelsToRestore: () => registry.channels(),
     // Events may have been missed while the subscriber was away: every client gets a fresh SNAPSHOT.
-    onReconnected: () => {
-      bridge
-        .whenReady(REDIS_WAIT_MS)
-        .then(() => waitForStatePlane())
-        .catch((err: unknown) => log.warn({ err: String(err) }, "re-syncing clients before the state plane is ready"))
-        .finally(() => {
-          for (const { session } of connections) session.resync();
-        });
-    },
+    onReconnected: () => resyncWhenReady(() => [...connections].map((c) => c.session)),
+    // Redis Cluster: frames of these channels alone may have been missed; their clients get a fresh SNAPSHOT.
+    onChannelsRestored: (channels) =>
+      resyncWhenReady(() => {
+        const sessions = new Set<ClientSession>();
+        for (const channel of channels) for (const session of registry.clientsOf(channel) ?? []) sessions.add(session);
+        return [...sessions];
+      }),
   });
   heartbeat.start();
   // Quiet sockets hear from us every keepalive period; checked each half period (at 10,000 sockets, ~20k checks a second).
@@ -149,6 +151,17 @@ export function runWorker(config: RealtimeConfig): void {
   });
   // The primary died: nobody would restart us or aggregate metrics, so leave cleanly.
   process.on("disconnect", () => void shutdown("primary gone"));
+
+  /** Re-syncs the sessions `which()` names once Redis and the state plane are back (or after waiting REDIS_WAIT_MS and STATE_PLANE_WAIT_MS). */
+  function resyncWhenReady(which: () => ClientSession[]): void {
+    bridge
+      .whenReady(REDIS_WAIT_MS)
+      .then(() => waitForStatePlane())
+      .catch((err: unknown) => log.warn({ err: String(err) }, "re-syncing clients before the state plane is ready"))
+      .finally(() => {
+        for (const session of which()) session.resync();
+      });
+  }
 
   /** Resolves once the state plane is there, or rejects after STATE_PLANE_WAIT_MS (then the clients get ADD_CARs as it is rebuilt). */
   async function waitForStatePlane(): Promise<void> {

@@ -2,11 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Cluster } from "ioredis";
 import { patrolMetaKey } from "@/lib/redis/keys";
 import { api, StackDb, type StackVehicle } from "@/test/support/live-stack";
+import { isSnapshot, isTelemetryOf, LiveClient, ticketFor } from "@/test/support/sidecar";
 import { clusterClient, startRedisCluster, type PrivateClusterNode, type PrivateRedisCluster } from "@/test/support/redis-cluster";
 import { TEST_SECRETS } from "@/test/support/secrets";
 import { startTestStack, type TestStack } from "@/test/support/stack";
 
-// A stack of its own (web server on a private 3-master cluster with a replica each): this file kills a master.
+// A stack of its own (web server and realtime sidecar on a private 3-master cluster with a replica each): this file
+// kills a master.
 
 /** Pause between two points of one vehicle while the master is down: 150 ms (under the 10 requests/s limit). */
 const POINT_EVERY_MS = 150;
@@ -15,12 +17,20 @@ let cluster: PrivateRedisCluster;
 let stack: TestStack;
 let db: StackDb;
 let redis: Cluster;
+/** A city commander's dashboard: sees every patrol of this file. */
+let dashboard: LiveClient;
 /** Active patrols of this file, with their vehicle and the master serving their slot at the start. */
 const patrols: { patrolId: number; vehicle: StackVehicle; master: PrivateClusterNode }[] = [];
 
 beforeAll(async () => {
   cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
-  stack = await startTestStack({ label: "failover", seedProfile: "demo", secrets: TEST_SECRETS, env: { REDIS_CLUSTER_NODES: cluster.nodes } });
+  stack = await startTestStack({
+    label: "failover",
+    seedProfile: "demo",
+    secrets: TEST_SECRETS,
+    realtime: true,
+    env: { REDIS_CLUSTER_NODES: cluster.nodes, REALTIME_WORKERS: "2" },
+  });
   db = new StackDb(stack.databaseUrl);
   redis = clusterClient(cluster);
   redis.on("error", () => undefined); // connection errors while the master is down: the test reads the answers instead
@@ -30,27 +40,45 @@ beforeAll(async () => {
     const patrolId = res.body.patrolId as number;
     patrols.push({ patrolId, vehicle, master: await cluster.nodeForKey(patrolMetaKey("", patrolId)) });
   }
+  dashboard = await LiveClient.connect(stack.env.REALTIME_PUBLIC_URL!, await ticketFor({ level: "city", id: null }, 1));
+  const snapshot = await dashboard.waitFor(isSnapshot, "the city SNAPSHOT");
+  expect(snapshot.patrols.map((p) => p.patrolId)).toEqual(expect.arrayContaining(patrols.map((p) => p.patrolId)));
 }, 120_000);
 
 afterAll(async () => {
+  await dashboard?.close();
   redis?.disconnect();
   await db?.end();
   await stack?.stop();
   await cluster?.stop();
 });
 
-const post = (p: (typeof patrols)[number]) =>
-  api(stack.baseUrl, "/api/telemetry", { method: "POST", token: p.vehicle.token, body: { patrolId: p.patrolId, lat: 9.97, lon: 76.29, ts: Date.now() }, timeoutMs: 15_000 });
+/** The last `ts` sent, so two points never share one (the dashboard's frames are matched by it). */
+let lastTs = 0;
+const post = (p: (typeof patrols)[number], ts = (lastTs = Math.max(Date.now(), lastTs + 1))) =>
+  api(stack.baseUrl, "/api/telemetry", { method: "POST", token: p.vehicle.token, body: { patrolId: p.patrolId, lat: 9.97, lon: 76.29, ts }, timeoutMs: 15_000 });
 
-/** Posts a point of `p` every POINT_EVERY_MS until `done()`, recording each answer's status and Retry-After. */
-async function keepPosting(p: (typeof patrols)[number], done: () => boolean): Promise<{ status: number; retryAfter: string | null; error?: string }[]> {
-  const answers: { status: number; retryAfter: string | null; error?: string }[] = [];
+/** Posts a point of `p` every POINT_EVERY_MS until `done()`, recording each answer's status and Retry-After and the point's ts. */
+async function keepPosting(p: (typeof patrols)[number], done: () => boolean): Promise<{ status: number; retryAfter: string | null; ts: number; error?: string }[]> {
+  const answers: { status: number; retryAfter: string | null; ts: number; error?: string }[] = [];
   while (!done()) {
-    const res = await post(p).catch((err: unknown) => ({ status: 0, headers: new Headers(), body: String(err) }));
-    answers.push({ status: res.status, retryAfter: res.headers.get("retry-after"), ...(res.status === 202 ? {} : { error: JSON.stringify(res.body) }) });
+    const ts = (lastTs = Math.max(Date.now(), lastTs + 1));
+    const res = await post(p, ts).catch((err: unknown) => ({ status: 0, headers: new Headers(), body: String(err) }));
+    answers.push({ status: res.status, retryAfter: res.headers.get("retry-after"), ts, ...(res.status === 202 ? {} : { error: JSON.stringify(res.body) }) });
     await new Promise((r) => setTimeout(r, POINT_EVERY_MS));
   }
   return answers;
+}
+
+/** Waits until the dashboard received a TELEMETRY frame of `p` for every accepted point in `answers`. */
+async function expectDelivered(p: (typeof patrols)[number], answers: Awaited<ReturnType<typeof keepPosting>>, what: string): Promise<void> {
+  for (const a of answers.filter((x) => x.status === 202)) await dashboard.waitFor(isTelemetryOf(p.patrolId, a.ts), `${what}: the point of patrol ${p.patrolId} at ${a.ts}`, 1, 10_000);
+}
+
+/** Posts points of `p` for `ms` milliseconds. */
+function keepPostingFor(p: (typeof patrols)[number], ms: number) {
+  const until = Date.now() + ms;
+  return keepPosting(p, () => Date.now() > until);
 }
 
 /** Checks every answer to a patrol of a shard that was down is a 202 or a 503 with Retry-After and a message naming the shard; returns the 503s. */
@@ -69,7 +97,12 @@ describe("Redis Cluster faults", () => {
     const victim = patrols[0]!;
     const survivor = patrols.find((p) => p.master !== victim.master);
     expect(survivor, "the patrols span more than one master").toBeDefined();
-    for (const p of [victim, survivor!]) expect((await post(p)).status).toBe(202);
+    for (const p of [victim, survivor!]) {
+      const ts = (lastTs = Math.max(Date.now(), lastTs + 1));
+      expect((await post(p, ts)).status).toBe(202);
+      await dashboard.waitFor(isTelemetryOf(p.patrolId, ts), `patrol ${p.patrolId}'s point before the failover`);
+    }
+    const snapshotsBefore = dashboard.frames.filter(isSnapshot).length;
 
     let promoted = false;
     const failover = cluster.failover(victim.master).then((node) => ((promoted = true), node));
@@ -87,6 +120,16 @@ describe("Redis Cluster faults", () => {
     await expect.poll(async () => (await post(victim)).status, { timeout: 10_000, interval: 250 }).toBe(202);
     // Nothing was lost with the master: every patrol is still active, on whichever node serves it now.
     for (const p of patrols) expect(await redis.hget(patrolMetaKey("", p.patrolId), "vehicleId"), `patrol ${p.patrolId}`).toBe(String(p.vehicle.id));
+
+    // The dashboard: every point of the other shards reached it during the failover; its subscription to the failed
+    // shard's patrol moved to the promoted master, with a fresh SNAPSHOT (frames may have been missed in the gap) that
+    // still shows every patrol; and that patrol's points reach it again.
+    await expectDelivered(survivor!, survivorAnswers, "during the failover");
+    const resync = await dashboard.waitFor(isSnapshot, "a SNAPSHOT re-syncing the dashboard after the failover", snapshotsBefore + 1, 15_000);
+    expect(resync.patrols.map((p) => p.patrolId)).toEqual(expect.arrayContaining(patrols.map((p) => p.patrolId)));
+    const after = await keepPostingFor(victim, 1_500);
+    expect(after.filter((a) => a.status === 202).length, JSON.stringify(after)).toBeGreaterThan(0);
+    await expectDelivered(victim, after, "after the failover");
   }, 60_000);
 
   it("a master down without a replica: its patrols get 503 with Retry-After and a clear message, the other shards' patrols keep getting 202", async () => {
@@ -103,5 +146,7 @@ describe("Redis Cluster faults", () => {
     expect(expectOnly202Or503(victimAnswers).length, "the dead shard's patrol is refused").toBeGreaterThan(0);
     expect(victimAnswers.at(-1)!.status).toBe(503);
     expect(survivorAnswers.filter((a) => a.status !== 202), "other shards keep flowing").toEqual([]);
+    // The dashboard still gets every point of the shards that are up.
+    await expectDelivered(survivor, survivorAnswers, "while a shard is down");
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { prisma } from "@/lib/db";
 import { KNOTS_TO_MS } from "@/lib/osmand/schema";
 import type { ServerFrame, TelemetryFrame } from "@/lib/realtime/protocol";
 import { createRedis, type RedisClient } from "@/lib/redis/client";
-import { lastStatusKey } from "@/lib/redis/keys";
+import { readLastFrame } from "@/lib/patrols/read-patrols";
 import { baseUrl, call, DEMO, login, type UserClient } from "@/test/support/http";
 import { LiveClient, startSidecar, ticketFor, waitUntil, type Sidecar } from "@/test/support/sidecar";
 import { freePort, startHistory } from "@/test/support/stack";
@@ -67,7 +67,7 @@ async function osmand(opts: { method?: "GET" | "POST"; query?: Record<string, st
 const activePatrolOf = async (vehicleId: number) =>
   (await prisma.patrol.findFirst({ where: { vehicleId, status: "ACTIVE" }, select: { id: true, autoStarted: true } })) ?? null;
 
-const lastFrame = async (patrolId: number) => JSON.parse((await redis.hget(lastStatusKey(""), String(patrolId)))!) as TelemetryFrame;
+const lastFrame = async (patrolId: number) => JSON.parse(String(await readLastFrame(redis, "", patrolId))) as TelemetryFrame;
 
 const telemetryOf = (patrolId: number) => (f: ServerFrame) => f.type === "TELEMETRY" && f.patrolId === patrolId;
 const addCarOf = (vehicleId: number) => (f: ServerFrame) => f.type === "SYSTEM_EVENT" && f.event === "ADD_CAR" && f.patrol.vehicleId === vehicleId;

@@ -137,7 +137,8 @@ describe("sessions follow the user row", () => {
     expect((await sessionAnswers(user.client)).patrols).toBe(401);
     expect(await readUserAccess(redis, "", user.id)).toMatchObject({ state: "active", access: { version } });
 
-    await redis.del(userAccessKey("", user.id), statePlaneReadyKey(""));
+    // Two commands: under Redis Cluster the keys live in different slots.
+    for (const key of [userAccessKey("", user.id), statePlaneReadyKey("")]) await redis.del(key);
     expect(await rebuildStateIfMissing(prisma, redis, "")).not.toBeNull();
     expect(await readUserAccess(redis, "", user.id)).toEqual({ state: "active", access: { version, role: "COMMANDER", scope: { level: "station", id: kadavanthra.id } } });
   });
@@ -326,7 +327,7 @@ describe("device tokens follow the vehicle row", () => {
     expect((await call(`/api/patrols/${patrolId}/stop`, { token: renewed, body: {} })).status).toBe(200);
 
     // After Redis lost the generation, the rebuild restores it: the old token stays refused.
-    await redis.del(vehicleTokenGenerationKey("", vehicle.id), statePlaneReadyKey(""));
+    for (const key of [vehicleTokenGenerationKey("", vehicle.id), statePlaneReadyKey("")]) await redis.del(key);
     expect(await rebuildStateIfMissing(prisma, redis, "")).not.toBeNull();
     const again = (await call("/api/patrols/start", { token: renewed, body: {} })).body.patrolId as number;
     expect((await call("/api/telemetry", { token, body: point(again) })).status).toBe(401);

@@ -193,6 +193,9 @@ export function keyLayout(cluster: boolean) {
     /** Redis Cluster: true for a key in the state plane's slot (`{sp}:…`); always false under a single Redis. */
     inStatePlaneSlot: (prefix: string, key: string) => cluster && key.startsWith(`${prefix}${STATE_PLANE_TAG}:`),
 
+    /** Redis Cluster: SCAN pattern of every patrol's history stream, `history:{*}`. */
+    historyStreamScanPattern: (prefix: string) => `${escapeGlob(prefix)}history:{*}`,
+
     /** Redis Cluster: SCAN pattern of every patrol's last frame, `patrol:{*}:last`. */
     lastFrameScanPattern: (prefix: string) => `${escapeGlob(prefix)}patrol:{*}:last`,
 
@@ -246,6 +249,7 @@ export const {
   patrolIdOfKey,
   inStatePlaneSlot,
   lastFrameScanPattern,
+  historyStreamScanPattern,
 } = layout;
 
 /** Consumer group of the history process on its stream(s). */

@@ -1,8 +1,10 @@
+import { Cluster, type Redis } from "ioredis";
 import type { RedisClient } from "../../lib/redis/client";
+import { keySlot } from "../../lib/redis/key-slot";
 import { WebSocket } from "ws";
 import { signRealtimeTicket, type TicketClaims } from "../../lib/auth/tokens";
 import { encodeTelemetryFrame, type PatrolMeta, type Position, type ServerFrame } from "../../lib/realtime/protocol";
-import { lastStatusKey, patrolChannel } from "../../lib/redis/keys";
+import { clusterLayout, lastStatusKey, patrolChannel, patrolLastFrameKey } from "../../lib/redis/keys";
 import type { Placement } from "../../lib/realtime/placement";
 import type { Scope } from "../../lib/scope";
 import { freePort, startRealtime, type EnvVars, type Managed } from "./stack";
@@ -225,21 +227,58 @@ export function patrolAt(patrolId: number, chain: Pick<PatrolMeta, "stationId" |
 /** What the web tier does for each accepted point: HSET the last status and PUBLISH the same bytes, in one round trip. */
 export async function publishTelemetry(redis: RedisClient, prefix: string, patrolId: number, position: Position): Promise<void> {
   const frame = encodeTelemetryFrame(patrolId, position);
+  if (clusterLayout) {
+    // Redis Cluster: the patrol's own last-frame key and sharded channel, one slot, so one pipeline to its master.
+    await redis.pipeline().set(patrolLastFrameKey(prefix, patrolId), frame).spublish(patrolChannel(prefix, patrolId), frame).exec();
+    return;
+  }
   await redis.pipeline().hset(lastStatusKey(prefix), String(patrolId), frame).publish(patrolChannel(prefix, patrolId), frame).exec();
 }
 
-/** Subscriber counts of `channels` (PUBSUB NUMSUB). */
+/**
+ * Subscriber counts of `channels` (PUBSUB NUMSUB). Under Redis Cluster: classic subscribers summed over every node
+ * (each counts its own connections) plus sharded ones (PUBSUB SHARDNUMSUB, asked of the master serving the slot).
+ */
 export async function numsub(redis: RedisClient, channels: string[]): Promise<Record<string, number>> {
-  const reply = (await redis.pubsub("NUMSUB", ...channels)) as Array<string | number>;
-  const out: Record<string, number> = {};
-  for (let i = 0; i < reply.length; i += 2) out[String(reply[i])] = Number(reply[i + 1]);
+  const out: Record<string, number> = Object.fromEntries(channels.map((c) => [c, 0]));
+  const add = (reply: unknown) => {
+    const flat = reply as Array<string | number>;
+    for (let i = 0; i < flat.length; i += 2) out[String(flat[i])] = (out[String(flat[i])] ?? 0) + Number(flat[i + 1]);
+  };
+  if (!(redis instanceof Cluster)) {
+    add(await redis.pubsub("NUMSUB", ...channels));
+    return out;
+  }
+  for (const node of redis.nodes("all")) add(await node.pubsub("NUMSUB", ...channels));
+  for (const channel of channels) add(await masterOf(redis, channel).pubsub("SHARDNUMSUB", channel));
   return out;
 }
 
-/** Channels subscribed by one worker's subscriber connection (its `sub=` count in CLIENT LIST). */
+/**
+ * Channels subscribed by one worker (the `sub=` count of its subscriber connection in CLIENT LIST). Under Redis Cluster:
+ * its classic connection's `sub=` plus its sharded connections' `ssub=`, over every node.
+ */
 export async function workerSubscriptionCount(redis: RedisClient, workerPid: number): Promise<number | null> {
-  const list = (await redis.client("LIST")) as string;
-  const line = list.split("\n").find((l) => l.includes(` name=sentinel-realtime-sub-${workerPid} `));
-  const match = line && /\bsub=(\d+)/.exec(line);
-  return match ? Number(match[1]) : null;
+  if (!(redis instanceof Cluster)) {
+    const list = (await redis.client("LIST")) as string;
+    const line = list.split("\n").find((l) => l.includes(` name=sentinel-realtime-sub-${workerPid} `));
+    const match = line && /\bsub=(\d+)/.exec(line);
+    return match ? Number(match[1]) : null;
+  }
+  let total = 0;
+  for (const node of redis.nodes("all")) {
+    for (const line of ((await node.client("LIST")) as string).split("\n")) {
+      if (line.includes(` name=sentinel-realtime-sub-${workerPid} `)) total += Number(/\bsub=(\d+)/.exec(line)?.[1] ?? 0);
+      if (line.includes(` name=sentinel-realtime-ssub-${workerPid} `)) total += Number(/\bssub=(\d+)/.exec(line)?.[1] ?? 0);
+    }
+  }
+  return total;
+}
+
+/** The master of `cluster` serving the slot of `name` now. */
+function masterOf(cluster: Cluster, name: string): Redis {
+  const node = cluster.slots[keySlot(name)]?.[0];
+  const master = cluster.nodes("master").find((n) => `${n.options.host}:${n.options.port}` === node);
+  if (!master) throw new Error(`no master known for the slot of ${name}`);
+  return master;
 }
