@@ -383,7 +383,7 @@ function clusterLines(t: ClusterTierReport): string[] {
     row("points sent / accepted (errors)", (x) => `${w(x).paced.sent} / ${w(x).accepted} (${errorsText(w(x).errors)})`),
     row("frames delivered / expected", (x) => `${w(x).delivery.delivered.toLocaleString("en-US")} / ${w(x).delivery.expected.toLocaleString("en-US")} (${fmt(w(x).delivery.ratio, 4)})`),
     row("out-of-scope frames (incl. snapshot)", (x) => String(w(x).delivery.outOfScope + w(x).delivery.snapshotOutOfScope)),
-    row("Redis commands per accepted point (all servers)", (x) => perPoint(x, (s) => s.commands, 2)),
+    row("Redis commands per accepted point, a script's calls included (all servers)", (x) => perPoint(x, (s) => s.commands, 2)),
     row("Redis network output per accepted point, bytes (all servers)", (x) => perPoint(x, (s) => s.netOutBytes, 0)),
     row("Redis CPU s / 1k frames (all servers)", (x) => fmt(perKFrames(w(x), ["backend"], /^redis/), 4)),
     row("web (Next) CPU s / 1k frames", (x) => fmt(perKFrames(w(x), ["backend"], /^web/), 4)),

@@ -267,7 +267,8 @@ async function clusterTierWindow(
     label: "bench",
     seedProfile: "bench",
     secrets: TEST_SECRETS,
-    env: { ...stackEnv, ...probeEnv, ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : {}) },
+    // The single-Redis window never inherits a cluster from the caller's environment.
+    env: { ...stackEnv, ...probeEnv, REDIS_CLUSTER_NODES: cluster ? cluster.nodes : "" },
     realtime: true,
   });
   const pool = DashboardPool.start(scenario.dashboardProcesses, stack.env);

@@ -9,6 +9,8 @@ export function runBench(args: string[], timeoutMs: number): Promise<{ code: num
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "bench/run.ts", ...args], {
       cwd: ROOT,
+      // Never the suite's Redis Cluster (the integration-cluster project's environment): the benchmark brings its own.
+      env: { ...process.env, REDIS_CLUSTER_NODES: "" },
       stdio: ["ignore", "pipe", "pipe"],
       timeout: timeoutMs,
       killSignal: "SIGTERM",

@@ -263,7 +263,7 @@ export async function startTestStack(opts: {
   // In the integration-cluster project a stack started by a test file shares the suite's Redis Cluster (REDIS_CLUSTER_NODES
   // is in this process's environment, which the stack's processes inherit): a prefix of its own keeps its keys and
   // channels apart from the suite's and earlier stacks' (left in the cluster, which is stopped with the suite).
-  const sharedCluster = Boolean(process.env.REDIS_CLUSTER_NODES) && !opts.env?.REDIS_CLUSTER_NODES && opts.env?.REDIS_PREFIX === undefined;
+  const sharedCluster = Boolean(process.env.REDIS_CLUSTER_NODES) && opts.env?.REDIS_CLUSTER_NODES === undefined && opts.env?.REDIS_PREFIX === undefined;
   const env = {
     ...opts.secrets,
     [STACK_MARKER]: stackId,
