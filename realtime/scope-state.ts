@@ -3,7 +3,7 @@ import { readUserAccess, type AccessRecord } from "../lib/auth/access-state";
 import { readOpenAlerts } from "../lib/alerts/publish-alert";
 import { activePatrolIds, readLastFrame, readPatrolViews } from "../lib/patrols/read-patrols";
 import type { AlertView, PatrolView } from "../lib/realtime/protocol";
-import { statePlaneReadyKey } from "../lib/redis/keys";
+import { statePlaneComplete } from "../lib/patrols/state-plane-ready";
 import type { Scope } from "../lib/scope";
 
 /** Reads of the Redis state plane a client session needs. */
@@ -31,7 +31,10 @@ export function redisScopeState(redis: RedisClient, prefix: string): ScopeStateR
   };
 }
 
-/** True once the web tier built the state plane since Redis last started empty (`state_plane:ready`): a SNAPSHOT read now is complete. */
-export async function statePlaneReady(redis: RedisClient, prefix: string): Promise<boolean> {
-  return (await redis.exists(statePlaneReadyKey(prefix))) === 1;
+/**
+ * True once the web tier built the state plane since Redis (under Redis Cluster: any shard) last started empty
+ * (`state_plane:ready` and the slot markers): a SNAPSHOT read now is complete.
+ */
+export function statePlaneReady(redis: RedisClient, prefix: string): Promise<boolean> {
+  return statePlaneComplete(redis, prefix);
 }

@@ -59,8 +59,11 @@ const post = (p: (typeof patrols)[number], ts = (lastTs = Math.max(Date.now(), l
   api(stack.baseUrl, "/api/telemetry", { method: "POST", token: p.vehicle.token, body: { patrolId: p.patrolId, lat: 9.97, lon: 76.29, ts }, timeoutMs: 15_000 });
 
 /** Posts a point of `p` every POINT_EVERY_MS until `done()`, recording each answer's status and Retry-After and the point's ts. */
-async function keepPosting(p: (typeof patrols)[number], done: () => boolean): Promise<{ status: number; retryAfter: string | null; ts: number; error?: string }[]> {
-  const answers: { status: number; retryAfter: string | null; ts: number; error?: string }[] = [];
+async function keepPosting(
+  p: (typeof patrols)[number],
+  done: () => boolean,
+  answers: { status: number; retryAfter: string | null; ts: number; error?: string }[] = [],
+): Promise<{ status: number; retryAfter: string | null; ts: number; error?: string }[]> {
   while (!done()) {
     const ts = (lastTs = Math.max(Date.now(), lastTs + 1));
     const res = await post(p, ts).catch((err: unknown) => ({ status: 0, headers: new Headers(), body: String(err) }));
@@ -73,6 +76,14 @@ async function keepPosting(p: (typeof patrols)[number], done: () => boolean): Pr
 /** Waits until the dashboard received a TELEMETRY frame of `p` for every accepted point in `answers`. */
 async function expectDelivered(p: (typeof patrols)[number], answers: Awaited<ReturnType<typeof keepPosting>>, what: string): Promise<void> {
   for (const a of answers.filter((x) => x.status === 202)) await dashboard.waitFor(isTelemetryOf(p.patrolId, a.ts), `${what}: the point of patrol ${p.patrolId} at ${a.ts}`, 1, 10_000);
+}
+
+/** Posts points of `p` until one is accepted (202), or for at most `ms` milliseconds. */
+async function keepPostingUntil202(p: (typeof patrols)[number], ms: number) {
+  const until = Date.now() + ms;
+  const answers: Awaited<ReturnType<typeof keepPosting>> = [];
+  await keepPosting(p, () => Date.now() > until || answers.at(-1)?.status === 202, answers);
+  return answers;
 }
 
 /** Posts points of `p` for `ms` milliseconds. */
@@ -148,5 +159,29 @@ describe("Redis Cluster faults", () => {
     expect(survivorAnswers.filter((a) => a.status !== 202), "other shards keep flowing").toEqual([]);
     // The dashboard still gets every point of the shards that are up.
     await expectDelivered(survivor, survivorAnswers, "while a shard is down");
+  }, 60_000);
+
+  it("a master comes back empty (no replica, no persistence): its patrols get 503 until the web rebuilds their keys from PostgreSQL, then 202 on the map again", async () => {
+    // The master stopped above: it restarts with its slots and none of its keys (not even their slot markers).
+    const victim = patrols[0]!;
+    const onIt = patrols.filter((p) => p.master === victim.master);
+    await victim.master.restart();
+    await cluster.ready();
+    expect(await redis.exists(patrolMetaKey("", victim.patrolId)), "the restarted master holds nothing").toBe(0);
+
+    // Its patrols' points are refused as "being restored" (never 409 "not active": PostgreSQL says they are), and the
+    // web rebuilds the state plane — on a refusal, or within its 5 s check — after which they flow again.
+    const answers = await keepPostingUntil202(victim, 20_000);
+    for (const a of answers.slice(0, -1)) {
+      expect(a.status, a.error).toBe(503);
+      expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
+    }
+    expect(answers.at(-1)!.status).toBe(202);
+    for (const p of onIt) expect(await redis.hget(patrolMetaKey("", p.patrolId), "vehicleId"), `patrol ${p.patrolId} restored`).toBe(String(p.vehicle.id));
+    // The dashboard shows every patrol again (a re-sync or ADD_CARs as the rebuild re-announces them) and gets the
+    // restored patrol's points.
+    await expect.poll(() => patrols.every((p) => dashboard.shown().includes(p.patrolId)), { timeout: 10_000 }).toBe(true);
+    const after = await keepPostingFor(victim, 1_000);
+    await expectDelivered(victim, after, "after the master came back");
   }, 60_000);
 });

@@ -9,7 +9,7 @@ import { autoStartPatrol } from "../patrols/start-patrol";
 import { ensureStatePlane } from "../patrols/watch-state-plane";
 import { redis, redisPrefix } from "../redis/client";
 import { redisCall } from "../redis/guard";
-import { clusterLayout, deviceVehicleKey, statePlaneReadyKey, vehicleActivePatrolKey } from "../redis/keys";
+import { clusterLayout, deviceVehicleKey, slotReadyKeyOf, statePlaneReadyKey, vehicleActivePatrolKey } from "../redis/keys";
 import { ingestOutcome, runIngest } from "../telemetry/ingest";
 import type { TelemetryPoint } from "../telemetry/schema";
 import { hashDeviceId, normalizeDeviceId, parseDeviceKeyValue } from "../vehicles/device-id";
@@ -93,7 +93,9 @@ async function lookUpDevice(id: string): Promise<KnownDevice> {
     : await redisCall(redis().mget(key, statePlaneReadyKey(redisPrefix)));
   const found = parseDeviceKeyValue(value ?? null);
   if (!found) {
-    const marker = ready === undefined ? await redisCall(redis().get(statePlaneReadyKey(redisPrefix))) : ready;
+    // Under Redis Cluster the device key's own slot may have lost it (its shard restarted empty): that slot's marker says.
+    const marker =
+      ready === undefined ? (await redisCall(redis().get(statePlaneReadyKey(redisPrefix)))) && (await redisCall(redis().get(slotReadyKeyOf(redisPrefix, key)))) : ready;
     if (!marker) throw restoring();
     throw unknownDevice();
   }

@@ -26,6 +26,7 @@ import { credentialsOf } from "../vehicles/credential-mirror";
 import { PATROL_META_SELECT, toPatrolMeta } from "./patrol-meta";
 import { queueDeviceKeys } from "../vehicles/device-id";
 import { announce, removeActivePatrol, writeMembership, writePatrolKeys, writePatrolState } from "./state-plane";
+import { statePlaneComplete, writeSlotMarkers } from "./state-plane-ready";
 
 /** What a rebuild did. */
 export interface RebuildResult {
@@ -109,14 +110,15 @@ export async function rebuildState(prisma: PrismaClient, redis: RedisClient, pre
 
 /**
  * Restores the state plane when Redis lost it — `state_plane:ready` absent,
- * e.g. after a restart, since Redis keeps nothing on disk here — and returns
+ * e.g. after a restart, since Redis keeps nothing on disk here, or under Redis
+ * Cluster a slot marker gone with a shard that restarted empty — and returns
  * null when it was there. Writes every ACTIVE patrol, re-announced, the
  * access plane and the marker in one MULTI. Unlike `rebuildState` it deletes nothing, so a patrol
  * started on the empty Redis meanwhile is kept; one that ended between our
  * read and our write (its stop cleared Redis first) is removed again after.
  */
 export async function rebuildStateIfMissing(prisma: PrismaClient, redis: RedisClient, prefix: string): Promise<RebuildResult | null> {
-  if (await redis.exists(statePlaneReadyKey(prefix))) return null;
+  if (await statePlaneComplete(redis, prefix)) return null;
   const metas = await activePatrolMetas(prisma);
   if (clusterLayout) await writeClusterState(prisma, redis, prefix, metas, { full: false, stale: [], endedPatrols: [] });
   else await writeMissingState(prisma, redis, prefix, metas);
@@ -158,7 +160,7 @@ async function writeMissingState(prisma: PrismaClient, redis: RedisClient, prefi
  *    re-announced;
  * 4. `alerts:open` (emptied first by a `full` rebuild) and the ALERT events (one MULTI), after their patrols as under
  *    a single Redis;
- * 5. the ready marker.
+ * 5. every slot's ready marker, then the state plane's.
  */
 async function writeClusterState(
   prisma: PrismaClient,
@@ -204,7 +206,10 @@ async function writeClusterState(
   for (const alert of alerts) queueAlert(alertTx, prefix, alert);
   await execOrThrow(alertTx);
 
-  await redis.set(statePlaneReadyKey(prefix), String(Date.now()));
+  // Every slot's marker (what a shard that restarts empty loses), then the state plane's own.
+  const at = Date.now();
+  await writeSlotMarkers(redis, prefix, at);
+  await redis.set(statePlaneReadyKey(prefix), String(at));
 }
 
 /** Redis Cluster: true for a stale-scanned key of an active patrol's own slot, which step 2 rewrites rather than deletes. */

@@ -1,10 +1,13 @@
 import { prisma } from "../db";
 import { log } from "../log";
 import { redis, redisPrefix } from "../redis/client";
+import { clusterLayout } from "../redis/keys";
 import { rebuildStateIfMissing } from "./rebuild-state";
 
 /** Delay before a failed check is tried again (e.g. PostgreSQL was down too): 2 s. */
 const RETRY_MS = 2_000;
+/** Redis Cluster: how often the state plane's markers are checked, a shard's empty restart not being a reconnect: 5 s. */
+const CLUSTER_CHECK_MS = 5_000;
 
 let checking: Promise<void> | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -36,12 +39,18 @@ export function ensureStatePlane(): Promise<void> {
 
 /**
  * Whenever this process's Redis connection becomes ready (at start and after
- * every reconnect), restores the state plane if Redis lost it. Redis here keeps
+ * every reconnect), and under Redis Cluster every 5 s, restores the state plane if Redis lost it. Redis here keeps
  * nothing on disk, so a restart empties it while PostgreSQL still has ACTIVE patrols.
  */
 export function watchStatePlane(): void {
   const r = redis();
   r.on("ready", () => void ensureStatePlane());
+  // Under Redis Cluster one shard may restart empty while the client stays "ready": look every few seconds.
+  if (clusterLayout) {
+    setInterval(() => {
+      if (r.status === "ready") void ensureStatePlane();
+    }, CLUSTER_CHECK_MS).unref();
+  }
   r.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
   r.connect().catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 import { env } from "../env";
 import type { Scope } from "../scope";
+import { keySlot, slotTag } from "./key-slot";
 
 /**
  * Every Redis key and channel name Sentinel uses (docs/ARCHITECTURE.md §3). The web tier and
@@ -90,6 +91,17 @@ export function keyLayout(cluster: boolean) {
      * sets may be missing patrols: `state_plane:ready` (cluster: `{sp}:state_plane:ready`, in the sets' slot).
      */
     statePlaneReadyKey: (prefix: string) => statePlane(prefix, "state_plane:ready"),
+
+    /**
+     * Redis Cluster only: STRING (not part of the contract) present once the state plane was written to hash slot
+     * `slot` since its master last started empty: `state_plane:ready:{<tag>}`, `<tag>` a short string hashing to
+     * `slot`. One per slot, written by every rebuild before `statePlaneReadyKey`: a shard that restarts empty (no
+     * replica, no persistence) loses its slots' markers with their keys, which a script of that slot can tell.
+     */
+    slotReadyKey: (prefix: string, slot: number) => `${prefix}state_plane:ready:{${slotTag(slot)}}`,
+
+    /** Redis Cluster only: the `slotReadyKey` of the slot `key` lives in (e.g. a patrol's, for its ingest script). */
+    slotReadyKeyOf: (prefix: string, key: string) => `${prefix}state_plane:ready:{${slotTag(keySlot(key))}}`,
 
     /** Rate-limit counter (not part of the contract): `ratelimit:{bucket}:{id}:{window}`. */
     rateLimitKey: (prefix: string, bucket: string, id: string, window: number) => `${prefix}ratelimit:${bucket}:${id}:${window}`,
@@ -231,6 +243,8 @@ export const {
   patrolChannel,
   controlChannel,
   statePlaneReadyKey,
+  slotReadyKey,
+  slotReadyKeyOf,
   rateLimitKey,
   telemetryRateKey,
   loginFailureKeys,

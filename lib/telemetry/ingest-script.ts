@@ -12,6 +12,7 @@ import {
   patrolLastTsKey,
   patrolLiveFramesKey,
   patrolMetaKey,
+  slotReadyKeyOf,
   statePlaneReadyKey,
   telemetryRateKey,
   vehicleActivePatrolKey,
@@ -50,7 +51,18 @@ const SINGLE_INGEST_KEYS = [
 ] as const;
 
 /** The script's keys under Redis Cluster, in KEYS order: every one in the patrol's hash slot (README, "Redis Cluster"). */
-const CLUSTER_INGEST_KEYS = ["credential", "rateCounter", "patrolMeta", "patrolChannel", "lastFrame", "lastTs", "liveFrames", "historyStream", "patrolEnded"] as const;
+const CLUSTER_INGEST_KEYS = [
+  "credential",
+  "rateCounter",
+  "patrolMeta",
+  "statePlaneReady",
+  "patrolChannel",
+  "lastFrame",
+  "lastTs",
+  "liveFrames",
+  "historyStream",
+  "patrolEnded",
+] as const;
 
 /** Any key name of either layout. */
 export type IngestKey = (typeof SINGLE_INGEST_KEYS)[number] | (typeof CLUSTER_INGEST_KEYS)[number];
@@ -157,7 +169,10 @@ export function ingestKeys(prefix: string, vehicleId: number, patrolId: number, 
     historyStream: historyStreamKey(prefix, patrolId),
     patrolEnded: patrolEndedKey(prefix, patrolId),
   };
-  if (clusterLayout) return { ...perPatrol, lastFrame: patrolLastFrameKey(prefix, patrolId) };
+  if (clusterLayout) {
+    // The ready marker of the patrol's own slot: gone when its shard restarted empty (README, "Redis Cluster").
+    return { ...perPatrol, lastFrame: patrolLastFrameKey(prefix, patrolId), statePlaneReady: slotReadyKeyOf(prefix, patrolMetaKey(prefix, patrolId)) };
+  }
   return {
     ...perPatrol,
     vehicleActivePatrol: vehicleActivePatrolKey(prefix, vehicleId),

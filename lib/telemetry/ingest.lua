@@ -55,13 +55,13 @@ end
 
 -- 2. Ownership: the patrol must be this vehicle's active one. Ended from a dashboard: say by whom (the reply's
 --    sixth element). Without a state plane (Redis restarted empty and is not rebuilt yet) the patrol may well be
---    active: say so rather than "not active" (under Redis Cluster the marker lives in another slot: the caller asks
---    for it after a NOT_ACTIVE, so accepted points never pay for it).
+--    active: say so rather than "not active". Under Redis Cluster the marker is the one of the patrol's slot (its
+--    shard restarted empty); the caller also asks for the state plane's own after a NOT_ACTIVE.
 if not ownsPatrol() then
   if redis.call('EXISTS', KEY.patrolMeta) == 1 then return {STATUS.NOT_OWNER, 0, 0, 0, 0} end
   local ended = redis.call('GET', KEY.patrolEnded)
   if ended then return {STATUS.ENDED_BY_USER, 0, 0, 0, 0, ended} end
-  if not CLUSTER and redis.call('EXISTS', KEY.statePlaneReady) == 0 then return {STATUS.STATE_PLANE_MISSING, 0, 0, 0, 0} end
+  if redis.call('EXISTS', KEY.statePlaneReady) == 0 then return {STATUS.STATE_PLANE_MISSING, 0, 0, 0, 0} end
   return {STATUS.NOT_ACTIVE, 0, 0, 0, 0}
 end
 
