@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { log } from "../lib/log";
 import { addActivePatrol, removeActivePatrol } from "../lib/patrols/state-plane";
 import { createRedis, keyHolders } from "../lib/redis/client";
-import { patrolChannel } from "../lib/redis/keys";
+import { clusterLayout, lastStatusKey, patrolChannel, patrolLastFrameKey } from "../lib/redis/keys";
+import { encodeTelemetryFrame } from "../lib/realtime/protocol";
 import type { Scope } from "../lib/scope";
 import { ClientSession } from "./client-session";
 import { messageDispatcher } from "./dispatch";
@@ -46,6 +47,7 @@ interface Races {
   beforeIds?: () => Promise<void>;
   afterIds?: () => Promise<void>;
   afterViews?: () => Promise<void>;
+  afterLastFrame?: (id: number) => Promise<void>;
 }
 
 function racingReader(races: Races): ScopeStateReader {
@@ -63,7 +65,11 @@ function racingReader(races: Races): ScopeStateReader {
       return views;
     },
     openAlerts: () => real.openAlerts(),
-    lastFrame: (id) => real.lastFrame(id),
+    async lastFrame(id) {
+      const frame = await real.lastFrame(id);
+      await races.afterLastFrame?.(id);
+      return frame;
+    },
     userAccess: (userId) => real.userAccess(userId),
   };
 }
@@ -203,6 +209,30 @@ describe("ClientSession connect sequence", () => {
     expect(added).toBeGreaterThanOrEqual(0);
     expect(added).toBeLessThan(socket.frames.findIndex(isTelemetryOf(quick.patrolId, 5)));
     expect(socket.frames.filter(isTelemetryOf(quick.patrolId, 5))).toHaveLength(1);
+  });
+
+  it("sends a started patrol's point once when its message arrives after the ADD_CAR that already carried it", async () => {
+    const quick = patrolAt(nextPatrol++, STATION);
+    const position = { lat: 9.93, lon: 76.33, ts: 7 };
+    // The point is stored before the session reads the patrol's last one, and its message reaches the worker only
+    // after that read (the subscriber and command connections race): the ADD_CAR carries it, the message is a repeat.
+    const { socket } = openSession({
+      afterLastFrame: async (id) => {
+        if (id !== quick.patrolId) return;
+        const frame = encodeTelemetryFrame(id, position);
+        await (clusterLayout ? redis.spublish(patrolChannel(prefix, id), frame) : redis.publish(patrolChannel(prefix, id), frame));
+      },
+    });
+    await socket.snapshot();
+    if (clusterLayout) await redis.set(patrolLastFrameKey(prefix, quick.patrolId), encodeTelemetryFrame(quick.patrolId, position));
+    else await redis.hset(lastStatusKey(prefix), String(quick.patrolId), encodeTelemetryFrame(quick.patrolId, position));
+    await addActivePatrol(redis, prefix, quick);
+    await socket.waitFor(isTelemetryOf(quick.patrolId, 7), "the stored point after the ADD_CAR");
+    await startMarker(socket);
+    expect(socket.frames.filter(isTelemetryOf(quick.patrolId, 7))).toHaveLength(1);
+    // The patrol's next point is sent as usual.
+    await publishTelemetry(redis, prefix, quick.patrolId, { lat: 9.94, lon: 76.34, ts: 8 });
+    await socket.waitFor(isTelemetryOf(quick.patrolId, 8), "the next point");
   });
 
   it("replaces system events that overflow a slow client's queue with a fresh SNAPSHOT once it drains", async () => {

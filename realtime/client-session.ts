@@ -62,6 +62,11 @@ export class ClientSession {
   private adding: number | null = null;
   /** TELEMETRY held while a job reads Redis, latest per patrol; made on first use (an idle socket never needs one). */
   private held: Map<number, Buffer> | null = null;
+  /**
+   * The stored last point an ADD_CAR went out with, until the patrol's next frame: that point may also be in flight
+   * as a message (published between the subscription and the read of the last point), and must not be sent twice.
+   */
+  private sentWithAdd: { patrolId: number; frame: Buffer } | null = null;
   private closed = false;
   /** True once the first SNAPSHOT was written: nothing but a SNAPSHOT may come first. */
   private snapshotSent = false;
@@ -122,6 +127,11 @@ export class ClientSession {
 
   /** A TELEMETRY frame from one of the session's data channels, as the exact bytes published. */
   onTelemetry(patrolId: number, frame: Buffer): void {
+    if (this.sentWithAdd?.patrolId === patrolId) {
+      const sent = this.sentWithAdd.frame;
+      this.sentWithAdd = null;
+      if (sent.equals(frame)) return;
+    }
     if (this.syncing || this.accessChanging || this.adding === patrolId) (this.held ??= new Map()).set(patrolId, frame);
     else if (this.visible.has(patrolId)) this.outbox.sendTelemetry(patrolId, frame);
   }
@@ -255,8 +265,10 @@ export class ClientSession {
       this.visible.add(id);
       const frame: SystemEventFrame = { type: "SYSTEM_EVENT", event: "ADD_CAR", patrol: patrolView(event.patrol, null) };
       this.outbox.sendEvent(JSON.stringify(frame), "ADD_CAR");
-      const latest = this.held?.get(id) ?? stored;
+      const held = this.held?.get(id);
+      const latest = held ?? stored;
       if (latest) this.outbox.sendTelemetry(id, latest);
+      if (!held && stored) this.sentWithAdd = { patrolId: id, frame: stored };
     } finally {
       this.adding = null;
       this.held?.delete(id);

@@ -104,6 +104,34 @@ function expectOnly202Or503(answers: Awaited<ReturnType<typeof keepPosting>>) {
 }
 
 describe("Redis Cluster faults", () => {
+  it("a slot moves to another master under traffic: every point answered 202 (redirections followed), none published twice, the dashboard follows the channel", async () => {
+    const moving = patrols[1]!;
+    const target = cluster.masters.find((m) => m !== moving.master)!;
+    const snapshotsBefore = dashboard.frames.filter(isSnapshot).length;
+    let moved = false;
+    // One key every 150 ms: the patrol's points meet the slot half-moved (ASK and TRYAGAIN), then moved (MOVED).
+    const migration = cluster.migrateSlotOf(patrolMetaKey("", moving.patrolId), target, 150).then(() => (moved = true));
+    const during = await keepPosting(moving, () => moved);
+    await migration;
+    const after = await keepPostingFor(moving, 1_500);
+    moving.master = target;
+    expect(await cluster.nodeForKey(patrolMetaKey("", moving.patrolId))).toBe(target);
+    expect(await redis.hget(patrolMetaKey("", moving.patrolId), "vehicleId")).toBe(String(moving.vehicle.id));
+
+    const answers = [...during, ...after];
+    expect(answers.filter((a) => a.status !== 202), "every point accepted").toEqual([]);
+    // The dashboard: the points after the move reach it; none twice; a point in the moment its channel moved is
+    // either delivered or covered by the re-sync's SNAPSHOT (which shows the patrol at that point or later).
+    await expectDelivered(moving, after.slice(-3), "after the slot moved");
+    const frames = dashboard.frames.filter(isTelemetryOf(moving.patrolId));
+    const times = frames.map((f) => (f as { ts: number }).ts);
+    expect(times.length, "no point published twice").toBe(new Set(times).size);
+    const resyncs = dashboard.frames.filter(isSnapshot).slice(snapshotsBefore);
+    const coveredUpTo = Math.max(0, ...resyncs.map((f) => f.patrols.find((p) => p.patrolId === moving.patrolId)?.last?.ts ?? 0));
+    const unseen = answers.filter((a) => !times.includes(a.ts) && a.ts > coveredUpTo);
+    expect(unseen, "accepted points neither delivered nor covered by a SNAPSHOT").toEqual([]);
+  }, 60_000);
+
   it("a master fails over: its patrols wait or get 503 with Retry-After for the gap, then 202; other shards' patrols keep getting 202; no patrol is lost", async () => {
     const victim = patrols[0]!;
     const survivor = patrols.find((p) => p.master !== victim.master);

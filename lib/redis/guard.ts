@@ -1,6 +1,11 @@
 import { ReplyError } from "ioredis";
 import { AppError } from "../errors";
+import { log } from "../log";
 import { clusterLayout } from "./keys";
+
+/** At most one log line per this period for the Redis failures turned into 503s (an outage fails every request): 5 s. */
+const FAILURE_LOG_EVERY_MS = 5_000;
+let lastFailureLog = 0;
 
 /** Replies that mean "Redis cannot serve this right now", not a bug: loading, busy, and Redis Cluster's shard states. */
 const TRANSIENT_REPLY = /NOSCRIPT|LOADING|BUSY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN/;
@@ -37,6 +42,11 @@ export async function redisCall<T>(work: Promise<T>): Promise<T> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof ReplyError && !TRANSIENT_REPLY.test(message)) throw err;
+    const now = Date.now();
+    if (now - lastFailureLog >= FAILURE_LOG_EVERY_MS) {
+      lastFailureLog = now;
+      log.warn({ err: message }, "a Redis call failed; answering 503 (further failures within 5 s are not logged)");
+    }
     // Under Redis Cluster an unreachable connection is one shard's (the others answer): say so.
     if (clusterLayout || SHARD_UNAVAILABLE.test(message)) {
       throw new AppError(

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Cluster } from "ioredis";
 import type { RedisClient } from "../redis/client";
 import {
   clusterLayout,
@@ -108,6 +109,37 @@ export const INGEST_SCRIPT = [
   readFileSync(new URL("./ingest.lua", import.meta.url), "utf8"),
 ].join("\n");
 
+/** Pause between two tries of a script that met TRYAGAIN (its slot half-moved): 50 ms. */
+const TRY_AGAIN_MS = 50;
+/** Longest a call waits out a slot being moved before it fails (and the device gets 503): 2 s, within the web's 3 s deadline. */
+const TRY_AGAIN_LIMIT_MS = 2_000;
+
+/**
+ * Redis Cluster: runs the script through a resharding. While its slot is half-moved, Redis refuses a script whose
+ * keys are split between the two masters with TRYAGAIN (nothing ran): tried again every TRY_AGAIN_MS, up to
+ * TRY_AGAIN_LIMIT_MS. A script sent on to the importing master (ASK) may find it without the script cached, and
+ * ioredis's EVAL fallback does not follow the redirection: the script is loaded on every master and tried again once.
+ * The script never runs twice: Redis refused each try before running it.
+ */
+async function duringResharding<T>(cluster: Cluster, call: () => Promise<T>): Promise<T> {
+  let loaded = false;
+  for (let waited = 0; ; ) {
+    try {
+      return await call();
+    } catch (err) {
+      const message = String(err);
+      if (/NOSCRIPT/.test(message) && !loaded) {
+        loaded = true;
+        await Promise.all(cluster.nodes("master").map((node) => node.script("LOAD", INGEST_SCRIPT)));
+        continue;
+      }
+      if (!/TRYAGAIN/.test(message) || waited >= TRY_AGAIN_LIMIT_MS) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, TRY_AGAIN_MS));
+    waited += TRY_AGAIN_MS;
+  }
+}
+
 type ScriptClient = RedisClient & {
   sentinelIngest(...keysThenArgs: (string | number)[]): Promise<[string, number, number, number, number, string?]>;
 };
@@ -188,7 +220,7 @@ export async function runIngestScript(
   args: Record<IngestArg, string | number>,
   points: (string | number)[],
 ): Promise<IngestReply> {
-  const [status, published, stale, retryAfterMs, withheld, ended] = await scriptClient(redis).sentinelIngest(
+  const keysThenArgs = [
     ...INGEST_KEYS.map((k) => {
       const key = keys[k];
       if (key === undefined) throw new Error(`runIngestScript: no key ${k}`);
@@ -196,6 +228,8 @@ export async function runIngestScript(
     }),
     ...INGEST_ARGS.map((a) => args[a]),
     ...points,
-  );
+  ];
+  const call = () => scriptClient(redis).sentinelIngest(...keysThenArgs);
+  const [status, published, stale, retryAfterMs, withheld, ended] = redis instanceof Cluster ? await duringResharding(redis, call) : await call();
   return { status: String(status), published, stale, retryAfterMs, withheld, ...(ended === undefined ? {} : { ended: String(ended) }) };
 }

@@ -52,6 +52,12 @@ export interface PrivateRedisCluster {
   failover(master: PrivateClusterNode, timeoutMs?: number): Promise<PrivateClusterNode>;
   /** The master serving `key`'s slot now (CLUSTER KEYSLOT + CLUSTER SLOTS, asked of a running node). */
   nodeForKey(key: string): Promise<PrivateClusterNode>;
+  /**
+   * Moves the slot of `key` to master `to` as `redis-cli --cluster reshard` does — IMPORTING on `to`, MIGRATING on
+   * the owner, MIGRATE of its keys, then SETSLOT NODE on every master — one key every `keyDelayMs` (default 0: in
+   * batches), so a test's traffic meets the slot half-moved (ASK, TRYAGAIN). Returns the previous owner.
+   */
+  migrateSlotOf(key: string, to: PrivateClusterNode, keyDelayMs?: number): Promise<PrivateClusterNode>;
   /** Stops every node and deletes the nodes' directory. */
   stop(): Promise<void>;
 }
@@ -148,6 +154,23 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
         const node = range && all.find((n) => n.port === Number(range[2][1]));
         if (!node) throw new Error(`nodeForKey: no node of the cluster serves slot ${slot} of ${key}`);
         return node;
+      },
+      async migrateSlotOf(key, to, keyDelayMs = 0) {
+        const from = await cluster.nodeForKey(key);
+        if (from === to) throw new Error(`migrateSlotOf: 127.0.0.1:${to.port} already serves ${key}`);
+        const slot = Number(await command(to.port, "CLUSTER", "KEYSLOT", key));
+        await command(to.port, "CLUSTER", "SETSLOT", slot, "IMPORTING", from.id);
+        await command(from.port, "CLUSTER", "SETSLOT", slot, "MIGRATING", to.id);
+        for (;;) {
+          const keys = (await command(from.port, "CLUSTER", "GETKEYSINSLOT", slot, keyDelayMs ? 1 : 100)) as string[];
+          if (keys.length === 0) break;
+          await command(from.port, "MIGRATE", "127.0.0.1", to.port, "", 0, 5_000, "KEYS", ...keys);
+          if (keyDelayMs) await new Promise((r) => setTimeout(r, keyDelayMs));
+        }
+        // The new owner first, then the old one (it drops the slot and tells its sharded subscribers), then the rest.
+        for (const n of [to, from, ...masters.filter((m) => m !== to && m !== from && isRunning(m))]) await command(n.port, "CLUSTER", "SETSLOT", slot, "NODE", to.id);
+        await cluster.ready();
+        return from;
       },
       stop: cleanup,
     };
