@@ -41,7 +41,16 @@ export async function checkServices(opts: { postgres?: boolean; redis?: boolean;
       await ensureDatabase(env.DATABASE_URL);
     }
   }
-  if (opts.redis !== false) {
+  if (opts.redis !== false && env.REDIS_CLUSTER_NODES) {
+    // Redis Cluster: the clients find every node from any seed that answers.
+    const seeds = env.REDIS_CLUSTER_NODES;
+    const reachable = await Promise.all(seeds.map((node) => canConnect(node.host, node.port)));
+    if (!reachable.some(Boolean)) {
+      problems.push(
+        `No Redis Cluster node of REDIS_CLUSTER_NODES (${seeds.map((n) => `${n.host}:${n.port}`).join(", ")}) is reachable. Start the cluster, or unset REDIS_CLUSTER_NODES to use the Redis at REDIS_URL.`,
+      );
+    }
+  } else if (opts.redis !== false) {
     const r = new URL(env.REDIS_URL);
     if (!(await canConnect(r.hostname, Number(r.port || 6379)))) {
       problems.push(`Redis is not reachable at ${r.hostname}:${r.port || 6379}. ${HOW_TO_START.redis}`);
