@@ -1,24 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BenchReport } from "./report";
-import { runBench } from "../test/support/bench-run";
+import { runBenchReport } from "../test/support/bench-run";
 
 /** The quick benchmark must finish well inside this: 240 s (it takes about a minute and a half on a quiet machine). */
 const RUN_TIMEOUT_MS = 240_000;
-
-const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run bench -- --quick", () => {
   it(
     "measures Sentinel and both baselines on the same dashboards without a frame lost or leaking out of scope, phones' OsmAnd points accepted and published, SOS alerts reaching exactly the covering dashboards, and the history tier with its alert rules",
     async () => {
-      const file = path.join(dir, "report.json");
-      const { code, output } = await runBench(["--quick", "--json", file], RUN_TIMEOUT_MS);
+      const { code, output, report: written } = await runBenchReport<BenchReport>(["--quick"], RUN_TIMEOUT_MS);
       expect(code, output).toBe(0);
-      const report = JSON.parse(readFileSync(file, "utf8")) as BenchReport;
+      const report = written!;
 
       expect(report.scenario.name).toBe("quick");
       expect(report.streaming.map((s) => s.system)).toEqual(["sentinel", "firehose", "socketio"]);

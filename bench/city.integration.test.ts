@@ -1,19 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CitySystemReport } from "./city-tier";
 import type { CityBenchReport } from "./report";
-import { runBench } from "../test/support/bench-run";
+import { runBenchReport } from "../test/support/bench-run";
 
 /**
  * The quick city tier must finish well inside this: 240 s. On a quiet machine it takes about a minute and a half:
  * the stack, 300 patrols, five tiers of 2 workers started, and five windows of 600 dashboards.
  */
 const RUN_TIMEOUT_MS = 240_000;
-
-const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-city-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What every city window must show, whatever the machine's speed: every frame, nothing out of scope, the counters read. */
 function expectFullDelivery(s: CitySystemReport, clients: number, workers: number): void {
@@ -50,10 +44,9 @@ describe("npm run bench -- --city --quick", () => {
   it(
     "measures every tier of the city tier on its own workers, and a Sentinel hot spot, without a frame lost or leaking out of scope, with Redis → worker messages and bytes and socket writes per frame",
     async () => {
-      const file = path.join(dir, "report.json");
-      const { code, output } = await runBench(["--city", "--quick", "--json", file], RUN_TIMEOUT_MS);
+      const { code, output, report: written } = await runBenchReport<CityBenchReport>(["--city", "--quick"], RUN_TIMEOUT_MS);
       expect(code, output).toBe(0);
-      const report = JSON.parse(readFileSync(file, "utf8")) as CityBenchReport;
+      const report = written!;
 
       expect(report.scenario.name).toBe("quick");
       expect(report.scenario.cityTier).toBe("only");

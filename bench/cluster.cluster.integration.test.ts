@@ -1,26 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SHARD_BALANCE_TOLERANCE, imbalance } from "./cluster-tier";
 import type { ClusterBenchReport } from "./report";
-import { runBench } from "../test/support/bench-run";
+import { runBenchReport } from "../test/support/bench-run";
 
 /** The quick cluster tier must finish well inside this: 180 s (it takes under a minute on a quiet machine). */
 const RUN_TIMEOUT_MS = 180_000;
-
-const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-cluster-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run bench -- --cluster --quick", () => {
   it(
     "streams the same fleet to the same dashboards on one Redis and on a 3-master Redis Cluster, every frame delivered, the shards' commands and output balanced",
     async () => {
-      const file = path.join(dir, "report.json");
-      const { code, output } = await runBench(["--cluster", "--quick", "--json", file], RUN_TIMEOUT_MS);
+      const { code, output, report: written } = await runBenchReport<ClusterBenchReport>(["--cluster", "--quick"], RUN_TIMEOUT_MS);
       expect(code, output).toBe(0);
+      const report = written!;
       expect(output).toContain("## Redis Cluster: the streaming tier on one Redis and on a Redis Cluster");
-      const report = JSON.parse(readFileSync(file, "utf8")) as ClusterBenchReport;
       const { single, cluster, masters } = report.cluster;
 
       expect(masters).toBe(3);

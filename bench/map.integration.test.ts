@@ -1,10 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AGGREGATE_MAX_ZOOM } from "../components/map/unit-aggregates";
 import type { MapBenchReport } from "./report";
-import { runBench } from "../test/support/bench-run";
+import { runBenchReport } from "../test/support/bench-run";
 
 /**
  * The quick map tier must finish well inside this: 120 s. On this 2-core machine under other work it took 30 s: seeding
@@ -12,17 +9,13 @@ import { runBench } from "../test/support/bench-run";
  */
 const RUN_TIMEOUT_MS = 120_000;
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-map-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 describe("npm run bench -- --map --quick", () => {
   it(
     "opens the city-wide map in Chromium with every vehicle reporting, and reports frame gaps, long tasks and what the map drew at city zoom and zoomed in",
     async () => {
-      const file = path.join(dir, "report.json");
-      const { code, output } = await runBench(["--map", "--quick", "--json", file], RUN_TIMEOUT_MS);
+      const { code, output, report: written } = await runBenchReport<MapBenchReport>(["--map", "--quick"], RUN_TIMEOUT_MS);
       expect(code, output).toBe(0);
-      const report = JSON.parse(readFileSync(file, "utf8")) as MapBenchReport;
+      const report = written!;
 
       expect(report.scenario.name).toBe("quick");
       expect(report.scenario.mapTier).toBe("only");

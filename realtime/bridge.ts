@@ -1,3 +1,4 @@
+import type { RedisOptions } from "ioredis";
 import type { RedisClient } from "../lib/redis/client";
 import type { ChannelSubscriber } from "./subscription-registry";
 
@@ -31,6 +32,24 @@ export interface Bridge extends ChannelSubscriber {
   whenReady(timeoutMs: number): Promise<void>;
   /** Unsubscribes everything and closes the connections, forcing them shut after `timeoutMs`. */
   close(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Options of a worker's subscriber connection, `sub` (classic channels) or `ssub` (sharded, Redis Cluster), named so
+ * in CLIENT LIST: the registry is the source of truth, so channels are restored by the bridge (in batches, then the
+ * clients re-synced), never by ioredis; and a SUBSCRIBE while Redis is down fails at once, so a connecting client is
+ * told to retry instead of hanging. `extra` overrides.
+ */
+export function subscriberOptions(kind: "sub" | "ssub", extra: RedisOptions = {}): RedisOptions {
+  return {
+    connectionName: `sentinel-realtime-${kind}-${process.pid}`,
+    autoResubscribe: false,
+    autoResendUnfulfilledCommands: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: null,
+    commandTimeout: 5_000,
+    ...extra,
+  };
 }
 
 /** `channels` in runs of CHANNEL_BATCH, one command each. */

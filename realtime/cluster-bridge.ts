@@ -1,10 +1,10 @@
-import { Cluster, Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import { createRedis, redisOptions } from "../lib/redis/client";
 import { keySlot } from "../lib/redis/key-slot";
 import { patrolIdOfChannel } from "../lib/redis/keys";
 import { metrics } from "./metrics";
-import { batches, type Bridge, type BridgeHandlers } from "./bridge";
+import { batches, subscriberOptions, type Bridge, type BridgeHandlers } from "./bridge";
 
 /** Pause before retrying channels whose shard could not be reached (a failover in progress): 250 ms. */
 const RETRY_MS = 250;
@@ -176,19 +176,8 @@ export class ClusterBridge implements Bridge {
   private link(node: string): ShardLink {
     const existing = this.links.get(node);
     if (existing) return existing;
-    const [host, port] = splitNode(node);
-    const redis = new Redis({
-      ...redisOptions({
-        connectionName: `sentinel-realtime-ssub-${process.pid}`,
-        autoResubscribe: false,
-        autoResendUnfulfilledCommands: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout: 5_000,
-        retryStrategy: () => null,
-      }),
-      host,
-      port,
-    });
+    // Commands queue until it is connected (it connects on the first SSUBSCRIBE), and fail rather than retry.
+    const redis = nodeConnection(node, subscriberOptions("ssub", { enableOfflineQueue: true, maxRetriesPerRequest: 0 }));
     const link: ShardLink = { node, redis, channels: new Set() };
     this.links.set(node, link);
     redis.on("smessageBuffer", (channel: Buffer, payload: Buffer) => this.handlers?.onMessage(channel.toString(), payload));
@@ -283,20 +272,7 @@ export class ClusterBridge implements Bridge {
     const nodes = this.command.nodes("all").map((n) => `${n.options.host}:${n.options.port}`);
     const node = nodes.length ? nodes[this.classicTurn++ % nodes.length]! : null;
     if (!node) return void setTimeout(() => this.connectClassic(), RETRY_MS);
-    const [host, port] = splitNode(node);
-    const redis = new Redis({
-      ...redisOptions({
-        connectionName: `sentinel-realtime-sub-${process.pid}`,
-        autoResubscribe: false,
-        autoResendUnfulfilledCommands: false,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: null,
-        commandTimeout: 5_000,
-        retryStrategy: () => null,
-      }),
-      host,
-      port,
-    });
+    const redis = nodeConnection(node, subscriberOptions("sub"));
     this.classic = redis;
     redis.on("messageBuffer", (channel: Buffer, payload: Buffer) => this.handlers?.onMessage(channel.toString(), payload));
     redis.on("error", (err: Error) => this.warn(`classic ${node}`, err));
@@ -343,9 +319,10 @@ export class ClusterBridge implements Bridge {
   }
 }
 
-function splitNode(node: string): [string, number] {
+/** A connection to one node ("host:port") with `options`, which never reconnects by itself: the bridge replaces a lost one. */
+function nodeConnection(node: string, options: RedisOptions): Redis {
   const at = node.lastIndexOf(":");
-  return [node.slice(0, at), Number(node.slice(at + 1))];
+  return new Redis({ ...redisOptions({ ...options, retryStrategy: () => null }), host: node.slice(0, at), port: Number(node.slice(at + 1)) });
 }
 
 function sleep(ms: number): Promise<void> {

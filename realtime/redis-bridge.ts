@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createRedis, singleServer } from "../lib/redis/client";
-import { batches, type Bridge, type BridgeHandlers } from "./bridge";
+import { batches, subscriberOptions, type Bridge, type BridgeHandlers } from "./bridge";
 import { metrics } from "./metrics";
 
 /**
@@ -23,16 +23,7 @@ export class RedisBridge implements Bridge {
     url: string,
     private readonly log: Logger,
   ) {
-    this.subscriber = singleServer(createRedis(url, {
-      connectionName: `sentinel-realtime-sub-${process.pid}`,
-      // The registry is the source of truth: restore its channels ourselves, in batches, then re-sync clients.
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-      // A SUBSCRIBE while Redis is down fails at once, so a connecting client is told to retry instead of hanging.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: null,
-      commandTimeout: 5_000,
-    }), "RedisBridge");
+    this.subscriber = singleServer(createRedis(url, subscriberOptions("sub")), "RedisBridge");
     this.command = singleServer(createRedis(url, { connectionName: `sentinel-realtime-cmd-${process.pid}` }), "RedisBridge");
     this.subscriber.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "subscriber" }, "redis connection error"));
     this.command.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "command" }, "redis connection error"));

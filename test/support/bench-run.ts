@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { ROOT } from "./stack";
 
 /**
@@ -21,4 +24,25 @@ export function runBench(args: string[], timeoutMs: number): Promise<{ code: num
     child.stderr.on("data", keep);
     child.on("close", (code) => resolve({ code, output }));
   });
+}
+
+/**
+ * Runs `tsx bench/run.ts …args --json <file>` (`runBench`) with the JSON report written to a temporary directory, and
+ * returns the exit code, the output's tail and the report (null when none was written), the directory removed.
+ */
+export async function runBenchReport<R>(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string; report: R | null }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "sentinel-bench-"));
+  try {
+    const file = path.join(dir, "report.json");
+    const { code, output } = await runBench([...args, "--json", file], timeoutMs);
+    let report: R | null = null;
+    try {
+      report = JSON.parse(readFileSync(file, "utf8")) as R;
+    } catch {
+      // No report: the exit code and output say why.
+    }
+    return { code, output, report };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
