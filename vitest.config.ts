@@ -17,6 +17,8 @@ export default defineConfig({
           include: ["{lib,realtime,history,scripts,bench,components,test}/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "node_modules/**"],
           environment: "node",
+          // Code under test logs what it would in production (e.g. the 503 a Redis failure becomes): not the run's business.
+          env: { LOG_LEVEL: "silent" },
         },
       },
       {
