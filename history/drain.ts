@@ -24,8 +24,13 @@ const BLOCK_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
 /** How often retention runs and tomorrow's partitions are made sure of: hourly. */
 const MAINTENANCE_EVERY_MS = 3_600_000;
-/** Redis Cluster: pause after a round over every patrol's stream found nothing new (there is no blocking read across slots): 200 ms. */
+/**
+ * Redis Cluster: pause after a round over every patrol's streams found nothing new (there is no blocking read across
+ * slots): 200 ms, doubling with each empty round up to CLUSTER_POLL_MAX_MS, back to 200 ms once points come. An idle
+ * fleet then costs one XREADGROUP per active patrol a second, and a point waits at most a second more for PostgreSQL.
+ */
 const CLUSTER_POLL_MS = 200;
+const CLUSTER_POLL_MAX_MS = 1_000;
 /** Redis Cluster: how often every master is scanned for streams of patrols no longer active (points still to store): 30 s. */
 const CLUSTER_SCAN_EVERY_MS = 30_000;
 /** Redis Cluster: streams read at once (one XREADGROUP each, auto-pipelined per master): 64. */
@@ -117,6 +122,8 @@ export class HistoryDrain {
   private lastScanAt = 0;
   /** Redis Cluster: where the next round over the streams starts, so every stream gets its turn under load. */
   private turn = 0;
+  /** Redis Cluster: rounds in a row that found nothing new (the poll backs off). */
+  private emptyRounds = 0;
   private stopping = false;
   private loop: Promise<void> | null = null;
   private ownPendingFirst = true;
@@ -254,7 +261,10 @@ export class HistoryDrain {
       if (claimed.length > 0) return claimed;
     }
     const fresh = this.key ? await this.readOne(this.key, ">", count, BLOCK_MS) : await this.readAll(">", count);
-    if (fresh.length === 0 && !this.key && !this.stopping) await sleep(CLUSTER_POLL_MS);
+    if (!this.key) {
+      this.emptyRounds = fresh.length === 0 ? this.emptyRounds + 1 : 0;
+      if (this.emptyRounds > 0 && !this.stopping) await sleep(Math.min(CLUSTER_POLL_MS * 2 ** (this.emptyRounds - 1), CLUSTER_POLL_MAX_MS));
+    }
     const got = total(fresh);
     if (got === 0 || got >= count || this.config.lingerMs === 0 || this.stopping) return fresh;
     // A partial batch: let more points arrive, so a low rate does not cost one INSERT per point.
