@@ -7,6 +7,17 @@ const alias = {
   "server-only": path.resolve(__dirname, "test/support/server-only-stub.ts"),
 };
 
+/** What both integration projects share: one stack (global setup) whose files run one at a time. */
+const integration = {
+  environment: "node" as const,
+  globalSetup: ["test/support/global-setup.ts"],
+  setupFiles: ["test/support/setup-env.ts"],
+  // Files share one database, one Redis (or Redis Cluster) and one web server: run them one at a time.
+  fileParallelism: false,
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -28,13 +39,7 @@ export default defineConfig({
           include: ["{lib,realtime,history,scripts,bench,app,test}/**/*.integration.test.ts"],
           // Tests of Redis Cluster mode only: the integration-cluster project runs them.
           exclude: ["**/*.cluster.integration.test.ts", "node_modules/**"],
-          environment: "node",
-          globalSetup: ["test/support/global-setup.ts"],
-          setupFiles: ["test/support/setup-env.ts"],
-          // Files share one database, one Redis and one web server: run them one at a time.
-          fileParallelism: false,
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          ...integration,
         },
       },
       {
@@ -57,12 +62,7 @@ export default defineConfig({
             "**/*.cluster.integration.test.ts",
           ],
           exclude: ["node_modules/**"],
-          environment: "node",
-          globalSetup: ["test/support/global-setup.ts"],
-          setupFiles: ["test/support/setup-env.ts"],
-          fileParallelism: false,
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          ...integration,
         },
       },
     ],

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { parseInfo } from "../test/support/redis-cluster";
 import type { StreamingReport, WindowCompanion } from "./phases";
 
 /**
@@ -88,22 +89,9 @@ export class ShardCounters implements WindowCompanion {
     return Promise.all(
       this.clients.map(async ({ redis }) => {
         const info = parseInfo(await redis.info());
-        return {
-          commands: Number(info.total_commands_processed ?? 0),
-          netOutBytes: Number(info.total_net_output_bytes ?? 0),
-          cpuS: Number(info.used_cpu_user ?? 0) + Number(info.used_cpu_sys ?? 0),
-        };
+        const field = (name: string) => Number(info.get(name) ?? 0);
+        return { commands: field("total_commands_processed"), netOutBytes: field("total_net_output_bytes"), cpuS: field("used_cpu_user") + field("used_cpu_sys") };
       }),
     );
   }
-}
-
-/** INFO's `field:value` lines as a record. */
-function parseInfo(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split("\r\n")) {
-    const at = line.indexOf(":");
-    if (at > 0 && !line.startsWith("#")) out[line.slice(0, at)] = line.slice(at + 1);
-  }
-  return out;
 }

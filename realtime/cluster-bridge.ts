@@ -143,14 +143,9 @@ export class ClusterBridge implements Bridge {
    */
   private async place(channels: string[]): Promise<string[]> {
     if (this.command.status !== "ready") await this.whenCommandReady();
-    const bySlot = new Map<number, string[]>();
     const failed: string[] = [];
-    for (const channel of channels) {
-      const slot = keySlot(channel);
-      bySlot.set(slot, [...(bySlot.get(slot) ?? []), channel]);
-    }
     await Promise.all(
-      [...bySlot].map(async ([slot, list]) => {
+      [...bySlot(channels)].map(async ([slot, list]) => {
         const node = this.command.slots[slot]?.[0];
         if (!node) return void failed.push(...list);
         const link = this.link(node);
@@ -204,9 +199,7 @@ export class ClusterBridge implements Bridge {
 
   private async sunsubscribe(link: ShardLink, channels: string[]): Promise<void> {
     if (link.redis.status !== "ready") return; // a fresh connection will not have them anyway
-    const bySlot = new Map<number, string[]>();
-    for (const channel of channels) bySlot.set(keySlot(channel), [...(bySlot.get(keySlot(channel)) ?? []), channel]);
-    await Promise.all([...bySlot.values()].map((list) => link.redis.sunsubscribe(...list)));
+    await Promise.all([...bySlot(channels).values()].map((list) => link.redis.sunsubscribe(...list)));
   }
 
   /**
@@ -317,6 +310,18 @@ export class ClusterBridge implements Bridge {
     this.lastErrorLog.set(connection, now);
     this.log.warn({ err: err.message, connection }, "redis connection error");
   }
+}
+
+/** `channels` by hash slot: a SSUBSCRIBE or SUNSUBSCRIBE may name channels of one slot only. */
+function bySlot(channels: string[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const channel of channels) {
+    const slot = keySlot(channel);
+    const list = out.get(slot);
+    if (list) list.push(channel);
+    else out.set(slot, [channel]);
+  }
+  return out;
 }
 
 /** A connection to one node ("host:port") with `options`, which never reconnects by itself: the bridge replaces a lost one. */

@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { createRedis, singleServer } from "../lib/redis/client";
+import { Redis } from "ioredis";
+import { redisOptions } from "../lib/redis/client";
 import { batches, subscriberOptions, type Bridge, type BridgeHandlers } from "./bridge";
 import { metrics } from "./metrics";
 
@@ -23,8 +23,8 @@ export class RedisBridge implements Bridge {
     url: string,
     private readonly log: Logger,
   ) {
-    this.subscriber = singleServer(createRedis(url, subscriberOptions("sub")), "RedisBridge");
-    this.command = singleServer(createRedis(url, { connectionName: `sentinel-realtime-cmd-${process.pid}` }), "RedisBridge");
+    this.subscriber = new Redis(url, redisOptions(subscriberOptions("sub")));
+    this.command = new Redis(url, redisOptions({ connectionName: `sentinel-realtime-cmd-${process.pid}` }));
     this.subscriber.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "subscriber" }, "redis connection error"));
     this.command.on("error", (err: Error) => this.log.warn({ err: err.message, connection: "command" }, "redis connection error"));
   }

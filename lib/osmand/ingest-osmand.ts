@@ -94,9 +94,8 @@ async function lookUpDevice(id: string): Promise<KnownDevice> {
   const found = parseDeviceKeyValue(value ?? null);
   if (!found) {
     // Under Redis Cluster the device key's own slot may have lost it (its shard restarted empty): that slot's marker says.
-    const marker =
-      ready === undefined ? (await redisCall(redis().get(statePlaneReadyKey(redisPrefix)))) && (await redisCall(redis().get(slotReadyKeyOf(redisPrefix, key)))) : ready;
-    if (!marker) throw restoring();
+    const markers = ready === undefined ? await redisCall(Promise.all([statePlaneReadyKey(redisPrefix), slotReadyKeyOf(redisPrefix, key)].map((k) => redis().get(k)))) : [ready];
+    if (markers.some((marker) => !marker)) throw restoring();
     throw unknownDevice();
   }
   if (!found.enabled) throw vehicleDisabled();

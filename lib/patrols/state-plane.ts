@@ -110,15 +110,19 @@ export function announce(tx: ChainableCommander, prefix: string, event: Extract<
 /** Single Redis: queues the state-plane writes of one active patrol (sets, meta, vehicle key) on a MULTI or pipeline. */
 export function writePatrolState(tx: ChainableCommander, prefix: string, meta: PatrolMeta): void {
   writeMembership(tx, prefix, meta);
-  tx.del(patrolMetaKey(prefix, meta.patrolId));
-  tx.hset(patrolMetaKey(prefix, meta.patrolId), metaToHash(meta));
+  writeMeta(tx, prefix, meta);
 }
 
 /** Redis Cluster: queues the keys of one active patrol in its own slot (meta, credential mirror) on a MULTI of that slot. */
 export function writePatrolKeys(tx: ChainableCommander, prefix: string, meta: PatrolMeta, credentials: PatrolCredentials): void {
+  writeMeta(tx, prefix, meta);
+  queueCredentials(tx, prefix, meta.patrolId, credentials);
+}
+
+/** Queues the replacement of a patrol's meta hash. */
+function writeMeta(tx: ChainableCommander, prefix: string, meta: PatrolMeta): void {
   tx.del(patrolMetaKey(prefix, meta.patrolId));
   tx.hset(patrolMetaKey(prefix, meta.patrolId), metaToHash(meta));
-  queueCredentials(tx, prefix, meta.patrolId, credentials);
 }
 
 /** Queues a patrol's membership of the state plane (every ancestor set, the vehicle key): under Redis Cluster, the {sp} slot. */

@@ -66,15 +66,6 @@ export function redis(): RedisClient {
   return globalForRedis.sentinelRedis;
 }
 
-/**
- * `client` as a single-server connection, for the parts of Sentinel that do not run on Redis Cluster yet (the realtime
- * sidecar's classic subscriptions): throws, naming `who`, when `REDIS_CLUSTER_NODES` is set.
- */
-export function singleServer(client: RedisClient, who: string): Redis {
-  if (client instanceof Cluster) throw new Error(`${who} does not run on Redis Cluster yet (REDIS_CLUSTER_NODES is set); unset it to use REDIS_URL`);
-  return client;
-}
-
 /** The masters of `client` (under Redis Cluster) or the client itself: what a SCAN or KEYS must visit to see every key. */
 export function keyHolders(client: RedisClient): Redis[] {
   return client instanceof Cluster ? client.nodes("master") : [client];

@@ -39,9 +39,10 @@ export async function ingestTelemetry(device: DeviceIdentity, points: TelemetryP
 
 /**
  * One ingest-script call for `points` (all of one patrol) of `vehicleId`, whose request carried `credential`: the
- * frames built once, here; null for no points. Throws 400 for a point from the future. Under Redis Cluster the state
- * plane's ready marker lives outside the patrol's slot: a NOT_ACTIVE answer costs one more read of it (accepted
- * points still take one round trip), and becomes STATE_PLANE_MISSING without it, as the script says under one Redis.
+ * frames built once, here; null for no points. Throws 400 for a point from the future. Under Redis Cluster the script
+ * checks the ready marker of the patrol's own slot; the state plane's (`{sp}`) lives in another slot, so a NOT_ACTIVE
+ * answer costs one more read of it (accepted points still take one round trip), and becomes STATE_PLANE_MISSING
+ * without it, as the script says under one Redis.
  */
 export async function runIngest(vehicleId: number, credential: DeviceCredential, points: TelemetryPoint[], now = Date.now()): Promise<IngestReply | null> {
   const first = points[0];

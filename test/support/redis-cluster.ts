@@ -301,7 +301,7 @@ function parseClusterNodes(text: string): NodeView[] {
 }
 
 /** Fields of an INFO-style reply (`key:value` lines). */
-function parseInfo(text: string): Map<string, string> {
+export function parseInfo(text: string): Map<string, string> {
   return new Map(
     text
       .split("\r\n")
