@@ -78,18 +78,39 @@ async function expectDelivered(p: (typeof patrols)[number], answers: Awaited<Ret
   for (const a of answers.filter((x) => x.status === 202)) await dashboard.waitFor(isTelemetryOf(p.patrolId, a.ts), `${what}: the point of patrol ${p.patrolId} at ${a.ts}`, 1, 10_000);
 }
 
+/**
+ * Posts points of `p` until the dashboard receives one of them (its subscription to the patrol's channel is back: the
+ * web may accept points on a new master a moment before the realtime worker has moved its subscription there), for at
+ * most `ms`; returns every answer.
+ */
+async function postUntilDelivered(p: (typeof patrols)[number], ms = 15_000) {
+  const until = Date.now() + ms;
+  const answers: Awaited<ReturnType<typeof keepPosting>> = [];
+  const delivered = () => answers.some((a) => a.status === 202 && dashboard.frames.some(isTelemetryOf(p.patrolId, a.ts)));
+  await keepPosting(p, () => delivered() || Date.now() > until, answers);
+  expect(delivered(), `a point of patrol ${p.patrolId} reached the dashboard within ${ms} ms`).toBe(true);
+  return answers;
+}
+
+/**
+ * Every accepted point of `p` in `answers` reached the dashboard once, or was covered by a SNAPSHOT it received since
+ * its `snapshotsFrom`-th (a re-sync after missed frames) showing the patrol at that point or later.
+ */
+function expectDeliveredOrCovered(p: (typeof patrols)[number], answers: Awaited<ReturnType<typeof keepPosting>>, snapshotsFrom: number): void {
+  const times = dashboard.frames.filter(isTelemetryOf(p.patrolId)).map((f) => f.ts);
+  expect(times.length, "no point published twice").toBe(new Set(times).size);
+  const resyncs = dashboard.frames.filter(isSnapshot).slice(snapshotsFrom);
+  const coveredUpTo = Math.max(0, ...resyncs.map((f) => f.patrols.find((x) => x.patrolId === p.patrolId)?.last?.ts ?? 0));
+  const unseen = answers.filter((a) => a.status === 202 && !times.includes(a.ts) && a.ts > coveredUpTo);
+  expect(unseen, "accepted points neither delivered nor covered by a SNAPSHOT").toEqual([]);
+}
+
 /** Posts points of `p` until one is accepted (202), or for at most `ms` milliseconds. */
 async function keepPostingUntil202(p: (typeof patrols)[number], ms: number) {
   const until = Date.now() + ms;
   const answers: Awaited<ReturnType<typeof keepPosting>> = [];
   await keepPosting(p, () => Date.now() > until || answers.at(-1)?.status === 202, answers);
   return answers;
-}
-
-/** Posts points of `p` for `ms` milliseconds. */
-function keepPostingFor(p: (typeof patrols)[number], ms: number) {
-  const until = Date.now() + ms;
-  return keepPosting(p, () => Date.now() > until);
 }
 
 /** Checks every answer to a patrol of a shard that was down is a 202 or a 503 with Retry-After and a message naming the shard; returns the 503s. */
@@ -113,23 +134,16 @@ describe("Redis Cluster faults", () => {
     const migration = cluster.migrateSlotOf(patrolMetaKey("", moving.patrolId), target, 150).then(() => (moved = true));
     const during = await keepPosting(moving, () => moved);
     await migration;
-    const after = await keepPostingFor(moving, 1_500);
+    const after = await postUntilDelivered(moving);
     moving.master = target;
     expect(await cluster.nodeForKey(patrolMetaKey("", moving.patrolId))).toBe(target);
     expect(await redis.hget(patrolMetaKey("", moving.patrolId), "vehicleId")).toBe(String(moving.vehicle.id));
 
     const answers = [...during, ...after];
     expect(answers.filter((a) => a.status !== 202), "every point accepted").toEqual([]);
-    // The dashboard: the points after the move reach it; none twice; a point in the moment its channel moved is
-    // either delivered or covered by the re-sync's SNAPSHOT (which shows the patrol at that point or later).
-    await expectDelivered(moving, after.slice(-3), "after the slot moved");
-    const frames = dashboard.frames.filter(isTelemetryOf(moving.patrolId));
-    const times = frames.map((f) => (f as { ts: number }).ts);
-    expect(times.length, "no point published twice").toBe(new Set(times).size);
-    const resyncs = dashboard.frames.filter(isSnapshot).slice(snapshotsBefore);
-    const coveredUpTo = Math.max(0, ...resyncs.map((f) => f.patrols.find((p) => p.patrolId === moving.patrolId)?.last?.ts ?? 0));
-    const unseen = answers.filter((a) => !times.includes(a.ts) && a.ts > coveredUpTo);
-    expect(unseen, "accepted points neither delivered nor covered by a SNAPSHOT").toEqual([]);
+    // The dashboard: the points after the move reach it (postUntilDelivered); none twice; a point in the moment its
+    // channel moved is either delivered or covered by the re-sync's SNAPSHOT (which shows the patrol at that point or later).
+    expectDeliveredOrCovered(moving, answers, snapshotsBefore);
   }, 60_000);
 
   it("a master fails over: its patrols wait or get 503 with Retry-After for the gap, then 202; other shards' patrols keep getting 202; no patrol is lost", async () => {
@@ -166,9 +180,10 @@ describe("Redis Cluster faults", () => {
     await expectDelivered(survivor!, survivorAnswers, "during the failover");
     const resync = await dashboard.waitFor(isSnapshot, "a SNAPSHOT re-syncing the dashboard after the failover", snapshotsBefore + 1, 15_000);
     expect(resync.patrols.map((p) => p.patrolId)).toEqual(expect.arrayContaining(patrols.map((p) => p.patrolId)));
-    const after = await keepPostingFor(victim, 1_500);
-    expect(after.filter((a) => a.status === 202).length, JSON.stringify(after)).toBeGreaterThan(0);
-    await expectDelivered(victim, after, "after the failover");
+    // The re-sync above may be every client's (the classic connection was on the killed master): the patrol's own
+    // channel follows within a second or so; points in between are covered by its re-sync.
+    const after = await postUntilDelivered(victim);
+    expectDeliveredOrCovered(victim, after, snapshotsBefore);
   }, 60_000);
 
   it("a master down without a replica: its patrols get 503 with Retry-After and a clear message, the other shards' patrols keep getting 202", async () => {
@@ -193,6 +208,7 @@ describe("Redis Cluster faults", () => {
     // The master stopped above: it restarts with its slots and none of its keys (not even their slot markers).
     const victim = patrols[0]!;
     const onIt = patrols.filter((p) => p.master === victim.master);
+    const snapshotsBefore = dashboard.frames.filter(isSnapshot).length;
     await victim.master.restart();
     await cluster.ready();
     expect(await redis.exists(patrolMetaKey("", victim.patrolId)), "the restarted master holds nothing").toBe(0);
@@ -209,7 +225,7 @@ describe("Redis Cluster faults", () => {
     // The dashboard shows every patrol again (a re-sync or ADD_CARs as the rebuild re-announces them) and gets the
     // restored patrol's points.
     await expect.poll(() => patrols.every((p) => dashboard.shown().includes(p.patrolId)), { timeout: 10_000 }).toBe(true);
-    const after = await keepPostingFor(victim, 1_000);
-    await expectDelivered(victim, after, "after the master came back");
+    const after = await postUntilDelivered(victim);
+    expectDeliveredOrCovered(victim, [...answers, ...after], snapshotsBefore);
   }, 60_000);
 });
