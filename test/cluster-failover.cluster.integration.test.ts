@@ -211,7 +211,8 @@ describe("Redis Cluster faults", () => {
     const snapshotsBefore = dashboard.frames.filter(isSnapshot).length;
     await victim.master.restart();
     await cluster.ready();
-    expect(await redis.exists(patrolMetaKey("", victim.patrolId)), "the restarted master holds nothing").toBe(0);
+    // It starts empty (its nodes run with --save "" --appendonly no); the web may have rebuilt its keys already (its 5 s
+    // check), so what is asserted is what a device and a dashboard see.
 
     // Its patrols' points are refused as "being restored" (never 409 "not active": PostgreSQL says they are), and the
     // web rebuilds the state plane — on a refusal, or within its 5 s check — after which they flow again.
